@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from appointments.models import Office
+from beneficiaries.models import Beneficiary, Commune
+from cainamur.roles import GROUP_NAMES, Role
+
+
+class BeneficiaryFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Rechercher"), method="search",
+    )
+    office = django_filters.ModelChoiceFilter(
+        label=_("Bureau"), queryset=Office.objects.none(), empty_label=_("Tous les bureaux")
+    )
+    caseworker = django_filters.ModelChoiceFilter(
+        label=_("Référent·e"), queryset=get_user_model().objects.none(), empty_label=_("Tous")
+    )
+    commune = django_filters.ModelChoiceFilter(
+        label=_("Commune"), queryset=Commune.objects.all(), empty_label=_("Toutes les communes")
+    )
+
+    class Meta:
+        model = Beneficiary
+        fields = ("q", "office", "caseworker", "commune")
+
+    def __init__(self, *args, user, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        offices = Office.objects.all()
+        if not user.sees_all_offices:
+            offices = offices.filter(id__in=user.office_ids)
+        self.filters["office"].queryset = offices
+        self.filters["caseworker"].queryset = (
+            get_user_model()
+            .objects.filter(is_active=True, groups__name=GROUP_NAMES[Role.CASEWORKER])
+            .filter(offices__in=offices)
+            .distinct()
+            .order_by("last_name", "first_name")
+        )
+        for name, field in self.form.fields.items():
+            if name != "q":
+                field.widget.attrs["class"] = "form-select"
+
+    def search(self, queryset: QuerySet[Beneficiary], name: str, value: str) -> QuerySet:
+        # Plain search for now; accent- and typo-tolerant search comes with the file issue.
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = Q(file_number__iexact=value)
+        for word in value.split():
+            condition |= Q(last_name__icontains=word) | Q(first_names__icontains=word)
+        return queryset.filter(condition)

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from cainamur.roles import Role
+
+
+class CaiAdminSite(admin.AdminSite):
+    """The Django admin, for administrators only (reference data, users, roles)."""
+
+    site_header = _("CAI Namur — administration")
+    site_title = _("CAI Namur")
+    index_title = _("Données de référence, personnel et rôles")
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return bool(
+            user.is_active and user.is_staff and user.has_role(Role.ADMINISTRATOR)  # type: ignore[union-attr]
+        )

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CainamurConfig(AppConfig):
+    name = "cainamur"
+    verbose_name = _("Personnel et rôles")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from cainamur import checks  # noqa: F401  (registers the system checks)
+        from cainamur.services import roles_sync
+
+        post_migrate.connect(roles_sync, dispatch_uid="cainamur.roles_sync")
+
+
+class CaiAdminConfig(AdminConfig):
+    default_site = "cainamur.admin_site.CaiAdminSite"

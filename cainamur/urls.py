@@ -1,0 +1,38 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from cainamur import views
+from cainamur.permissions import STAFF_ROLES, role_required
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accueil/", views.ReceptionHomeView.as_view(), name="home-reception"),
+    path("accompagnement/", views.CaseworkerHomeView.as_view(), name="home-caseworker"),
+    path("coordination/", views.CoordinatorHomeView.as_view(), name="home-coordinator"),
+    path("administration/", views.AdministratorHomeView.as_view(), name="home-administrator"),
+    path("dossiers/", include("beneficiaries.urls")),
+    path("health/", views.health, name="health"),
+    # Authentication (Django's views, French templates in templates/registration/).
+    path("connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
+         name="login"),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("mot-de-passe/", role_required(*STAFF_ROLES)(auth_views.PasswordChangeView.as_view()),
+         name="password_change"),
+    path("mot-de-passe/modifie/",
+         role_required(*STAFF_ROLES)(auth_views.PasswordChangeDoneView.as_view()),
+         name="password_change_done"),
+    path("mot-de-passe/oubli/",
+         auth_views.PasswordResetView.as_view(
+             subject_template_name="registration/password_reset_subject.txt",
+             email_template_name="registration/password_reset_email.txt",
+         ),
+         name="password_reset"),
+    path("mot-de-passe/oubli/envoye/", auth_views.PasswordResetDoneView.as_view(),
+         name="password_reset_done"),
+    path("mot-de-passe/nouveau/<uidb64>/<token>/",
+         auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("mot-de-passe/nouveau/termine/", auth_views.PasswordResetCompleteView.as_view(),
+         name="password_reset_complete"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django.views.generic import TemplateView
+
+from appointments.models import Office
+from beneficiaries.models import Beneficiary, Commune, Cpas
+from cainamur.permissions import STAFF_ROLES, RoleRequiredMixin, role_required
+from cainamur.roles import Role
+
+logger = logging.getLogger(__name__)
+
+HOME_URL_NAMES: dict[Role, str] = {
+    Role.RECEPTION: "home-reception",
+    Role.CASEWORKER: "home-caseworker",
+    Role.COORDINATOR: "home-coordinator",
+    Role.ADMINISTRATOR: "home-administrator",
+}
+
+
+@role_required(*STAFF_ROLES)
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each user to the home page of their main role."""
+    role = request.user.primary_role  # type: ignore[union-attr]
+    return redirect(HOME_URL_NAMES[role])
+
+
+class ReceptionHomeView(RoleRequiredMixin, TemplateView):
+    allowed_roles = (Role.RECEPTION,)
+    template_name = "home/reception.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["offices"] = Office.objects.filter(id__in=user.office_ids)  # type: ignore[union-attr]
+        context["recent_files"] = (
+            Beneficiary.objects.visible_to(user)
+            .select_related("office", "commune")
+            .order_by("-created_at")[:8]
+        )
+        return context
+
+
+class CaseworkerHomeView(RoleRequiredMixin, TemplateView):
+    allowed_roles = (Role.CASEWORKER,)
+    template_name = "home/caseworker.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        mine = Beneficiary.objects.visible_to(self.request.user).filter(
+            caseworker=self.request.user
+        )
+        context["my_file_count"] = mine.count()
+        context["my_files"] = mine.select_related("office", "commune").order_by(
+            "-updated_at"
+        )[:10]
+        return context
+
+
+class CoordinatorHomeView(RoleRequiredMixin, TemplateView):
+    allowed_roles = (Role.COORDINATOR,)
+    template_name = "home/coordinator.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        offices = Office.objects.annotate(
+            file_count=Count("beneficiaries"),
+            unassigned_count=Count(
+                "beneficiaries", filter=Q(beneficiaries__caseworker__isnull=True)
+            ),
+        ).order_by("-is_main", "name")
+        context["offices"] = offices
+        context["total_files"] = sum(office.file_count for office in offices)
+        context["total_unassigned"] = sum(office.unassigned_count for office in offices)
+        return context
+
+
+class AdministratorHomeView(RoleRequiredMixin, TemplateView):
+    allowed_roles = (Role.ADMINISTRATOR,)
+    template_name = "home/administrator.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["communes_without_email"] = Commune.objects.filter(population_email="").count()
+        context["cpas_without_email"] = Cpas.objects.filter(email="").count()
+        context["commune_count"] = Commune.objects.count()
+        context["office_count"] = Office.objects.count()
+        context["admin_links"] = [
+            (reverse("admin:cainamur_user_changelist"), "bi-people", _("Personnel et rôles")),
+            (reverse("admin:appointments_office_changelist"), "bi-building", _("Bureaux")),
+            (reverse("admin:beneficiaries_commune_changelist"), "bi-geo-alt", _("Communes")),
+            (reverse("admin:beneficiaries_cpas_changelist"), "bi-bank", _("CPAS")),
+        ]
+        return context
+
+
+@login_not_required
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """For load balancers: 200 when the database (and the broker, if configured) answer."""
+    checks: dict[str, str] = {}
+    healthy = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:
+        logger.exception("Health check: database unreachable")
+        checks["database"] = "error"
+        healthy = False
+    if settings.REDIS_URL:
+        try:
+            import redis
+
+            client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
+            client.ping()
+            checks["broker"] = "ok"
+        except Exception:
+            logger.exception("Health check: broker unreachable")
+            checks["broker"] = "error"
+            healthy = False
+    else:
+        checks["broker"] = "not configured"
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+    )

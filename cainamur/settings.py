@@ -136,6 +136,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("CAI_STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 MEDIA_ROOT = Path(env.str("CAI_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+if DEBUG:
+    # WhiteNoise serves from the finders in development but warns when the folder is missing.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

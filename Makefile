@@ -1,0 +1,61 @@
+# CAI Namur: the two promises are `make run` and `make test` (see README).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install run migrate seed test test-fast lint format typecheck check-deploy worker beat lock bench clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	@touch $(STAMP)
+
+install: $(STAMP)  ## Create .venv and install the pinned dependencies
+
+migrate: install  ## Apply database migrations
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
+
+seed: migrate  ## Load the demo data (demo logins are printed)
+	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
+
+run: seed  ## Install, migrate, load demo data and serve http://127.0.0.1:8000
+	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install  ## Check migrations and run the whole test suite
+	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: install  ## Tests without the browser
+	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+lint: install  ## ruff (lint and format check)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install  ## Reformat the code with ruff
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+typecheck: install  ## mypy on the project package and the rules
+	$(PY) -m mypy
+
+worker: install  ## A Celery worker (needs REDIS_URL)
+	$(VENV)/bin/celery -A cainamur worker --loglevel=INFO
+
+beat: install  ## Celery beat, the periodic task scheduler (needs REDIS_URL)
+	$(VENV)/bin/celery -A cainamur beat --loglevel=INFO
+
+lock:  ## Re-pin requirements.lock from pyproject.toml
+	$(PY) -m piptools compile --quiet --extra dev --strip-extras --no-emit-index-url \
+		--no-emit-find-links -o requirements.lock pyproject.toml
+
+clean:  ## Remove the virtualenv (the embedded database in var/ is kept)
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

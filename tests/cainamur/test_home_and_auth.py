@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from cainamur.models import User
+from tests.factories import PASSWORD
+
+HOME_BY_PERSONA = {
+    "reception": "home-reception",
+    "caseworker": "home-caseworker",
+    "coordinator": "home-coordinator",
+    "administrator": "home-administrator",
+}
+
+
+@pytest.mark.parametrize("key", sorted(HOME_BY_PERSONA))
+def test_home_redirects_to_the_role_home(
+    login_client: Any, personas: dict[str, User], key: str
+) -> None:
+    response = login_client(personas[key]).get(reverse("home"))
+    assert response["Location"] == reverse(HOME_BY_PERSONA[key])
+
+
+def test_login_in_french_with_clear_error(client: Any, caseworker: User) -> None:
+    page = client.get(reverse("login")).content.decode()
+    assert "Connexion" in page and 'lang="fr"' in page
+    assert 'for="id_username"' in page and 'for="id_password"' in page
+    response = client.post(reverse("login"), {"username": caseworker.username, "password": "x"})
+    assert response.status_code == 200
+    assert "Saisissez un nom d’utilisateur et un mot de passe valides" in response.content.decode()
+    # What was typed is kept.
+    assert f'value="{caseworker.username}"' in response.content.decode()
+
+
+def test_login_then_logout(client: Any, caseworker: User) -> None:
+    response = client.post(
+        reverse("login"), {"username": caseworker.username, "password": PASSWORD}
+    )
+    assert response["Location"] == reverse("home")
+    assert client.get(reverse("home-caseworker")).status_code == 200
+    client.post(reverse("logout"))
+    assert client.get(reverse("home-caseworker")).status_code == 302
+
+
+def test_password_reset_by_email(client: Any, caseworker: User) -> None:
+    response = client.post(reverse("password_reset"), {"email": caseworker.email})
+    assert response["Location"] == reverse("password_reset_done")
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [caseworker.email]
+    assert "réinitialisation" in message.subject
+    link = re.search(r"http://testserver(/mot-de-passe/nouveau/\S+)", message.body)
+    assert link, message.body
+    form_page = client.get(link.group(1), follow=True)
+    assert "Choisissez un nouveau mot de passe" in form_page.content.decode()
+    new_password = "Une-nouvelle-phrase-2026"
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": new_password, "new_password2": new_password},
+    )
+    assert done["Location"] == reverse("password_reset_complete")
+    assert client.login(username=caseworker.username, password=new_password)
+
+
+def test_password_reset_unknown_address_sends_nothing(client: Any, db: None) -> None:
+    response = client.post(reverse("password_reset"), {"email": "inconnu@example.org"})
+    assert response.status_code == 302  # same answer: no account enumeration
+    assert mail.outbox == []
+
+
+def test_password_change(login_client: Any, caseworker: User) -> None:
+    client = login_client(caseworker)
+    response = client.post(reverse("password_change"), {
+        "old_password": PASSWORD,
+        "new_password1": "court",
+        "new_password2": "court",
+    })
+    assert response.status_code == 200
+    assert "Ce mot de passe est trop court" in response.content.decode()
+    response = client.post(reverse("password_change"), {
+        "old_password": PASSWORD,
+        "new_password1": "Encore-une-phrase-2026",
+        "new_password2": "Encore-une-phrase-2026",
+    })
+    assert response["Location"] == reverse("password_change_done")
+
+
+def test_navigation_fits_the_role(login_client: Any, reception: User) -> None:
+    page = login_client(reception).get(reverse("home-reception")).content.decode()
+    assert 'href="/dossiers/"' in page
+    assert 'href="/coordination/"' not in page
+    assert 'href="/administration/"' not in page
+
+
+def test_404_page_is_french(login_client: Any, caseworker: User) -> None:
+    response = login_client(caseworker).get("/nulle-part/")
+    assert response.status_code == 404
+    assert "Page introuvable" in response.content.decode()
+
+
+def test_administrator_home_counts_missing_addresses(
+    login_client: Any, administrator: User
+) -> None:
+    from beneficiaries.models import Commune
+
+    Commune.objects.filter(name="Namur").update(population_email="population@ville.namur.be")
+    page = login_client(administrator).get(reverse("home-administrator")).content.decode()
+    assert "37 communes n'ont pas d'adresse e-mail" in page
+    assert "38 CPAS n'ont pas d'adresse e-mail" in page

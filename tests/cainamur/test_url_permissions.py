@@ -1,0 +1,119 @@
+"""Every URL, for every persona: anonymous -> login, wrong role -> 403, right role -> 200.
+
+``URL_ROLES`` must name every URL of the project; ``test_every_url_is_listed`` fails when
+a new view is added without being listed here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from cainamur.models import User
+
+ALL = {"reception", "caseworker", "coordinator", "administrator", "outsider"}
+
+# url name -> personas allowed (outsider is a caseworker of another office).
+URL_ROLES: dict[str, set[str]] = {
+    "home": ALL,
+    "home-reception": {"reception"},
+    "home-caseworker": {"caseworker", "outsider"},
+    "home-coordinator": {"coordinator"},
+    "home-administrator": {"administrator"},
+    "beneficiaries:list": {"reception", "caseworker", "coordinator", "outsider"},
+    "password_change": ALL,
+    "password_change_done": ALL,
+}
+# Reachable without logging in, on purpose.
+PUBLIC = {
+    "login", "password_reset", "password_reset_done", "password_reset_confirm",
+    "password_reset_complete", "health",
+}
+# POST-only or tested separately.
+SEPARATE = {"logout"}
+
+
+def _named_urls(resolver: URLResolver, prefix: str = "") -> set[str]:
+    names: set[str] = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.app_name == "admin":
+                continue  # the admin has its own gate, tested in test_admin_access
+            namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            names |= _named_urls(pattern, namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(prefix + pattern.name)
+    return names
+
+
+def test_every_url_is_listed() -> None:
+    listed = set(URL_ROLES) | PUBLIC | SEPARATE
+    assert _named_urls(get_resolver()) == listed
+
+
+@pytest.mark.parametrize("url_name", sorted(URL_ROLES))
+def test_anonymous_is_sent_to_login(client: Any, url_name: str, db: None) -> None:
+    url = reverse(url_name)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={url}"
+
+
+@pytest.mark.parametrize("url_name", sorted(URL_ROLES))
+def test_each_persona(
+    login_client: Any, personas: dict[str, User], url_name: str
+) -> None:
+    for key, user in personas.items():
+        response = login_client(user).get(reverse(url_name))
+        if key in URL_ROLES[url_name]:
+            expected = 302 if url_name == "home" else 200
+        else:
+            expected = 403
+        assert response.status_code == expected, (key, url_name, response.status_code)
+
+
+def test_403_page_is_french_and_friendly(login_client: Any, reception: User) -> None:
+    response = login_client(reception).get(reverse("home-coordinator"))
+    assert response.status_code == 403
+    assert "Accès refusé" in response.content.decode()
+
+
+def test_user_without_role_is_refused_everywhere(login_client: Any, db: None) -> None:
+    from tests.factories import UserFactory
+
+    nobody = UserFactory(username="sans.role")
+    client = login_client(nobody)
+    for url_name in URL_ROLES:
+        assert client.get(reverse(url_name)).status_code == 403, url_name
+
+
+@pytest.mark.parametrize("url_name", sorted(PUBLIC - {"password_reset_confirm"}))
+def test_public_pages_answer_anonymous(client: Any, url_name: str, db: None) -> None:
+    assert client.get(reverse(url_name)).status_code == 200
+
+
+def test_admin_access(login_client: Any, personas: dict[str, User], client: Any) -> None:
+    assert client.get("/admin/").status_code == 302
+    for key, user in personas.items():
+        response = login_client(user).get("/admin/")
+        if key == "administrator":
+            assert response.status_code == 200
+        else:
+            # Django's admin sends logged-in users without access to its own login page.
+            assert response.status_code == 302
+            assert response["Location"].startswith("/admin/login/")
+
+
+def test_staff_flag_alone_does_not_open_the_admin(login_client: Any, caseworker: User) -> None:
+    caseworker.is_staff = True
+    caseworker.save()
+    assert login_client(caseworker).get("/admin/").status_code == 302
+
+
+def test_admin_pages_for_reference_data(login_client: Any, administrator: User) -> None:
+    client = login_client(administrator)
+    for url in ("/admin/beneficiaries/commune/", "/admin/beneficiaries/cpas/",
+                "/admin/appointments/office/", "/admin/cainamur/user/"):
+        assert client.get(url).status_code == 200, url

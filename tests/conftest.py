@@ -1,0 +1,92 @@
+"""Personas, one per role, plus an outsider from another office.
+
+The reference data (8 offices, 38 communes, role groups) comes from the migrations, so
+every test database has it exactly as a real install does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from appointments.models import Office
+from cainamur.models import User
+from cainamur.roles import Role
+from cainamur.services import user_set_roles
+from tests.factories import UserFactory
+
+
+def make_staff(username: str, roles: list[Role], office_codes: list[str], **extra: object) -> User:
+    user = UserFactory(username=username, **extra)
+    user_set_roles(user=user, roles=roles)
+    user.offices.set(Office.objects.filter(code__in=office_codes))
+    return User.objects.get(pk=user.pk)  # fresh: no cached roles or offices
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    # Real hashing costs ~0.3 s a password; tests only need a hasher that checks.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def namur() -> Office:
+    return Office.objects.get(code="namur")
+
+
+@pytest.fixture
+def dinant() -> Office:
+    return Office.objects.get(code="dinant")
+
+
+@pytest.fixture
+def reception(db: None) -> User:
+    return make_staff("accueil.namur", [Role.RECEPTION], ["namur"], first_name="Léa")
+
+
+@pytest.fixture
+def caseworker(db: None) -> User:
+    return make_staff("referente.namur", [Role.CASEWORKER], ["namur"], first_name="Claire")
+
+
+@pytest.fixture
+def coordinator(db: None) -> User:
+    return make_staff("coordination", [Role.COORDINATOR], [], first_name="Hélène")
+
+
+@pytest.fixture
+def administrator(db: None) -> User:
+    return make_staff("administration", [Role.ADMINISTRATOR], [], first_name="Pierre",
+                      is_staff=True)
+
+
+@pytest.fixture
+def outsider(db: None) -> User:
+    """A caseworker of another office (Dinant): must never see Namur's files."""
+    return make_staff("referent.dinant", [Role.CASEWORKER], ["dinant"], first_name="Marc")
+
+
+@pytest.fixture
+def personas(
+    reception: User, caseworker: User, coordinator: User, administrator: User, outsider: User
+) -> dict[str, User]:
+    return {
+        "reception": reception,
+        "caseworker": caseworker,
+        "coordinator": coordinator,
+        "administrator": administrator,
+        "outsider": outsider,
+    }
+
+
+@pytest.fixture
+def login_client() -> Callable[[User], Client]:
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make

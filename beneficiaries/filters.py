@@ -12,7 +12,8 @@ from cainamur.roles import GROUP_NAMES, Role
 
 class BeneficiaryFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label=_("Rechercher"), method="search",
+        label=_("Rechercher"),
+        method="search",
     )
     office = django_filters.ModelChoiceFilter(
         label=_("Bureau"), queryset=Office.objects.none(), empty_label=_("Tous les bureaux")

@@ -87,6 +87,9 @@ class FileNumberCounter(models.Model):
     class Meta:
         verbose_name = _("compteur de numéros de dossier")
 
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
 
 class Sex(models.TextChoices):
     FEMALE = "F", _("Femme")

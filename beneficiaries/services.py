@@ -27,4 +27,5 @@ def file_numbers_reserve(*, year: int, count: int = 1) -> list[str]:
             [year, count],
         )
         last = cursor.fetchone()[0]
-    return [FILE_NUMBER_FORMAT.format(year=year, number=n) for n in range(last - count + 1, last + 1)]
+    first = last - count + 1
+    return [FILE_NUMBER_FORMAT.format(year=year, number=n) for n in range(first, last + 1)]

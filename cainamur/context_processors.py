@@ -5,8 +5,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from cainamur.roles import Role
 
@@ -21,16 +21,35 @@ class NavItem:
 
 
 NAVIGATION: tuple[NavItem, ...] = (
-    NavItem(_("Accueil"), "home-reception", "bi-telephone", frozenset({Role.RECEPTION}),
-            "accueil"),
-    NavItem(_("Mes dossiers"), "home-caseworker", "bi-person-workspace",
-            frozenset({Role.CASEWORKER}), "accompagnement"),
-    NavItem(_("Coordination"), "home-coordinator", "bi-diagram-3",
-            frozenset({Role.COORDINATOR}), "coordination"),
-    NavItem(_("Dossiers"), "beneficiaries:list", "bi-folder2-open",
-            frozenset({Role.RECEPTION, Role.CASEWORKER, Role.COORDINATOR}), "dossiers"),
-    NavItem(_("Administration"), "home-administrator", "bi-gear",
-            frozenset({Role.ADMINISTRATOR}), "administration"),
+    NavItem(_("Accueil"), "home-reception", "bi-telephone", frozenset({Role.RECEPTION}), "accueil"),
+    NavItem(
+        _("Mes dossiers"),
+        "home-caseworker",
+        "bi-person-workspace",
+        frozenset({Role.CASEWORKER}),
+        "accompagnement",
+    ),
+    NavItem(
+        _("Coordination"),
+        "home-coordinator",
+        "bi-diagram-3",
+        frozenset({Role.COORDINATOR}),
+        "coordination",
+    ),
+    NavItem(
+        _("Dossiers"),
+        "beneficiaries:list",
+        "bi-folder2-open",
+        frozenset({Role.RECEPTION, Role.CASEWORKER, Role.COORDINATOR}),
+        "dossiers",
+    ),
+    NavItem(
+        _("Administration"),
+        "home-administrator",
+        "bi-gear",
+        frozenset({Role.ADMINISTRATOR}),
+        "administration",
+    ),
 )
 
 

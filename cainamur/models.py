@@ -14,7 +14,9 @@ class User(AbstractUser):
 
     email = models.EmailField(_("adresse e-mail"), unique=True)
     function = models.CharField(
-        _("fonction"), max_length=120, blank=True,
+        _("fonction"),
+        max_length=120,
+        blank=True,
         help_text=_("Affichée sur les documents signés, par ex. « Assistante sociale »."),
     )
     offices = models.ManyToManyField(

@@ -14,25 +14,42 @@ urlpatterns = [
     path("dossiers/", include("beneficiaries.urls")),
     path("health/", views.health, name="health"),
     # Authentication (Django's views, French templates in templates/registration/).
-    path("connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
-         name="login"),
+    path(
+        "connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"
+    ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
-    path("mot-de-passe/", role_required(*STAFF_ROLES)(auth_views.PasswordChangeView.as_view()),
-         name="password_change"),
-    path("mot-de-passe/modifie/",
-         role_required(*STAFF_ROLES)(auth_views.PasswordChangeDoneView.as_view()),
-         name="password_change_done"),
-    path("mot-de-passe/oubli/",
-         auth_views.PasswordResetView.as_view(
-             subject_template_name="registration/password_reset_subject.txt",
-             email_template_name="registration/password_reset_email.txt",
-         ),
-         name="password_reset"),
-    path("mot-de-passe/oubli/envoye/", auth_views.PasswordResetDoneView.as_view(),
-         name="password_reset_done"),
-    path("mot-de-passe/nouveau/<uidb64>/<token>/",
-         auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
-    path("mot-de-passe/nouveau/termine/", auth_views.PasswordResetCompleteView.as_view(),
-         name="password_reset_complete"),
+    path(
+        "mot-de-passe/",
+        role_required(*STAFF_ROLES)(auth_views.PasswordChangeView.as_view()),
+        name="password_change",
+    ),
+    path(
+        "mot-de-passe/modifie/",
+        role_required(*STAFF_ROLES)(auth_views.PasswordChangeDoneView.as_view()),
+        name="password_change_done",
+    ),
+    path(
+        "mot-de-passe/oubli/",
+        auth_views.PasswordResetView.as_view(
+            subject_template_name="registration/password_reset_subject.txt",
+            email_template_name="registration/password_reset_email.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "mot-de-passe/oubli/envoye/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "mot-de-passe/nouveau/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "mot-de-passe/nouveau/termine/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("admin/", admin.site.urls),
 ]

@@ -63,9 +63,7 @@ class CaseworkerHomeView(RoleRequiredMixin, TemplateView):
             caseworker=self.request.user
         )
         context["my_file_count"] = mine.count()
-        context["my_files"] = mine.select_related("office", "commune").order_by(
-            "-updated_at"
-        )[:10]
+        context["my_files"] = mine.select_related("office", "commune").order_by("-updated_at")[:10]
         return context
 
 

@@ -59,8 +59,9 @@ def coordinator(db: None) -> User:
 
 @pytest.fixture
 def administrator(db: None) -> User:
-    return make_staff("administration", [Role.ADMINISTRATOR], [], first_name="Pierre",
-                      is_staff=True)
+    return make_staff(
+        "administration", [Role.ADMINISTRATOR], [], first_name="Pierre", is_staff=True
+    )
 
 
 @pytest.fixture

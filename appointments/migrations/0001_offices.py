@@ -4,32 +4,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Office',
+            name="Office",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=120, unique=True, verbose_name='nom')),
-                ('is_main', models.BooleanField(default=False, verbose_name='bureau principal')),
-                ('street', models.CharField(blank=True, max_length=200, verbose_name='rue et numéro')),
-                ('postal_code', models.CharField(max_length=4, verbose_name='code postal')),
-                ('city', models.CharField(max_length=120, verbose_name='localité')),
-                ('phone', models.CharField(blank=True, help_text='Par ex. 081 71 35 18.', max_length=30, verbose_name='téléphone')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='adresse e-mail')),
-                ('is_active', models.BooleanField(default=True, verbose_name='actif')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=120, unique=True, verbose_name="nom")),
+                ("is_main", models.BooleanField(default=False, verbose_name="bureau principal")),
+                (
+                    "street",
+                    models.CharField(blank=True, max_length=200, verbose_name="rue et numéro"),
+                ),
+                ("postal_code", models.CharField(max_length=4, verbose_name="code postal")),
+                ("city", models.CharField(max_length=120, verbose_name="localité")),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True,
+                        help_text="Par ex. 081 71 35 18.",
+                        max_length=30,
+                        verbose_name="téléphone",
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="adresse e-mail"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="actif")),
             ],
             options={
-                'verbose_name': 'bureau',
-                'verbose_name_plural': 'bureaux',
-                'ordering': ('-is_main', 'name'),
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_main', True)), fields=('is_main',), name='office_single_main_office', violation_error_message="Il ne peut y avoir qu'un seul bureau principal.")],
+                "verbose_name": "bureau",
+                "verbose_name_plural": "bureaux",
+                "ordering": ("-is_main", "name"),
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_main", True)),
+                        fields=("is_main",),
+                        name="office_single_main_office",
+                        violation_error_message="Il ne peut y avoir qu'un seul bureau principal.",
+                    )
+                ],
             },
         ),
     ]

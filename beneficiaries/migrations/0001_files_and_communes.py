@@ -11,182 +11,506 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('appointments', '0001_offices'),
-        ('pghistory', '0007_auto_20250421_0444'),
+        ("appointments", "0001_offices"),
+        ("pghistory", "0007_auto_20250421_0444"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FileNumberCounter',
+            name="FileNumberCounter",
             fields=[
-                ('year', models.PositiveSmallIntegerField(primary_key=True, serialize=False)),
-                ('last_number', models.PositiveIntegerField(default=0)),
+                ("year", models.PositiveSmallIntegerField(primary_key=True, serialize=False)),
+                ("last_number", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'verbose_name': 'compteur de numéros de dossier',
+                "verbose_name": "compteur de numéros de dossier",
             },
         ),
         migrations.CreateModel(
-            name='Beneficiary',
+            name="Beneficiary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_number', models.CharField(max_length=20, unique=True, verbose_name='numéro de dossier')),
-                ('last_name', models.CharField(max_length=120, verbose_name='nom')),
-                ('first_names', models.CharField(max_length=200, verbose_name='prénoms')),
-                ('sex', models.CharField(choices=[('F', 'Femme'), ('M', 'Homme'), ('X', 'Autre / non précisé')], max_length=1, verbose_name='sexe')),
-                ('birth_date', models.DateField(verbose_name='date de naissance')),
-                ('nationality', django_countries.fields.CountryField(max_length=2, verbose_name='nationalité')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('caseworker', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='beneficiaries', to=settings.AUTH_USER_MODEL, verbose_name='référent·e')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='beneficiaries', to='appointments.office', verbose_name='bureau')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file_number",
+                    models.CharField(max_length=20, unique=True, verbose_name="numéro de dossier"),
+                ),
+                ("last_name", models.CharField(max_length=120, verbose_name="nom")),
+                ("first_names", models.CharField(max_length=200, verbose_name="prénoms")),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("F", "Femme"), ("M", "Homme"), ("X", "Autre / non précisé")],
+                        max_length=1,
+                        verbose_name="sexe",
+                    ),
+                ),
+                ("birth_date", models.DateField(verbose_name="date de naissance")),
+                (
+                    "nationality",
+                    django_countries.fields.CountryField(max_length=2, verbose_name="nationalité"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                (
+                    "caseworker",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="beneficiaries",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="référent·e",
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="beneficiaries",
+                        to="appointments.office",
+                        verbose_name="bureau",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'dossier',
-                'verbose_name_plural': 'dossiers',
-                'ordering': ('last_name', 'first_names', 'id'),
-                'permissions': [('view_health_data', 'Voir les données de santé')],
+                "verbose_name": "dossier",
+                "verbose_name_plural": "dossiers",
+                "ordering": ("last_name", "first_names", "id"),
+                "permissions": [("view_health_data", "Voir les données de santé")],
             },
         ),
         migrations.CreateModel(
-            name='Commune',
+            name="Commune",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True, verbose_name='nom')),
-                ('arrondissement', models.CharField(choices=[('Namur', 'Namur'), ('Dinant', 'Dinant'), ('Philippeville', 'Philippeville')], max_length=20, verbose_name='arrondissement')),
-                ('postal_codes', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=4), default=list, size=None, verbose_name='codes postaux')),
-                ('population_email', models.EmailField(blank=True, help_text="Destinataire des copies d'attestation pour cette commune.", max_length=254, verbose_name='e-mail du service population')),
-                ('office', models.ForeignKey(help_text='Le bureau qui reçoit par défaut les habitants de cette commune.', on_delete=django.db.models.deletion.PROTECT, related_name='communes', to='appointments.office', verbose_name='bureau de référence')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True, verbose_name="nom")),
+                (
+                    "arrondissement",
+                    models.CharField(
+                        choices=[
+                            ("Namur", "Namur"),
+                            ("Dinant", "Dinant"),
+                            ("Philippeville", "Philippeville"),
+                        ],
+                        max_length=20,
+                        verbose_name="arrondissement",
+                    ),
+                ),
+                (
+                    "postal_codes",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=4),
+                        default=list,
+                        size=None,
+                        verbose_name="codes postaux",
+                    ),
+                ),
+                (
+                    "population_email",
+                    models.EmailField(
+                        blank=True,
+                        help_text="Destinataire des copies d'attestation pour cette commune.",
+                        max_length=254,
+                        verbose_name="e-mail du service population",
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        help_text="Le bureau qui reçoit par défaut les habitants de cette commune.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="communes",
+                        to="appointments.office",
+                        verbose_name="bureau de référence",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'commune',
-                'verbose_name_plural': 'communes',
-                'ordering': ('name',),
+                "verbose_name": "commune",
+                "verbose_name_plural": "communes",
+                "ordering": ("name",),
             },
         ),
         migrations.CreateModel(
-            name='BeneficiaryEvent',
+            name="BeneficiaryEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('file_number', models.CharField(max_length=20, verbose_name='numéro de dossier')),
-                ('last_name', models.CharField(max_length=120, verbose_name='nom')),
-                ('first_names', models.CharField(max_length=200, verbose_name='prénoms')),
-                ('sex', models.CharField(choices=[('F', 'Femme'), ('M', 'Homme'), ('X', 'Autre / non précisé')], max_length=1, verbose_name='sexe')),
-                ('birth_date', models.DateField(verbose_name='date de naissance')),
-                ('nationality', django_countries.fields.CountryField(max_length=2, verbose_name='nationalité')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('caseworker', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL, verbose_name='référent·e')),
-                ('office', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='appointments.office', verbose_name='bureau')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='beneficiaries.beneficiary')),
-                ('commune', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='beneficiaries.commune', verbose_name='commune')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                ("file_number", models.CharField(max_length=20, verbose_name="numéro de dossier")),
+                ("last_name", models.CharField(max_length=120, verbose_name="nom")),
+                ("first_names", models.CharField(max_length=200, verbose_name="prénoms")),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("F", "Femme"), ("M", "Homme"), ("X", "Autre / non précisé")],
+                        max_length=1,
+                        verbose_name="sexe",
+                    ),
+                ),
+                ("birth_date", models.DateField(verbose_name="date de naissance")),
+                (
+                    "nationality",
+                    django_countries.fields.CountryField(max_length=2, verbose_name="nationalité"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                (
+                    "caseworker",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="référent·e",
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="appointments.office",
+                        verbose_name="bureau",
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="beneficiaries.beneficiary",
+                    ),
+                ),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="beneficiaries.commune",
+                        verbose_name="commune",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.AddField(
-            model_name='beneficiary',
-            name='commune',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='beneficiaries.commune', verbose_name='commune'),
+            model_name="beneficiary",
+            name="commune",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="beneficiaries.commune",
+                verbose_name="commune",
+            ),
         ),
         migrations.CreateModel(
-            name='CommuneEvent',
+            name="CommuneEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('name', models.CharField(max_length=120, verbose_name='nom')),
-                ('arrondissement', models.CharField(choices=[('Namur', 'Namur'), ('Dinant', 'Dinant'), ('Philippeville', 'Philippeville')], max_length=20, verbose_name='arrondissement')),
-                ('postal_codes', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=4), default=list, size=None, verbose_name='codes postaux')),
-                ('population_email', models.EmailField(blank=True, help_text="Destinataire des copies d'attestation pour cette commune.", max_length=254, verbose_name='e-mail du service population')),
-                ('office', models.ForeignKey(db_constraint=False, help_text='Le bureau qui reçoit par défaut les habitants de cette commune.', on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='appointments.office', verbose_name='bureau de référence')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='beneficiaries.commune')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                ("name", models.CharField(max_length=120, verbose_name="nom")),
+                (
+                    "arrondissement",
+                    models.CharField(
+                        choices=[
+                            ("Namur", "Namur"),
+                            ("Dinant", "Dinant"),
+                            ("Philippeville", "Philippeville"),
+                        ],
+                        max_length=20,
+                        verbose_name="arrondissement",
+                    ),
+                ),
+                (
+                    "postal_codes",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=4),
+                        default=list,
+                        size=None,
+                        verbose_name="codes postaux",
+                    ),
+                ),
+                (
+                    "population_email",
+                    models.EmailField(
+                        blank=True,
+                        help_text="Destinataire des copies d'attestation pour cette commune.",
+                        max_length=254,
+                        verbose_name="e-mail du service population",
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        help_text="Le bureau qui reçoit par défaut les habitants de cette commune.",
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="appointments.office",
+                        verbose_name="bureau de référence",
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="beneficiaries.commune",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Cpas',
+            name="Cpas",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, unique=True, verbose_name='nom')),
-                ('email', models.EmailField(blank=True, help_text="Destinataire des copies d'attestation des personnes aidées par ce CPAS.", max_length=254, verbose_name='adresse e-mail')),
-                ('street', models.CharField(blank=True, max_length=200, verbose_name='rue et numéro')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='téléphone')),
-                ('commune', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='cpas', to='beneficiaries.commune', verbose_name='commune')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, unique=True, verbose_name="nom")),
+                (
+                    "email",
+                    models.EmailField(
+                        blank=True,
+                        help_text="Destinataire des copies d'attestation des personnes aidées par ce CPAS.",
+                        max_length=254,
+                        verbose_name="adresse e-mail",
+                    ),
+                ),
+                (
+                    "street",
+                    models.CharField(blank=True, max_length=200, verbose_name="rue et numéro"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="téléphone")),
+                (
+                    "commune",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cpas",
+                        to="beneficiaries.commune",
+                        verbose_name="commune",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'CPAS',
-                'verbose_name_plural': 'CPAS',
-                'ordering': ('name',),
+                "verbose_name": "CPAS",
+                "verbose_name_plural": "CPAS",
+                "ordering": ("name",),
             },
         ),
         migrations.CreateModel(
-            name='CpasEvent',
+            name="CpasEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('name', models.CharField(max_length=150, verbose_name='nom')),
-                ('email', models.EmailField(blank=True, help_text="Destinataire des copies d'attestation des personnes aidées par ce CPAS.", max_length=254, verbose_name='adresse e-mail')),
-                ('street', models.CharField(blank=True, max_length=200, verbose_name='rue et numéro')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='téléphone')),
-                ('commune', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='beneficiaries.commune', verbose_name='commune')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='beneficiaries.cpas')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                ("name", models.CharField(max_length=150, verbose_name="nom")),
+                (
+                    "email",
+                    models.EmailField(
+                        blank=True,
+                        help_text="Destinataire des copies d'attestation des personnes aidées par ce CPAS.",
+                        max_length=254,
+                        verbose_name="adresse e-mail",
+                    ),
+                ),
+                (
+                    "street",
+                    models.CharField(blank=True, max_length=200, verbose_name="rue et numéro"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="téléphone")),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="beneficiaries.commune",
+                        verbose_name="commune",
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="beneficiaries.cpas",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.AddIndex(
-            model_name='commune',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['postal_codes'], name='commune_postal_codes_gin'),
+            model_name="commune",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["postal_codes"], name="commune_postal_codes_gin"
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='commune',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "beneficiaries_communeevent" ("arrondissement", "id", "name", "office_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "population_email", "postal_codes") VALUES (NEW."arrondissement", NEW."id", NEW."name", NEW."office_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."population_email", NEW."postal_codes"); RETURN NULL;', hash='c5fdde009c788809b44b041691bff63d241d8d97', operation='INSERT', pgid='pgtrigger_insert_insert_576c6', table='beneficiaries_commune', when='AFTER')),
+            model_name="commune",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "beneficiaries_communeevent" ("arrondissement", "id", "name", "office_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "population_email", "postal_codes") VALUES (NEW."arrondissement", NEW."id", NEW."name", NEW."office_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."population_email", NEW."postal_codes"); RETURN NULL;',
+                    hash="c5fdde009c788809b44b041691bff63d241d8d97",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_576c6",
+                    table="beneficiaries_commune",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='commune',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "beneficiaries_communeevent" ("arrondissement", "id", "name", "office_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "population_email", "postal_codes") VALUES (NEW."arrondissement", NEW."id", NEW."name", NEW."office_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."population_email", NEW."postal_codes"); RETURN NULL;', hash='50e1eb31ddd5db9599326b2da0727170df3ad9fc', operation='UPDATE', pgid='pgtrigger_update_update_10181', table='beneficiaries_commune', when='AFTER')),
+            model_name="commune",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "beneficiaries_communeevent" ("arrondissement", "id", "name", "office_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "population_email", "postal_codes") VALUES (NEW."arrondissement", NEW."id", NEW."name", NEW."office_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."population_email", NEW."postal_codes"); RETURN NULL;',
+                    hash="50e1eb31ddd5db9599326b2da0727170df3ad9fc",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_10181",
+                    table="beneficiaries_commune",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddIndex(
-            model_name='beneficiary',
-            index=models.Index(fields=['office', 'last_name'], name='beneficiary_office_name'),
+            model_name="beneficiary",
+            index=models.Index(fields=["office", "last_name"], name="beneficiary_office_name"),
         ),
         migrations.AddIndex(
-            model_name='beneficiary',
-            index=models.Index(fields=['caseworker', 'last_name'], name='beneficiary_caseworker_name'),
+            model_name="beneficiary",
+            index=models.Index(
+                fields=["caseworker", "last_name"], name="beneficiary_caseworker_name"
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='beneficiary',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "beneficiaries_beneficiaryevent" ("birth_date", "caseworker_id", "commune_id", "created_at", "file_number", "first_names", "id", "last_name", "nationality", "office_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sex", "updated_at") VALUES (NEW."birth_date", NEW."caseworker_id", NEW."commune_id", NEW."created_at", NEW."file_number", NEW."first_names", NEW."id", NEW."last_name", NEW."nationality", NEW."office_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."sex", NEW."updated_at"); RETURN NULL;', hash='5d5bd205ab713ee41b09cd944803e0cc30eed960', operation='INSERT', pgid='pgtrigger_insert_insert_1c31c', table='beneficiaries_beneficiary', when='AFTER')),
+            model_name="beneficiary",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "beneficiaries_beneficiaryevent" ("birth_date", "caseworker_id", "commune_id", "created_at", "file_number", "first_names", "id", "last_name", "nationality", "office_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sex", "updated_at") VALUES (NEW."birth_date", NEW."caseworker_id", NEW."commune_id", NEW."created_at", NEW."file_number", NEW."first_names", NEW."id", NEW."last_name", NEW."nationality", NEW."office_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."sex", NEW."updated_at"); RETURN NULL;',
+                    hash="5d5bd205ab713ee41b09cd944803e0cc30eed960",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_1c31c",
+                    table="beneficiaries_beneficiary",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='beneficiary',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "beneficiaries_beneficiaryevent" ("birth_date", "caseworker_id", "commune_id", "created_at", "file_number", "first_names", "id", "last_name", "nationality", "office_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sex", "updated_at") VALUES (NEW."birth_date", NEW."caseworker_id", NEW."commune_id", NEW."created_at", NEW."file_number", NEW."first_names", NEW."id", NEW."last_name", NEW."nationality", NEW."office_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."sex", NEW."updated_at"); RETURN NULL;', hash='8357a07967fa7435548e8246cc91b52461a339ec', operation='UPDATE', pgid='pgtrigger_update_update_a0fd5', table='beneficiaries_beneficiary', when='AFTER')),
+            model_name="beneficiary",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "beneficiaries_beneficiaryevent" ("birth_date", "caseworker_id", "commune_id", "created_at", "file_number", "first_names", "id", "last_name", "nationality", "office_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sex", "updated_at") VALUES (NEW."birth_date", NEW."caseworker_id", NEW."commune_id", NEW."created_at", NEW."file_number", NEW."first_names", NEW."id", NEW."last_name", NEW."nationality", NEW."office_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."sex", NEW."updated_at"); RETURN NULL;',
+                    hash="8357a07967fa7435548e8246cc91b52461a339ec",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_a0fd5",
+                    table="beneficiaries_beneficiary",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='cpas',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "beneficiaries_cpasevent" ("commune_id", "email", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "street") VALUES (NEW."commune_id", NEW."email", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."phone", NEW."street"); RETURN NULL;', hash='40fef95fc1a008478c15e7524ceab74ea1db3ede', operation='INSERT', pgid='pgtrigger_insert_insert_40272', table='beneficiaries_cpas', when='AFTER')),
+            model_name="cpas",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "beneficiaries_cpasevent" ("commune_id", "email", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "street") VALUES (NEW."commune_id", NEW."email", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."phone", NEW."street"); RETURN NULL;',
+                    hash="40fef95fc1a008478c15e7524ceab74ea1db3ede",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_40272",
+                    table="beneficiaries_cpas",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='cpas',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "beneficiaries_cpasevent" ("commune_id", "email", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "street") VALUES (NEW."commune_id", NEW."email", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."phone", NEW."street"); RETURN NULL;', hash='6413108efe9f48ee829e4e00eeff25b0f25f435b', operation='UPDATE', pgid='pgtrigger_update_update_88aec', table='beneficiaries_cpas', when='AFTER')),
+            model_name="cpas",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "beneficiaries_cpasevent" ("commune_id", "email", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "street") VALUES (NEW."commune_id", NEW."email", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."phone", NEW."street"); RETURN NULL;',
+                    hash="6413108efe9f48ee829e4e00eeff25b0f25f435b",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_88aec",
+                    table="beneficiaries_cpas",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]

@@ -11,13 +11,19 @@ OFFICE_BY_COMMUNE = {
     "namur": ["Namur", "Assesse", "Profondeville", "Fernelmont"],
     "andenne": ["Andenne", "Ohey", "Gesves"],
     "gembloux": ["Gembloux", "Sombreffe", "La Bruyère", "Éghezée"],
-    "sambreville": ["Sambreville", "Jemeppe-sur-Sambre", "Fosses-la-Ville", "Floreffe",
-                    "Mettet"],
+    "sambreville": ["Sambreville", "Jemeppe-sur-Sambre", "Fosses-la-Ville", "Floreffe", "Mettet"],
     "ciney": ["Ciney", "Hamois", "Havelange", "Somme-Leuze", "Rochefort"],
     "dinant": ["Dinant", "Anhée", "Yvoir", "Onhaye", "Hastière", "Houyet"],
     "beauraing": ["Beauraing", "Bièvre", "Gedinne", "Vresse-sur-Semois"],
-    "philippeville": ["Philippeville", "Cerfontaine", "Couvin", "Doische", "Florennes",
-                      "Viroinval", "Walcourt"],
+    "philippeville": [
+        "Philippeville",
+        "Cerfontaine",
+        "Couvin",
+        "Doische",
+        "Florennes",
+        "Viroinval",
+        "Walcourt",
+    ],
 }
 ELIDED = {"Hastière"}  # "CPAS d'Hastière" (h muet)
 

@@ -17,10 +17,10 @@ from tests.factories import BeneficiaryFactory
 @pytest.fixture
 def files(namur: Office, dinant: Office, caseworker: User) -> dict[str, Beneficiary]:
     return {
-        "namur": BeneficiaryFactory(office=namur, last_name="Haddad", first_names="Nour",
-                                    caseworker=caseworker),
-        "dinant": BeneficiaryFactory(office=dinant, last_name="Diallo",
-                                     first_names="Mamadou"),
+        "namur": BeneficiaryFactory(
+            office=namur, last_name="Haddad", first_names="Nour", caseworker=caseworker
+        ),
+        "dinant": BeneficiaryFactory(office=dinant, last_name="Diallo", first_names="Mamadou"),
     }
 
 
@@ -28,9 +28,7 @@ def test_visible_to_follows_offices(
     personas: dict[str, User], files: dict[str, Beneficiary]
 ) -> None:
     def seen(key: str) -> set[str]:
-        return {
-            b.last_name for b in Beneficiary.objects.visible_to(personas[key])
-        }
+        return {b.last_name for b in Beneficiary.objects.visible_to(personas[key])}
 
     assert seen("reception") == {"Haddad"}
     assert seen("caseworker") == {"Haddad"}
@@ -85,13 +83,18 @@ def test_pagination(login_client: Any, coordinator: User, namur: Office) -> None
     assert second.status_code == 200 and "Page 2 sur 2" in second.content.decode()
 
 
-@pytest.mark.parametrize("url_name", ["beneficiaries:list", "home-caseworker",
-                                      "home-reception", "home-coordinator"])
+@pytest.mark.parametrize(
+    "url_name", ["beneficiaries:list", "home-caseworker", "home-reception", "home-coordinator"]
+)
 def test_list_pages_have_a_fixed_query_count(
     login_client: Any, personas: dict[str, User], namur: Office, url_name: str
 ) -> None:
-    user = {"beneficiaries:list": "coordinator", "home-caseworker": "caseworker",
-            "home-reception": "reception", "home-coordinator": "coordinator"}[url_name]
+    user = {
+        "beneficiaries:list": "coordinator",
+        "home-caseworker": "caseworker",
+        "home-reception": "reception",
+        "home-coordinator": "coordinator",
+    }[url_name]
     client = login_client(personas[user])
     caseworker = personas["caseworker"]
 

@@ -75,18 +75,24 @@ def test_password_reset_unknown_address_sends_nothing(client: Any, db: None) -> 
 
 def test_password_change(login_client: Any, caseworker: User) -> None:
     client = login_client(caseworker)
-    response = client.post(reverse("password_change"), {
-        "old_password": PASSWORD,
-        "new_password1": "court",
-        "new_password2": "court",
-    })
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "court",
+            "new_password2": "court",
+        },
+    )
     assert response.status_code == 200
     assert "Ce mot de passe est trop court" in response.content.decode()
-    response = client.post(reverse("password_change"), {
-        "old_password": PASSWORD,
-        "new_password1": "Encore-une-phrase-2026",
-        "new_password2": "Encore-une-phrase-2026",
-    })
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Encore-une-phrase-2026",
+            "new_password2": "Encore-une-phrase-2026",
+        },
+    )
     assert response["Location"] == reverse("password_change_done")
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -71,8 +72,12 @@ def _manage(*args: str, extra_env: dict[str, str]) -> subprocess.CompletedProces
         if not str(db["HOST"]).startswith("/"):
             env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -111,8 +116,9 @@ def test_clear_expired_sessions_task(db: None) -> None:
     from cainamur.tasks import clear_expired_sessions
 
     now = timezone.now()
-    Session.objects.create(session_key="old", session_data="", expire_date=now - timezone.timedelta(days=1))
-    Session.objects.create(session_key="new", session_data="", expire_date=now + timezone.timedelta(days=1))
+    day = timezone.timedelta(days=1)
+    Session.objects.create(session_key="old", session_data="", expire_date=now - day)
+    Session.objects.create(session_key="new", session_data="", expire_date=now + day)
     assert clear_expired_sessions.apply().get() == 1
     assert list(Session.objects.values_list("session_key", flat=True)) == ["new"]
 
@@ -148,8 +154,9 @@ class TestLogging:
         try:
             raise ValueError("bad value x@y.be")
         except ValueError:
-            record = logging.LogRecord("t", logging.ERROR, __file__, 1, "user %s", ("x@y.be",),
-                                       sys.exc_info())
+            record = logging.LogRecord(
+                "t", logging.ERROR, __file__, 1, "user %s", ("x@y.be",), sys.exc_info()
+            )
         assert RedactPersonalData().filter(record)
         assert record.getMessage() == "user [e-mail]"
         assert "x@y.be" not in (record.exc_text or "") and "[e-mail]" in (record.exc_text or "")
@@ -166,8 +173,10 @@ class TestSeedDemo:
         from cainamur.management.commands.seed_demo import DEMO_LOGINS
 
         settings.DEBUG = True
-        call_command("seed_demo", beneficiaries=60, stdout=open(os.devnull, "w"))
-        call_command("seed_demo", beneficiaries=60, stdout=open(os.devnull, "w"))
+        call_command("seed_demo", beneficiaries=60, stdout=io.StringIO())
+        out = io.StringIO()
+        call_command("seed_demo", beneficiaries=60, stdout=out)
+        assert "0 dossier(s) créé(s), 60 au total" in out.getvalue()
         assert Beneficiary.objects.count() == 60
         assert Beneficiary.objects.values("office").distinct().count() >= 4
         assert Beneficiary.objects.values("commune").distinct().count() >= 10

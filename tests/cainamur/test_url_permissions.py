@@ -28,8 +28,12 @@ URL_ROLES: dict[str, set[str]] = {
 }
 # Reachable without logging in, on purpose.
 PUBLIC = {
-    "login", "password_reset", "password_reset_done", "password_reset_confirm",
-    "password_reset_complete", "health",
+    "login",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "health",
 }
 # POST-only or tested separately.
 SEPARATE = {"logout"}
@@ -62,15 +66,11 @@ def test_anonymous_is_sent_to_login(client: Any, url_name: str, db: None) -> Non
 
 
 @pytest.mark.parametrize("url_name", sorted(URL_ROLES))
-def test_each_persona(
-    login_client: Any, personas: dict[str, User], url_name: str
-) -> None:
+def test_each_persona(login_client: Any, personas: dict[str, User], url_name: str) -> None:
     for key, user in personas.items():
         response = login_client(user).get(reverse(url_name))
-        if key in URL_ROLES[url_name]:
-            expected = 302 if url_name == "home" else 200
-        else:
-            expected = 403
+        allowed = key in URL_ROLES[url_name]
+        expected = 403 if not allowed else 302 if url_name == "home" else 200
         assert response.status_code == expected, (key, url_name, response.status_code)
 
 
@@ -114,6 +114,10 @@ def test_staff_flag_alone_does_not_open_the_admin(login_client: Any, caseworker:
 
 def test_admin_pages_for_reference_data(login_client: Any, administrator: User) -> None:
     client = login_client(administrator)
-    for url in ("/admin/beneficiaries/commune/", "/admin/beneficiaries/cpas/",
-                "/admin/appointments/office/", "/admin/cainamur/user/"):
+    for url in (
+        "/admin/beneficiaries/commune/",
+        "/admin/beneficiaries/cpas/",
+        "/admin/appointments/office/",
+        "/admin/cainamur/user/",
+    ):
         assert client.get(url).status_code == 200, url

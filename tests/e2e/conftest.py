@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db: None) -> None:
+    """Browser tests run in real transactions, and the database is flushed after each one,
+    reference data included: reload it the way the data migrations load it."""
+    from django.apps import apps
+
+    from appointments.models import Office
+
+    if not Office.objects.exists():
+        import_module("appointments.migrations.0002_reference_offices").create_offices(apps, None)
+        import_module("beneficiaries.migrations.0002_reference_communes").load_communes(apps, None)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
@@ -57,8 +71,9 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    context = browser.new_context(base_url=live_server.url, locale="fr-BE",
-                                  viewport={"width": 1366, "height": 860})
+    context = browser.new_context(
+        base_url=live_server.url, locale="fr-BE", viewport={"width": 1366, "height": 860}
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page

@@ -25,7 +25,7 @@ def some_files(caseworker: User, namur: Any) -> list[Beneficiary]:
     return BeneficiaryFactory.create_batch(3, office=namur, caseworker=caseworker)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("key", list(HOMES))
 def test_persona_logs_in_and_lands_home(
     page: Any, personas: dict[str, User], some_files: list[Beneficiary], key: str
@@ -48,7 +48,7 @@ def test_persona_logs_in_and_lands_home(
     expect(page).to_have_url(re.compile(r"/connexion/$"))
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_wrong_password_keeps_the_username(page: Any, caseworker: User) -> None:
     from playwright.sync_api import expect
 

@@ -23,8 +23,7 @@ from cainamur.services import user_set_roles
 # username, password, role, first name, last name, office codes. Documented in the README.
 DEMO_LOGINS: tuple[tuple[str, str, Role, str, str, tuple[str, ...]], ...] = (
     ("accueil", "demo-accueil-cai", Role.RECEPTION, "Léa", "Martin", ("namur", "andenne")),
-    ("accompagnement", "demo-accompagnement-cai", Role.CASEWORKER, "Claire", "Dubois",
-     ("namur",)),
+    ("accompagnement", "demo-accompagnement-cai", Role.CASEWORKER, "Claire", "Dubois", ("namur",)),
     ("coordination", "demo-coordination-cai", Role.COORDINATOR, "Hélène", "Jacquet", ()),
     ("admin", "demo-admin-cai", Role.ADMINISTRATOR, "Pierre", "Lemaire", ()),
 )
@@ -39,7 +38,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--beneficiaries", type=int, default=240,
+            "--beneficiaries",
+            type=int,
+            default=240,
             help="Nombre total de dossiers souhaité (par défaut 240 ; jusqu'à 100 000).",
         )
         parser.add_argument("--seed", type=int, default=2026, help="Graine du hasard.")
@@ -53,16 +54,18 @@ class Command(BaseCommand):
         wanted: int = options["beneficiaries"]
         if wanted < 0:
             raise CommandError("--beneficiaries doit être positif ou nul.")
-        rng = random.Random(options["seed"])
+        rng = random.Random(options["seed"])  # noqa: S311 (demo data, not secrets)
         started = time.monotonic()
         with transaction.atomic():
             caseworkers_by_office = self._staff()
         created = self._beneficiaries(wanted, rng, caseworkers_by_office)
         elapsed = time.monotonic() - started
-        self.stdout.write(self.style.SUCCESS(
-            f"{created} dossier(s) créé(s), {Beneficiary.objects.count()} au total "
-            f"({elapsed:.1f} s)."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{created} dossier(s) créé(s), {Beneficiary.objects.count()} au total "
+                f"({elapsed:.1f} s)."
+            )
+        )
         self.stdout.write("Comptes de démonstration (identifiant / mot de passe) :")
         for username, password, role, *_ in DEMO_LOGINS:
             self.stdout.write(f"  {role.label:<15} {username:<16} {password}")
@@ -74,9 +77,11 @@ class Command(BaseCommand):
             user, _ = User.objects.update_or_create(
                 username=username,
                 defaults={
-                    "first_name": first, "last_name": last,
+                    "first_name": first,
+                    "last_name": last,
                     "email": f"{username}@demo.cainamur.be",
-                    "is_staff": role == Role.ADMINISTRATOR, "is_active": True,
+                    "is_staff": role == Role.ADMINISTRATOR,
+                    "is_active": True,
                 },
             )
             user.set_password(password)
@@ -91,8 +96,11 @@ class Command(BaseCommand):
             else:
                 user, created = User.objects.get_or_create(
                     username=f"{first}.{last}".lower(),
-                    defaults={"first_name": first, "last_name": last,
-                              "email": f"{first}.{last}@demo.cainamur.be".lower()},
+                    defaults={
+                        "first_name": first,
+                        "last_name": last,
+                        "email": f"{first}.{last}@demo.cainamur.be".lower(),
+                    },
                 )
                 if created:
                     user.set_unusable_password()  # a file holder, not a demo login
@@ -110,8 +118,10 @@ class Command(BaseCommand):
             return 0
         communes = list(Commune.objects.all())
         # Namur and the larger towns see most newcomers.
-        commune_weights = [12 if c.name == "Namur" else 3 if c.office.code == c.name.lower()
-                           else 1 for c in communes]
+        commune_weights = [
+            12 if c.name == "Namur" else 3 if c.office.code == c.name.lower() else 1
+            for c in communes
+        ]
         countries = list(COUNTRY_WEIGHTS)
         country_weights = list(COUNTRY_WEIGHTS.values())
         today = timezone.localdate()
@@ -131,22 +141,25 @@ class Command(BaseCommand):
                         first_names += " " + rng.choice(first_pool)
                     commune = rng.choices(communes, commune_weights)[0]
                     age_days = rng.randint(17 * 365, 67 * 365)
-                    rows.append(Beneficiary(
-                        file_number=number,
-                        last_name=rng.choice(last_names),
-                        first_names=first_names,
-                        sex=sex,
-                        birth_date=today - timedelta(days=age_days),
-                        nationality=country,
-                        commune=commune,
-                        office_id=commune.office_id,
-                        caseworker=(rng.choice(caseworkers[commune.office_id])
-                                    if rng.random() < 0.85 else None),
-                    ))
+                    rows.append(
+                        Beneficiary(
+                            file_number=number,
+                            last_name=rng.choice(last_names),
+                            first_names=first_names,
+                            sex=sex,
+                            birth_date=today - timedelta(days=age_days),
+                            nationality=country,
+                            commune=commune,
+                            office_id=commune.office_id,
+                            caseworker=(
+                                rng.choice(caseworkers[commune.office_id])
+                                if rng.random() < 0.85
+                                else None
+                            ),
+                        )
+                    )
                 Beneficiary.objects.bulk_create(rows, batch_size=BATCH_SIZE)
             created += size
             if missing > BATCH_SIZE:
                 self.stdout.write(f"  {created}/{missing}…")
         return created
-
-

@@ -45,7 +45,7 @@ format: install  ## Reformat the code with ruff
 	$(PY) -m ruff format .
 
 typecheck: install  ## mypy on the project package and the rules
-	$(PY) -m mypy
+	DJANGO_DEBUG=1 $(PY) -m mypy
 
 worker: install  ## A Celery worker (needs REDIS_URL)
 	$(VENV)/bin/celery -A cainamur worker --loglevel=INFO

@@ -12,22 +12,28 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ImproperlyConfigured
 
+# The methods below are named after the types they return; aliases keep annotations clear.
+Text = str
+Flag = bool
+Whole = int
+List = list
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
 class Env:
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(self, environ: Mapping[Text, Text] | None = None) -> None:
         self._environ = os.environ if environ is None else environ
 
-    def _raw(self, name: str) -> str | None:
+    def _raw(self, name: Text) -> Text | None:
         value = self._environ.get(name)
         return None if value is None else value.strip()
 
-    def is_set(self, name: str) -> bool:
+    def is_set(self, name: Text) -> Flag:
         return bool(self._raw(name))
 
-    def str(self, name: str, default: str | None = None, *, required: bool = False) -> str:
+    def str(self, name: Text, default: Text | None = None, *, required: Flag = False) -> Text:
         value = self._raw(name)
         if value:
             return value
@@ -35,10 +41,10 @@ class Env:
             raise ImproperlyConfigured(f"The environment variable {name} must be set.")
         return default
 
-    def optional_str(self, name: str) -> str | None:
+    def optional_str(self, name: Text) -> Text | None:
         return self._raw(name) or None
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def bool(self, name: Text, default: Flag = False) -> Flag:
         value = self._raw(name)
         if value is None:
             return default
@@ -51,7 +57,7 @@ class Env:
             f"{name}={value!r} is not a boolean: use one of 1/0, true/false, yes/no, on/off."
         )
 
-    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def int(self, name: Text, default: Whole, *, minimum: Whole | None = None) -> Whole:
         value = self._raw(name)
         if not value:
             return default
@@ -63,19 +69,19 @@ class Env:
             raise ImproperlyConfigured(f"{name}={number} must be at least {minimum}.")
         return number
 
-    def list(self, name: str, default: list[str] | None = None) -> list[str]:
+    def list(self, name: Text, default: List[Text] | None = None) -> List[Text]:
         value = self._raw(name)
         if value is None:
             return list(default or [])
         return [item.strip() for item in value.split(",") if item.strip()]
 
-    def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
+    def choice(self, name: Text, choices: tuple[Text, ...], default: Text) -> Text:
         value = self._raw(name) or default
         if value not in choices:
             raise ImproperlyConfigured(f"{name}={value!r} must be one of: {', '.join(choices)}.")
         return value
 
-    def url(self, name: str, *, schemes: tuple[str, ...]) -> str | None:
+    def url(self, name: Text, *, schemes: tuple[Text, ...]) -> Text | None:
         value = self._raw(name)
         if not value:
             return None

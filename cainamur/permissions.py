@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from cainamur.roles import Role
 
@@ -46,7 +46,7 @@ class RoleRequiredMixin:
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
 
-_View = TypeVar("_View", bound=Callable[..., HttpResponse])
+_View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
 
 
 def role_required(*roles: Role) -> Callable[[_View], _View]:
@@ -56,7 +56,7 @@ def role_required(*roles: Role) -> Callable[[_View], _View]:
 
     def decorator(view: _View) -> _View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not user_has_role(request.user, roles):
                 raise PermissionDenied
             return view(request, *args, **kwargs)

@@ -100,7 +100,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.postgresql",
-            **embedded_database(VAR_DIR),
+            **embedded_database(VAR_DIR),  # type: ignore[typeddict-item]
         }
     }
 USING_EMBEDDED_DATABASE = DATABASE_URL is None

@@ -34,6 +34,7 @@ HOME_URL_NAMES: dict[Role, str] = {
 def home(request: HttpRequest) -> HttpResponse:
     """Send each user to the home page of their main role."""
     role = request.user.primary_role  # type: ignore[union-attr]
+    assert role is not None  # role_required let the user in
     return redirect(HOME_URL_NAMES[role])
 
 

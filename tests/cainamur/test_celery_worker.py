@@ -1,0 +1,80 @@
+"""Celery with a real worker thread: the broker is Redis when REDIS_URL is set (CI),
+otherwise Kombu's in-memory transport. Tasks are queued on commit, never before."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+
+from cainamur.celery import app
+from cainamur.tasks import clear_expired_sessions
+
+
+@pytest.fixture
+def worker() -> Iterator[None]:
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    app.control.purge()  # nothing left over from another run
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+            yield
+    finally:
+        app.conf.task_always_eager = previous
+
+
+def wait_for(condition: object, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_runs_the_task_after_commit(worker: None) -> None:
+    expired = timezone.now() - timezone.timedelta(hours=1)
+    with transaction.atomic():
+        Session.objects.create(session_key="stale", session_data="", expire_date=expired)
+        clear_expired_sessions.delay_on_commit()
+        # Still inside the transaction: nothing was sent, the worker cannot have run.
+        time.sleep(0.5)
+        assert Session.objects.filter(session_key="stale").exists()
+    assert wait_for(lambda: not Session.objects.filter(session_key="stale").exists())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rolled_back_work_queues_nothing(worker: None) -> None:
+    expired = timezone.now() - timezone.timedelta(hours=1)
+    Session.objects.create(session_key="kept", session_data="", expire_date=expired)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        clear_expired_sessions.delay_on_commit()
+        raise RuntimeError("rolled back")
+    time.sleep(1.5)
+    assert Session.objects.filter(session_key="kept").exists()
+
+
+@pytest.fixture
+def eager() -> Iterator[None]:
+    """The mode used when no REDIS_URL is configured."""
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+def test_eager_mode_without_a_broker_still_waits_for_commit(
+    db: None, django_capture_on_commit_callbacks: object, eager: None
+) -> None:
+    expired = timezone.now() - timezone.timedelta(hours=1)
+    Session.objects.create(session_key="stale", session_data="", expire_date=expired)
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        clear_expired_sessions.delay_on_commit()
+        assert Session.objects.filter(session_key="stale").exists()
+    assert not Session.objects.filter(session_key="stale").exists()

@@ -139,6 +139,8 @@ class Beneficiary(models.Model):
         ordering = ("last_name", "first_names", "id")
         permissions = [("view_health_data", _("Voir les données de santé"))]
         indexes = [
+            # The list's default order, for everyone and per office, without a sort.
+            models.Index(fields=["last_name", "first_names", "id"], name="beneficiary_name_order"),
             models.Index(fields=["office", "last_name"], name="beneficiary_office_name"),
             models.Index(fields=["caseworker", "last_name"], name="beneficiary_caseworker_name"),
         ]

@@ -25,6 +25,13 @@ class BeneficiaryListView(RoleRequiredMixin, ListView):
         )
         return self.filterset.qs if self.filterset.is_bound else scoped
 
+    def get_template_names(self) -> list[str]:
+        if self.request.headers.get("HX-Request") and not self.request.headers.get(
+            "HX-History-Restore-Request"
+        ):
+            return ["beneficiaries/_results.html"]  # results only, as the user types
+        return [self.template_name]
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset

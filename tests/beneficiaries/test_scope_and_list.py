@@ -114,3 +114,14 @@ def test_file_numbers_are_consecutive_and_never_reused(db: None) -> None:
     assert first == ["CAI-2031-00001", "CAI-2031-00002", "CAI-2031-00003"]
     assert file_numbers_reserve(year=2031) == ["CAI-2031-00004"]
     assert file_numbers_reserve(year=2032) == ["CAI-2032-00001"]
+
+
+def test_htmx_request_gets_only_the_results(
+    login_client: Any, coordinator: User, files: dict[str, Beneficiary]
+) -> None:
+    response = login_client(coordinator).get(
+        reverse("beneficiaries:list"), {"q": "diallo"}, headers={"HX-Request": "true"}
+    )
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="results"')
+    assert "DIALLO" in body and "<html" not in body

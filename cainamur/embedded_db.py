@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import warnings
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 logger = logging.getLogger(__name__)
 
@@ -48,3 +48,15 @@ def _ensure_database(admin_uri: str, name: str) -> None:
                 cursor.execute(f'CREATE DATABASE "{name}"')
     finally:
         connection.close()
+
+
+def connection_url(database: dict[str, str], *, name: str | None = None) -> str:
+    """A ``DATABASE_URL`` for Django connection settings (socket or TCP), optionally for
+    another database on the same server: lets subprocesses reach the server in use."""
+    user, host, port = database.get("USER", ""), database.get("HOST", ""), database.get("PORT")
+    password = database.get("PASSWORD", "")
+    credentials = f"{quote(user)}:{quote(password)}@" if password else f"{quote(user)}@"
+    name = name or database["NAME"]
+    if host.startswith("/"):  # a socket folder, percent-encoded in the host part
+        return f"postgres://{credentials}{quote(host, safe='')}/{name}"
+    return f"postgres://{credentials}{host}:{port or 5432}/{name}"

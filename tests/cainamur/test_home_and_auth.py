@@ -118,3 +118,10 @@ def test_administrator_home_counts_missing_addresses(
     page = login_client(administrator).get(reverse("home-administrator")).content.decode()
     assert "37 communes n'ont pas d'adresse e-mail" in page
     assert "38 CPAS n'ont pas d'adresse e-mail" in page
+
+
+def test_500_page_is_french_and_standalone() -> None:
+    from django.template.loader import render_to_string
+
+    page = render_to_string("500.html")  # rendered by Django without any context
+    assert "Une erreur est survenue" in page and 'lang="fr"' in page

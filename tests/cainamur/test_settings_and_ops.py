@@ -17,6 +17,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from cainamur.embedded_db import connection_url
 from cainamur.env import Env
 from cainamur.logging import RedactPersonalData, redact
 
@@ -65,12 +66,8 @@ PRODUCTION_ENV = {
 def _manage(*args: str, extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "EMAIL_"))}
     env.update(extra_env)
-    if "DATABASE_URL" not in env:
-        # Same server as the tests, whichever it is (the embedded one or DATABASE_URL).
-        db = settings.DATABASES["default"]
-        env["DATABASE_URL"] = f"postgres://{db['USER']}@/{db['NAME']}?host={db['HOST']}"
-        if not str(db["HOST"]).startswith("/"):
-            env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    # Same server as the tests, whichever it is (the embedded one or DATABASE_URL).
+    env["DATABASE_URL"] = connection_url(settings.DATABASES["default"])
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=BASE_DIR,
@@ -183,3 +180,14 @@ class TestSeedDemo:
         for username, password, *_ in DEMO_LOGINS:
             assert client.login(username=username, password=password), username
             client.logout()
+
+
+def test_connection_url_round_trips_through_dj_database_url() -> None:
+    import dj_database_url
+
+    socket = {"USER": "postgres", "HOST": "/tmp/run dir", "PORT": "", "NAME": "cai"}
+    parsed = dj_database_url.parse(connection_url(socket, name="other"))
+    assert (parsed["HOST"], parsed["NAME"], parsed["USER"]) == ("/tmp/run dir", "other", "postgres")
+    tcp = {"USER": "u", "PASSWORD": "p@ss", "HOST": "db.local", "PORT": 5433, "NAME": "cai"}
+    parsed = dj_database_url.parse(connection_url(tcp))
+    assert (parsed["HOST"], parsed["PORT"], parsed["PASSWORD"]) == ("db.local", 5433, "p@ss")

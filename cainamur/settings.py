@@ -8,6 +8,7 @@ Every variable is documented in the README. Development mode is only ever switch
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "django_countries",
     "pgtrigger",
     "pghistory",
+    "axes",
     "appointments",
     "beneficiaries",
     "parcours",
@@ -70,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the French lockout page
 ]
 
 ROOT_URLCONF = "cainamur.urls"
@@ -109,6 +112,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -----------------------------------------------------------------------
 AUTH_USER_MODEL = "cainamur.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked-out credentials first
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Brute-force protection: after 5 failures for the same username from the same address,
+# that pair is locked for 15 minutes (a successful login resets the count). Nothing about
+# attempts is logged: the attempts table is in the admin.
+AXES_FAILURE_LIMIT = env.int("CAI_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("CAI_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cainamur.views.locked_out"
+AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_LOG = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -103,6 +103,14 @@ class AdministratorHomeView(RoleRequiredMixin, TemplateView):
             (reverse("admin:beneficiaries_cpas_changelist"), "bi-bank", _("CPAS")),
         ]
         return context
+
+
+def locked_out(
+    request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
+    """Shown (429) instead of the login form while a username/address pair is locked."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
 
 
 @login_not_required

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from appointments.models import Office
 from cainamur.models import User
@@ -24,6 +25,12 @@ def make_staff(username: str, roles: list[Role], office_codes: list[str], **extr
     user_set_roles(user=user, roles=roles)
     user.offices.set(Office.objects.filter(code__in=office_codes))
     return User.objects.get(pk=user.pk)  # fresh: no cached roles or offices
+
+
+def log_in_through_form(client: Client, username: str, password: str) -> bool:
+    """Log in the way a person does (the login view, with its brute-force protection)."""
+    response = client.post(reverse("login"), {"username": username, "password": password})
+    return response.status_code == 302
 
 
 @pytest.fixture(autouse=True)

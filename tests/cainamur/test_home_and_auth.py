@@ -8,6 +8,7 @@ from django.core import mail
 from django.urls import reverse
 
 from cainamur.models import User
+from tests.conftest import log_in_through_form
 from tests.factories import PASSWORD
 
 HOME_BY_PERSONA = {
@@ -64,7 +65,7 @@ def test_password_reset_by_email(client: Any, caseworker: User) -> None:
         {"new_password1": new_password, "new_password2": new_password},
     )
     assert done["Location"] == reverse("password_reset_complete")
-    assert client.login(username=caseworker.username, password=new_password)
+    assert log_in_through_form(client, caseworker.username, new_password)
 
 
 def test_password_reset_unknown_address_sends_nothing(client: Any, db: None) -> None:
@@ -125,3 +126,23 @@ def test_500_page_is_french_and_standalone() -> None:
 
     page = render_to_string("500.html")  # rendered by Django without any context
     assert "Une erreur est survenue" in page and 'lang="fr"' in page
+
+
+def test_repeated_failures_lock_the_login_for_a_while(client: Any, caseworker: User) -> None:
+    def attempt(password: str) -> Any:
+        return client.post(
+            reverse("login"), {"username": caseworker.username, "password": password}
+        )
+
+    for _ in range(4):
+        assert attempt("x").status_code == 200  # the form again, with its error
+    fifth = attempt("x")
+    assert fifth.status_code == 429
+    assert "Réessayez dans 15 minutes" in fifth.content.decode()
+    # Locked: even the right password is refused until the cool-off ends.
+    assert attempt(PASSWORD).status_code == 429
+    # Someone else, from the same desk, can still log in.
+    from tests.factories import UserFactory
+
+    other = UserFactory(username="collegue")
+    assert log_in_through_form(client, other.username, PASSWORD)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from cainamur.embedded_db import connection_url
 from cainamur.env import Env
 from cainamur.logging import RedactPersonalData, redact
+from tests.conftest import log_in_through_form
 
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -178,7 +179,7 @@ class TestSeedDemo:
         assert Beneficiary.objects.values("office").distinct().count() >= 4
         assert Beneficiary.objects.values("commune").distinct().count() >= 10
         for username, password, *_ in DEMO_LOGINS:
-            assert client.login(username=username, password=password), username
+            assert log_in_through_form(client, username, password), username
             client.logout()
 
 

@@ -7,18 +7,18 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run migrate seed test test-fast lint format typecheck check-deploy worker beat lock bench clean
+.PHONY: help install run migrate seed test test-fast lint format typecheck worker beat lock clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements-dev.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet -r requirements-dev.lock
 	@touch $(STAMP)
 
-install: $(STAMP)  ## Create .venv and install the pinned dependencies
+install: $(STAMP)  ## Create .venv and install the pinned dependencies (with the dev tools)
 
 migrate: install  ## Apply database migrations
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
@@ -53,9 +53,11 @@ worker: install  ## A Celery worker (needs REDIS_URL)
 beat: install  ## Celery beat, the periodic task scheduler (needs REDIS_URL)
 	$(VENV)/bin/celery -A cainamur beat --loglevel=INFO
 
-lock:  ## Re-pin requirements.lock from pyproject.toml
-	$(PY) -m piptools compile --quiet --extra dev --strip-extras --no-emit-index-url \
-		--no-emit-find-links -o requirements.lock pyproject.toml
+LOCK := $(PY) -m piptools compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links
+
+lock:  ## Re-pin requirements.lock (runtime) and requirements-dev.lock from pyproject.toml
+	$(LOCK) -o requirements.lock pyproject.toml
+	$(LOCK) --extra dev -c requirements.lock -o requirements-dev.lock pyproject.toml
 
 clean:  ## Remove the virtualenv (the embedded database in var/ is kept)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

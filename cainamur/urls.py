@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cainamur import views
+from cainamur import health, views
 from cainamur.permissions import STAFF_ROLES, role_required
 
 urlpatterns = [
@@ -12,7 +12,7 @@ urlpatterns = [
     path("coordination/", views.CoordinatorHomeView.as_view(), name="home-coordinator"),
     path("administration/", views.AdministratorHomeView.as_view(), name="home-administrator"),
     path("dossiers/", include("beneficiaries.urls")),
-    path("health/", views.health, name="health"),
+    path("health/", health.health, name="health"),
     # Authentication (Django's views, French templates in templates/registration/).
     path(
         "connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"

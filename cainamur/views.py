@@ -4,15 +4,11 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_not_required
-from django.db import connection
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from appointments.models import Office
@@ -113,34 +109,6 @@ def locked_out(
     return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
 
 
-@login_not_required
-@never_cache
-@require_GET
-def health(request: HttpRequest) -> JsonResponse:
-    """For load balancers: 200 when the database (and the broker, if configured) answer."""
-    checks: dict[str, str] = {}
-    healthy = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception:
-        logger.exception("Health check: database unreachable")
-        checks["database"] = "error"
-        healthy = False
-    if settings.REDIS_URL:
-        try:
-            import redis
-
-            client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
-            client.ping()
-            checks["broker"] = "ok"
-        except Exception:
-            logger.exception("Health check: broker unreachable")
-            checks["broker"] = "error"
-            healthy = False
-    else:
-        checks["broker"] = "not configured"
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
-    )
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent with an expired or missing security token (often: a page left open)."""
+    return render(request, "403_csrf.html", status=403)

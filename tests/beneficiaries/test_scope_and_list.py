@@ -11,7 +11,7 @@ from appointments.models import Office
 from beneficiaries.models import Beneficiary
 from beneficiaries.services import file_numbers_reserve
 from cainamur.models import User
-from tests.factories import BeneficiaryFactory
+from tests.factories import BeneficiaryFactory, UserFactory
 
 
 @pytest.fixture
@@ -40,8 +40,13 @@ def test_visible_to_follows_offices(
 def test_inactive_or_roleless_users_see_nothing(
     caseworker: User, files: dict[str, Beneficiary]
 ) -> None:
+    assert Beneficiary.objects.visible_to(caseworker).exists()
     caseworker.is_active = False
+    caseworker.__dict__.pop("roles", None)
     assert not Beneficiary.objects.visible_to(caseworker).exists()
+    roleless = UserFactory(username="sans.role")
+    roleless.offices.set(Office.objects.all())
+    assert not Beneficiary.objects.visible_to(roleless).exists()
 
 
 def test_list_shows_only_the_users_offices(
@@ -57,21 +62,35 @@ def test_outsider_cannot_filter_their_way_into_another_office(
 ) -> None:
     response = login_client(outsider).get(reverse("beneficiaries:list"), {"office": namur.pk})
     # Namur is not a choice for them: the filter is refused and nothing leaks.
+    assert response.status_code == 200
     assert "HADDAD" not in response.content.decode()
+    assert "Sélectionnez un choix valide" in response.content.decode()
 
 
 def test_search_and_empty_state(
     login_client: Any, coordinator: User, files: dict[str, Beneficiary]
 ) -> None:
     client = login_client(coordinator)
-    page = client.get(reverse("beneficiaries:list"), {"q": "hadd"}).content.decode()
+    page = client.post(reverse("beneficiaries:list"), {"q": "hadd"}).content.decode()
     assert "HADDAD" in page and "DIALLO" not in page
-    page = client.get(
+    page = client.post(
         reverse("beneficiaries:list"), {"q": files["dinant"].file_number}
     ).content.decode()
     assert "DIALLO" in page and "HADDAD" not in page
-    page = client.get(reverse("beneficiaries:list"), {"q": "personne"}).content.decode()
+    page = client.post(reverse("beneficiaries:list"), {"q": "personne"}).content.decode()
     assert "Aucun dossier ne correspond à ces critères." in page
+
+
+def test_names_are_never_taken_from_the_url(
+    login_client: Any, coordinator: User, files: dict[str, Beneficiary]
+) -> None:
+    # A search by GET is ignored: names must not travel in URLs (logs, history, Referer).
+    page = login_client(coordinator).get(reverse("beneficiaries:list"), {"q": "hadd"})
+    assert "HADDAD" in page.content.decode() and "DIALLO" in page.content.decode()
+    # Ids are fine in links, e.g. "the files of this office".
+    dinant = files["dinant"].office
+    page = login_client(coordinator).get(reverse("beneficiaries:list"), {"office": dinant.pk})
+    assert "DIALLO" in page.content.decode() and "HADDAD" not in page.content.decode()
 
 
 def test_pagination(login_client: Any, coordinator: User, namur: Office) -> None:
@@ -79,7 +98,7 @@ def test_pagination(login_client: Any, coordinator: User, namur: Office) -> None
     client = login_client(coordinator)
     first = client.get(reverse("beneficiaries:list")).content.decode()
     assert "Page 1 sur 2" in first
-    second = client.get(reverse("beneficiaries:list"), {"page": 2})
+    second = client.post(reverse("beneficiaries:list"), {"page": 2, "q": ""})
     assert second.status_code == 200 and "Page 2 sur 2" in second.content.decode()
 
 
@@ -119,9 +138,9 @@ def test_file_numbers_are_consecutive_and_never_reused(db: None) -> None:
 def test_htmx_request_gets_only_the_results(
     login_client: Any, coordinator: User, files: dict[str, Beneficiary]
 ) -> None:
-    response = login_client(coordinator).get(
+    response = login_client(coordinator).post(
         reverse("beneficiaries:list"), {"q": "diallo"}, headers={"HX-Request": "true"}
     )
     body = response.content.decode()
-    assert body.lstrip().startswith('<div id="results"')
+    assert body.lstrip().startswith('<div class="card">')
     assert "DIALLO" in body and "<html" not in body

@@ -78,3 +78,23 @@ def test_eager_mode_without_a_broker_still_waits_for_commit(
         clear_expired_sessions.delay_on_commit()
         assert Session.objects.filter(session_key="stale").exists()
     assert not Session.objects.filter(session_key="stale").exists()
+
+
+def test_plain_delay_in_eager_mode_also_waits_for_commit(
+    db: None, django_capture_on_commit_callbacks: object, eager: None
+) -> None:
+    expired = timezone.now() - timezone.timedelta(hours=1)
+    Session.objects.create(session_key="stale", session_data="", expire_date=expired)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:  # type: ignore[operator]
+        clear_expired_sessions.delay()
+        assert Session.objects.filter(session_key="stale").exists()
+    assert len(callbacks) == 1
+    assert not Session.objects.filter(session_key="stale").exists()
+
+
+def test_retry_delays_are_capped_below_the_visibility_timeout(settings: object) -> None:
+    from django.conf import settings as django_settings
+
+    assert clear_expired_sessions.retry_backoff_max == django_settings.CELERY_MAX_RETRY_DELAY
+    visibility = app.conf.broker_transport_options["visibility_timeout"]
+    assert clear_expired_sessions.retry_backoff_max + app.conf.task_time_limit < visibility

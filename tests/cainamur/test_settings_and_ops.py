@@ -192,3 +192,44 @@ def test_connection_url_round_trips_through_dj_database_url() -> None:
     tcp = {"USER": "u", "PASSWORD": "p@ss", "HOST": "db.local", "PORT": 5433, "NAME": "cai"}
     parsed = dj_database_url.parse(connection_url(tcp))
     assert (parsed["HOST"], parsed["PORT"], parsed["PASSWORD"]) == ("db.local", 5433, "p@ss")
+
+
+def test_production_settings_refuse_the_embedded_database() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+    env.update(PRODUCTION_ENV)
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "DATABASE_URL must be set outside development mode" in result.stderr
+
+
+def test_cache_never_shares_the_brokers_redis_database() -> None:
+    from cainamur.redis_urls import next_database
+
+    assert next_database("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/1"
+    assert next_database("redis://:secret@cache:6380") == "redis://:secret@cache:6380/1"
+    assert next_database("rediss://h:6379/14") == "rediss://h:6379/15"
+
+
+def test_health_answers_probes_by_ip_address(client: Any, db: None) -> None:
+    # Load balancers use the server's address as Host, which ALLOWED_HOSTS does not list.
+    response = client.get("/health/", HTTP_HOST="10.1.2.3")
+    assert response.status_code == 200
+    assert client.get("/connexion/", HTTP_HOST="10.1.2.3").status_code == 400
+
+
+def test_expired_form_shows_a_french_page(db: None) -> None:
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(
+        reverse("login"), {"username": "x", "password": "y"}
+    )
+    assert response.status_code == 403
+    assert "Ce formulaire a expiré" in response.content.decode()

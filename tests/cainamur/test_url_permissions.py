@@ -121,3 +121,34 @@ def test_admin_pages_for_reference_data(login_client: Any, administrator: User) 
         "/admin/cainamur/user/",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_administrators_cannot_grant_raw_privileges(
+    login_client: Any, administrator: User, caseworker: User
+) -> None:
+    client = login_client(administrator)
+    page = client.get(f"/admin/cainamur/user/{administrator.pk}/change/").content.decode()
+    assert 'name="is_superuser"' not in page and 'name="user_permissions"' not in page
+    assert 'name="groups"' in page and 'name="offices"' in page
+
+
+def test_staff_of_one_office_need_an_office(login_client: Any, administrator: User) -> None:
+    from django.contrib.auth.models import Group
+
+    client = login_client(administrator)
+    response = client.post(
+        "/admin/cainamur/user/add/",
+        {
+            "username": "nouvelle.referente",
+            "first_name": "Nadia",
+            "last_name": "Lemaire",
+            "email": "n.lemaire@cainamur.test",
+            "groups": [Group.objects.get(name="Accompagnement").pk],
+            "password1": "Une-phrase-solide-2026",
+            "password2": "Une-phrase-solide-2026",
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 200
+    assert "Choisissez au moins un bureau" in response.content.decode()
+    assert not User.objects.filter(username="nouvelle.referente").exists()

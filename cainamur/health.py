@@ -1,0 +1,62 @@
+"""The health endpoint for load balancers.
+
+Answered by a middleware placed first, before the host check and the HTTPS redirect:
+probes come by IP address and over plain HTTP. It reveals nothing but "ok" or "error".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+
+logger = logging.getLogger(__name__)
+
+HEALTH_PATH = "/health/"
+
+
+@login_not_required
+@never_cache
+def health(request: HttpRequest) -> JsonResponse:
+    """For load balancers: 200 when the database (and the broker, if configured) answer."""
+    checks: dict[str, str] = {}
+    healthy = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:
+        logger.exception("Health check: database unreachable")
+        checks["database"] = "error"
+        healthy = False
+    if settings.REDIS_URL:
+        try:
+            import redis
+
+            client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
+            client.ping()
+            checks["broker"] = "ok"
+        except Exception:
+            logger.exception("Health check: broker unreachable")
+            checks["broker"] = "error"
+            healthy = False
+    else:
+        checks["broker"] = "not configured"
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+    )
+
+
+class HealthCheckMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path == HEALTH_PATH and request.method in ("GET", "HEAD"):
+            return health(request)
+        return self.get_response(request)

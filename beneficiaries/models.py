@@ -7,6 +7,8 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -97,23 +99,115 @@ class Sex(models.TextChoices):
     OTHER = "X", _("Autre / non précisé")
 
 
+class PermitType(models.TextChoices):
+    A = "A", _("Carte A — séjour limité")
+    A_TEMPORARY = "A_TP", _("Carte A — protection temporaire")
+    B = "B", _("Carte B — séjour illimité")
+    C = "C", _("Carte C — établissement")
+    D = "D", _("Carte D — résident de longue durée UE")
+    F = "F", _("Carte F — membre de la famille d'un citoyen de l'Union")
+    F_PLUS = "F+", _("Carte F+ — séjour permanent d'un membre de la famille")
+    H = "H", _("Carte H — carte bleue européenne")
+    K = "K", _("Carte K — établissement")
+    L = "L", _("Carte L — résident de longue durée UE")
+    ANNEX = "annexe", _("Annexe ou attestation d'immatriculation")
+    OTHER = "autre", _("Autre titre")
+
+
+class ObligationStatus(models.TextChoices):
+    UNKNOWN = "", _("Non évalué")
+    OBLIGED = "obliged", _("Obligé·e")
+    EXEMPT = "exempt", _("Dispensé·e")
+    NOT_CONCERNED = "not_concerned", _("Non concerné·e")
+
+
+class CaiUnaccent(models.Func):
+    """``cai_unaccent(text)``: lower case, accents removed; IMMUTABLE (see migration 0004),
+    so it can feed a stored generated column and its trigram index."""
+
+    function = "cai_unaccent"
+    output_field = models.TextField()
+
+
 class BeneficiaryQuerySet(OfficeScopedQuerySet):
     office_lookup: ClassVar[str] = "office"
 
 
-@pghistory.track()
+@pghistory.track(exclude=["search_text"])
 class Beneficiary(models.Model):
-    """A newcomer's file (identity and follow-up; the path itself lives in ``parcours``)."""
+    """A newcomer's file (identity, stay and follow-up; the path itself lives in ``parcours``).
 
+    Health data (a medical exemption) is not here but in ``Exemption``, shown only to roles
+    holding ``beneficiaries.view_health_data``.
+    """
+
+    # Identity
     file_number = models.CharField(_("numéro de dossier"), max_length=20, unique=True)
     last_name = models.CharField(_("nom"), max_length=120)
+    birth_name = models.CharField(
+        _("nom de naissance"), max_length=120, blank=True, help_text=_("S'il diffère du nom.")
+    )
     first_names = models.CharField(_("prénoms"), max_length=200)
     sex = models.CharField(_("sexe"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("date de naissance"))
+    birth_place = models.CharField(_("lieu de naissance"), max_length=120, blank=True)
     nationality = CountryField(_("nationalité"))
+    national_number = models.CharField(
+        _("numéro de registre national ou BIS"),
+        max_length=11,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("11 chiffres, par ex. 85.07.30-033.28."),
+    )
+    # Contact
+    street = models.CharField(_("rue et numéro"), max_length=200, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=4, blank=True)
     commune = models.ForeignKey(
         Commune, verbose_name=_("commune"), on_delete=models.PROTECT, related_name="+"
     )
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    email = models.EmailField(_("adresse e-mail"), blank=True)
+    languages = ArrayField(
+        models.CharField(max_length=3),
+        verbose_name=_("langues parlées"),
+        default=list,
+        blank=True,
+    )
+    interpreter_needed = models.BooleanField(_("interprète nécessaire"), default=False)
+    interpreter_language = models.CharField(_("langue d'interprétation"), max_length=3, blank=True)
+    # Stay
+    first_registration_on = models.DateField(
+        _("première inscription dans une commune belge"), null=True, blank=True
+    )
+    permit_type = models.CharField(
+        _("titre de séjour"), max_length=10, choices=PermitType.choices, blank=True
+    )
+    permit_ordered_on = models.DateField(_("titre commandé le"), null=True, blank=True)
+    permit_issued_on = models.DateField(_("titre délivré le"), null=True, blank=True)
+    permit_valid_until = models.DateField(_("titre valable jusqu'au"), null=True, blank=True)
+    permit_over_3_months = models.BooleanField(
+        _("séjour de plus de 3 mois"),
+        default=True,
+        help_text=_("Le titre commandé autorise un séjour de plus de trois mois."),
+    )
+    protection_applicant = models.BooleanField(
+        _("demandeur·se de protection internationale"), default=False
+    )
+    temporary_protection = models.BooleanField(_("protection temporaire"), default=False)
+    eu_family_member = models.BooleanField(
+        _("membre de la famille d'un citoyen UE/EEE/suisse"), default=False
+    )
+    cpas_support = models.BooleanField(_("aidé·e par un CPAS"), default=False)
+    cpas = models.ForeignKey(
+        Cpas,
+        verbose_name=_("CPAS"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Follow-up
     office = models.ForeignKey(
         "appointments.Office",
         verbose_name=_("bureau"),
@@ -128,6 +222,30 @@ class Beneficiary(models.Model):
         blank=True,
         related_name="beneficiaries",
     )
+    notes = models.TextField(_("notes"), blank=True)
+    obligation_status = models.CharField(
+        _("obligation"),
+        max_length=20,
+        choices=ObligationStatus.choices,
+        blank=True,
+        default=ObligationStatus.UNKNOWN,
+        editable=False,
+        help_text=_("Résultat de la dernière évaluation (copie, pour filtrer)."),
+    )
+    search_text = models.GeneratedField(
+        expression=CaiUnaccent(
+            Concat(
+                "last_name",
+                Value(" "),
+                "first_names",
+                Value(" "),
+                "birth_name",
+                output_field=models.TextField(),
+            )
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -137,13 +255,90 @@ class Beneficiary(models.Model):
         verbose_name = _("dossier")
         verbose_name_plural = _("dossiers")
         ordering = ("last_name", "first_names", "id")
-        permissions = [("view_health_data", _("Voir les données de santé"))]
+        permissions = [
+            ("view_health_data", _("Voir les données de santé")),
+            ("view_national_number", _("Voir le numéro de registre national en entier")),
+        ]
         indexes = [
             # The list's default order, for everyone and per office, without a sort.
             models.Index(fields=["last_name", "first_names", "id"], name="beneficiary_name_order"),
             models.Index(fields=["office", "last_name"], name="beneficiary_office_name"),
             models.Index(fields=["caseworker", "last_name"], name="beneficiary_caseworker_name"),
+            GinIndex(
+                fields=["search_text"],
+                opclasses=["gin_trgm_ops"],
+                name="beneficiary_search_trgm",
+            ),
+            models.Index(fields=["birth_date"], name="beneficiary_birth_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(national_number__regex=r"^[0-9]{11}$")
+                | models.Q(national_number__isnull=True),
+                name="beneficiary_national_number_digits",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.last_name.upper()} {self.first_names} ({self.file_number})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.last_name.upper()} {self.first_names}"
+
+
+class ExemptionCode(models.TextChoices):
+    MEDICAL = "medical", _("Certificat médical")
+    BELGIAN_DIPLOMA = "belgian_diploma", _("Diplôme ou certificat de l'enseignement belge")
+    EMPLOYMENT = "employment", _("Travail à mi-temps au moins, plus de 3 mois d'affilée")
+    STUDIES = "studies", _("Études, bourse de doctorat ou enseignement supérieur (FWB)")
+    PRIOR_ATTESTATION = "prior_attestation", _("Attestation de parcours déjà obtenue")
+
+
+class ExemptionQuerySet(models.QuerySet):
+    def visible_to(self, user: object) -> ExemptionQuerySet:
+        """Medical exemptions are health data: only for roles that may see them."""
+        if getattr(user, "has_perm", None) and user.has_perm("beneficiaries.view_health_data"):  # type: ignore[attr-defined]
+            return self
+        return self.exclude(code=ExemptionCode.MEDICAL)
+
+
+@pghistory.track()
+class Exemption(models.Model):
+    """A proven exemption (CWASS art. 152, §2) declared on a file."""
+
+    beneficiary = models.ForeignKey(
+        Beneficiary,
+        verbose_name=_("dossier"),
+        on_delete=models.CASCADE,
+        related_name="exemptions",
+    )
+    code = models.CharField(_("dispense"), max_length=20, choices=ExemptionCode.choices)
+    proven_on = models.DateField(_("preuve datée du"))
+    proof = models.FileField(
+        _("justificatif"),
+        upload_to="exemptions/%Y/",
+        blank=True,
+        help_text=_("PDF ou image du document."),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("enregistrée par"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("enregistrée le"), auto_now_add=True)
+
+    objects = ExemptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dispense")
+        verbose_name_plural = _("dispenses")
+        ordering = ("code",)
+        constraints = [
+            models.UniqueConstraint(fields=["beneficiary", "code"], name="exemption_once_per_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_code_display()} ({self.beneficiary.file_number})"

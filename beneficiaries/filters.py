@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Office
-from beneficiaries.models import Beneficiary, Commune
+from beneficiaries.models import Beneficiary, Commune, ObligationStatus
+from beneficiaries.selectors import beneficiary_search
 from cainamur.roles import GROUP_NAMES, Role
 
 
@@ -21,13 +22,16 @@ class BeneficiaryFilter(django_filters.FilterSet):
     caseworker = django_filters.ModelChoiceFilter(
         label=_("Référent·e"), queryset=get_user_model().objects.none(), empty_label=_("Tous")
     )
+    obligation_status = django_filters.ChoiceFilter(
+        label=_("Obligation"), choices=ObligationStatus.choices[1:], empty_label=_("Toutes")
+    )
     commune = django_filters.ModelChoiceFilter(
         label=_("Commune"), queryset=Commune.objects.all(), empty_label=_("Toutes les communes")
     )
 
     class Meta:
         model = Beneficiary
-        fields = ("q", "office", "caseworker", "commune")
+        fields = ("q", "office", "caseworker", "obligation_status", "commune")
 
     def __init__(self, *args, user, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -47,11 +51,4 @@ class BeneficiaryFilter(django_filters.FilterSet):
                 field.widget.attrs["class"] = "form-select"
 
     def search(self, queryset: QuerySet[Beneficiary], name: str, value: str) -> QuerySet:
-        # Plain search for now; accent- and typo-tolerant search comes with the file issue.
-        value = value.strip()
-        if not value:
-            return queryset
-        condition = Q(file_number__iexact=value)
-        for word in value.split():
-            condition |= Q(last_name__icontains=word) | Q(first_names__icontains=word)
-        return queryset.filter(condition)
+        return beneficiary_search(queryset, value)

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from django.db import connection
+import logging
+from datetime import date
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from beneficiaries.models import Beneficiary, Exemption
+
+logger = logging.getLogger(__name__)
 
 FILE_NUMBER_FORMAT = "CAI-{year}-{number:05d}"
 
@@ -29,3 +39,105 @@ def file_numbers_reserve(*, year: int, count: int = 1) -> list[str]:
         last = cursor.fetchone()[0]
     first = last - count + 1
     return [FILE_NUMBER_FORMAT.format(year=year, number=n) for n in range(first, last + 1)]
+
+
+# Facts read by the obligation rules: a change to any of them re-runs the assessment.
+OBLIGATION_FACTS = (
+    "birth_date",
+    "nationality",
+    "first_registration_on",
+    "permit_ordered_on",
+    "permit_over_3_months",
+    "eu_family_member",
+    "protection_applicant",
+    "temporary_protection",
+)
+
+
+def beneficiary_register(*, data: dict[str, Any], by: Any) -> Beneficiary:
+    """Open a new file with the next file number, and assess the obligation at once."""
+    from parcours.services import obligation_assess
+
+    with transaction.atomic():
+        beneficiary = Beneficiary(**data)
+        beneficiary.file_number = file_numbers_reserve(year=timezone.localdate().year)[0]
+        beneficiary.full_clean(exclude=["file_number"])
+        beneficiary.save()
+        obligation_assess(beneficiary=beneficiary, by=by, trigger=gettext("Ouverture du dossier"))
+    logger.info("File %s opened by user %s", beneficiary.pk, getattr(by, "pk", None))
+    return beneficiary
+
+
+def beneficiary_update(*, beneficiary: Beneficiary, data: dict[str, Any], by: Any) -> list[str]:
+    """Apply the changes; re-assess the obligation when a fact the rules read changed.
+
+    Returns the names of the fields that changed."""
+    from parcours.services import obligation_assess
+
+    changed = [name for name, value in data.items() if getattr(beneficiary, name) != value]
+    if not changed:
+        return []
+    with transaction.atomic():
+        for name in changed:
+            setattr(beneficiary, name, data[name])
+        beneficiary.full_clean()
+        beneficiary.save(update_fields=[*changed, "updated_at"])
+        facts = [name for name in changed if name in OBLIGATION_FACTS]
+        if facts:
+            labels = ", ".join(
+                str(Beneficiary._meta.get_field(n).verbose_name)  # type: ignore[union-attr]
+                for n in facts
+            )
+            obligation_assess(
+                beneficiary=beneficiary,
+                by=by,
+                trigger=gettext("Modification : %(fields)s") % {"fields": labels},
+            )
+    logger.info("File %s updated by user %s", beneficiary.pk, getattr(by, "pk", None))
+    return changed
+
+
+def exemption_record(
+    *,
+    beneficiary: Beneficiary,
+    code: str,
+    proven_on: date,
+    proof: Any = None,
+    notes: str = "",
+    by: Any,
+) -> Exemption:
+    from parcours.services import obligation_assess
+
+    with transaction.atomic():
+        exemption = Exemption(
+            beneficiary=beneficiary,
+            code=code,
+            proven_on=proven_on,
+            notes=notes,
+            recorded_by=by,
+        )
+        if proof:
+            exemption.proof = proof
+        exemption.full_clean()
+        exemption.save()
+        obligation_assess(
+            beneficiary=beneficiary,
+            by=by,
+            trigger=gettext("Dispense ajoutée : %(label)s")
+            % {"label": exemption.get_code_display()},
+        )
+    return exemption
+
+
+def exemption_remove(*, exemption: Exemption, by: Any) -> None:
+    from parcours.services import obligation_assess
+
+    beneficiary = exemption.beneficiary
+    label = exemption.get_code_display()
+    with transaction.atomic():
+        exemption.delete()
+        obligation_assess(
+            beneficiary=beneficiary,
+            by=by,
+            trigger=gettext("Dispense retirée : %(label)s") % {"label": label},
+        )

@@ -2,13 +2,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.views.generic import ListView
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.generic import DetailView, FormView, ListView
 
 from beneficiaries.filters import BeneficiaryFilter
-from beneficiaries.models import Beneficiary
-from cainamur.permissions import FILE_ROLES, RoleRequiredMixin
+from beneficiaries.forms import BeneficiaryForm, ExemptionForm
+from beneficiaries.languages import LANGUAGE_NAMES
+from beneficiaries.models import Beneficiary, Exemption
+from beneficiaries.selectors import likely_duplicates
+from beneficiaries.services import (
+    beneficiary_register,
+    beneficiary_update,
+    exemption_record,
+    exemption_remove,
+)
+from cainamur.permissions import FILE_ROLES, RoleRequiredMixin, role_required
+from cainamur.roles import Role
+from parcours.models import ObligationAssessment
+from parcours.services import obligation_assess
+
+EDIT_ROLES = (Role.CASEWORKER, Role.COORDINATOR)
 
 
 class BeneficiaryListView(RoleRequiredMixin, ListView):
@@ -60,3 +79,188 @@ class BeneficiaryListView(RoleRequiredMixin, ListView):
             self.filterset.form.data.get(name) for name in BeneficiaryFilter.base_filters
         )
         return context
+
+
+def may_see_health(user: Any) -> bool:
+    return bool(user.has_perm("beneficiaries.view_health_data"))
+
+
+def scoped_files(user: Any) -> QuerySet[Beneficiary]:
+    return Beneficiary.objects.visible_to(user).select_related(
+        "office", "commune", "caseworker", "cpas"
+    )
+
+
+class BeneficiaryDetailView(RoleRequiredMixin, DetailView):
+    allowed_roles = FILE_ROLES
+    template_name = "beneficiaries/detail.html"
+    context_object_name = "beneficiary"
+
+    def get_queryset(self) -> QuerySet[Beneficiary]:
+        return scoped_files(self.request.user)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        beneficiary = self.object
+        health = may_see_health(user)
+        assessments = list(
+            ObligationAssessment.objects.filter(beneficiary=beneficiary).select_related(
+                "assessed_by"
+            )[:10]
+        )
+        latest = assessments[0] if assessments else None
+        context.update(
+            may_see_health=health,
+            may_see_national_number=user.has_perm("beneficiaries.view_national_number"),
+            may_edit=user.has_role(*EDIT_ROLES),
+            assessment=latest,
+            reason_labels=latest.reason_labels(include_medical=health) if latest else [],
+            older_assessments=assessments[1:],
+            exemptions=list(
+                Exemption.objects.visible_to(user)
+                .filter(beneficiary=beneficiary)
+                .select_related("recorded_by")
+            ),
+            languages=[LANGUAGE_NAMES.get(code, code) for code in beneficiary.languages],
+            interpreter_language=LANGUAGE_NAMES.get(
+                beneficiary.interpreter_language, beneficiary.interpreter_language
+            ),
+        )
+        if context["may_edit"]:
+            context["exemption_form"] = ExemptionForm(
+                beneficiary=beneficiary, may_see_health=health
+            )
+        return context
+
+
+class BeneficiaryCreateView(RoleRequiredMixin, FormView):
+    """Registration, with duplicate detection before saving."""
+
+    allowed_roles = FILE_ROLES
+    template_name = "beneficiaries/form.html"
+    form_class = BeneficiaryForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form: BeneficiaryForm) -> HttpResponse:
+        data = form.cleaned_data
+        if not self.request.POST.get("confirm_distinct"):
+            duplicates = list(
+                likely_duplicates(
+                    last_name=data["last_name"],
+                    first_names=data["first_names"],
+                    birth_date=data["birth_date"],
+                )
+            )
+            if duplicates:
+                visible = set(
+                    Beneficiary.objects.visible_to(self.request.user)
+                    .filter(pk__in=[d.pk for d in duplicates])
+                    .values_list("pk", flat=True)
+                )
+                return self.render_to_response(
+                    self.get_context_data(
+                        form=form,
+                        duplicates=duplicates,
+                        visible_duplicates=visible,
+                    )
+                )
+        fields = {name: data[name] for name in BeneficiaryForm.Meta.fields}
+        fields["commune"] = form.commune
+        beneficiary = beneficiary_register(data=fields, by=self.request.user)
+        messages.success(
+            self.request, _("Dossier %(number)s ouvert.") % {"number": beneficiary.file_number}
+        )
+        return redirect("beneficiaries:detail", pk=beneficiary.pk)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "creating": True}
+
+
+class BeneficiaryUpdateView(RoleRequiredMixin, FormView):
+    allowed_roles = EDIT_ROLES
+    template_name = "beneficiaries/form.html"
+    form_class = BeneficiaryForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            self.beneficiary = get_object_or_404(scoped_files(request.user), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {
+            **super().get_form_kwargs(),
+            "user": self.request.user,
+            "instance": Beneficiary.objects.get(pk=self.beneficiary.pk),
+        }
+
+    def form_valid(self, form: BeneficiaryForm) -> HttpResponse:
+        data = {name: form.cleaned_data[name] for name in BeneficiaryForm.Meta.fields}
+        data["commune"] = form.commune
+        changed = beneficiary_update(beneficiary=self.beneficiary, data=data, by=self.request.user)
+        if changed:
+            messages.success(self.request, _("Dossier mis à jour."))
+        else:
+            messages.info(self.request, _("Aucune modification."))
+        return redirect("beneficiaries:detail", pk=self.beneficiary.pk)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "beneficiary": self.beneficiary}
+
+
+@role_required(*EDIT_ROLES)
+@require_POST
+def exemption_add(request: HttpRequest, pk: int) -> HttpResponse:
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
+    form = ExemptionForm(
+        request.POST,
+        request.FILES,
+        beneficiary=beneficiary,
+        may_see_health=may_see_health(request.user),
+    )
+    if form.is_valid():
+        exemption_record(beneficiary=beneficiary, by=request.user, **form.cleaned_data)
+        messages.success(request, _("Dispense enregistrée ; l'obligation a été réévaluée."))
+    else:
+        errors = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        messages.error(request, _("Dispense non enregistrée : %(errors)s") % {"errors": errors})
+    return redirect(reverse("beneficiaries:detail", args=[pk]) + "#dispenses")
+
+
+@role_required(*EDIT_ROLES)
+@require_POST
+def exemption_delete(request: HttpRequest, pk: int, exemption_pk: int) -> HttpResponse:
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
+    exemption = get_object_or_404(
+        Exemption.objects.visible_to(request.user), pk=exemption_pk, beneficiary=beneficiary
+    )
+    exemption_remove(exemption=exemption, by=request.user)
+    messages.success(request, _("Dispense retirée ; l'obligation a été réévaluée."))
+    return redirect(reverse("beneficiaries:detail", args=[pk]) + "#dispenses")
+
+
+@role_required(*EDIT_ROLES)
+@require_POST
+def reassess(request: HttpRequest, pk: int) -> HttpResponse:
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
+    obligation_assess(beneficiary=beneficiary, by=request.user, trigger=_("Réévaluation demandée"))
+    messages.success(request, _("Obligation réévaluée."))
+    return redirect("beneficiaries:detail", pk=pk)
+
+
+@role_required(*EDIT_ROLES)
+def exemption_proof(request: HttpRequest, pk: int, exemption_pk: int) -> FileResponse:
+    """The proof document, served only through the scoped file (never a public media URL)."""
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
+    exemption = get_object_or_404(
+        Exemption.objects.visible_to(request.user), pk=exemption_pk, beneficiary=beneficiary
+    )
+    if not exemption.proof:
+        raise Http404
+    return FileResponse(
+        exemption.proof.open("rb"),
+        as_attachment=False,
+        filename=exemption.proof.name.rsplit("/", 1)[-1],
+    )

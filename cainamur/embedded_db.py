@@ -12,6 +12,7 @@ so root and a normal user can both work in the same checkout.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import logging
 import warnings
@@ -50,6 +51,7 @@ def embedded_database(var_dir: Path) -> dict[str, str]:
 
 def _ensure_database(admin_uri: str, name: str) -> None:
     import psycopg2
+    import psycopg2.errors
 
     connection = psycopg2.connect(admin_uri)
     try:
@@ -58,7 +60,11 @@ def _ensure_database(admin_uri: str, name: str) -> None:
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
             if cursor.fetchone() is None:
                 logger.info("Creating the embedded database %s", name)
-                cursor.execute(f'CREATE DATABASE "{name}"')
+                # Another process (runserver's reloader, a worker) may create it first.
+                with contextlib.suppress(
+                    psycopg2.errors.DuplicateDatabase, psycopg2.errors.UniqueViolation
+                ):
+                    cursor.execute(f'CREATE DATABASE "{name}"')
     finally:
         connection.close()
 

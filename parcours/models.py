@@ -13,7 +13,8 @@ class RulesConfig(models.Model):
     admin. Changes apply to the next assessments; past ones keep the values they used."""
 
     regime_2024_start = models.DateField(
-        _("début du régime 2024"), default=rules.DEFAULT_REGIME_2024_START,
+        _("début du régime 2024"),
+        default=rules.DEFAULT_REGIME_2024_START,
         help_text=_("Les titres commandés à partir de cette date ont 3 ans pour l'attestation."),
     )
     standstill_nationalities = ArrayField(
@@ -53,14 +54,20 @@ class ObligationAssessment(models.Model):
         NOT_CONCERNED = rules.NOT_CONCERNED, _("Non concerné·e")
 
     beneficiary = models.ForeignKey(
-        "beneficiaries.Beneficiary", verbose_name=_("dossier"), on_delete=models.CASCADE,
+        "beneficiaries.Beneficiary",
+        verbose_name=_("dossier"),
+        on_delete=models.CASCADE,
         related_name="assessments",
     )
     assessed_on = models.DateField(_("évalué pour le"))
     assessed_at = models.DateTimeField(_("évalué le"), auto_now_add=True)
     assessed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("par"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("par"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     trigger = models.CharField(_("motif de l'évaluation"), max_length=200, blank=True)
     facts = models.JSONField(_("faits"))

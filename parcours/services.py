@@ -16,8 +16,13 @@ if TYPE_CHECKING:
     from beneficiaries.models import Beneficiary
 
 
-def person_facts(beneficiary: Beneficiary) -> rules.PersonFacts:
-    """The facts the rules need, read from the file and its proven exemptions."""
+def person_facts(
+    beneficiary: Beneficiary, *, exemptions: frozenset[str] | None = None
+) -> rules.PersonFacts:
+    """The facts the rules need, read from the file and its proven exemptions (read from
+    the database unless given)."""
+    if exemptions is None:
+        exemptions = frozenset(beneficiary.exemptions.values_list("code", flat=True))
     return rules.PersonFacts(
         birth_date=beneficiary.birth_date,
         nationality=str(beneficiary.nationality.code),
@@ -27,11 +32,11 @@ def person_facts(beneficiary: Beneficiary) -> rules.PersonFacts:
         eu_family_member=beneficiary.eu_family_member,
         protection_applicant=beneficiary.protection_applicant,
         temporary_protection=beneficiary.temporary_protection,
-        exemptions=frozenset(beneficiary.exemptions.values_list("code", flat=True)),
+        exemptions=exemptions,
     )
 
 
-def _jsonable(facts: rules.PersonFacts) -> dict[str, Any]:
+def facts_json(facts: rules.PersonFacts) -> dict[str, Any]:
     data = asdict(facts)
     for key, value in data.items():
         if isinstance(value, date):
@@ -52,7 +57,9 @@ def obligation_assess(
     facts = person_facts(beneficiary)
     standstill = frozenset(config.standstill_nationalities)
     result = rules.assess_obligation(
-        facts, on, regime_2024_start=config.regime_2024_start,
+        facts,
+        on,
+        regime_2024_start=config.regime_2024_start,
         standstill_nationalities=standstill,
     )
     with transaction.atomic():
@@ -61,7 +68,7 @@ def obligation_assess(
             assessed_on=on,
             assessed_by=by,
             trigger=trigger[:200],
-            facts=_jsonable(facts),
+            facts=facts_json(facts),
             regime_2024_start=config.regime_2024_start,
             standstill_nationalities=sorted(standstill),
             status=result.status,

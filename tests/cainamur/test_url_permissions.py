@@ -23,6 +23,7 @@ URL_ROLES: dict[str, set[str]] = {
     "home-coordinator": {"coordinator"},
     "home-administrator": {"administrator"},
     "beneficiaries:list": {"reception", "caseworker", "coordinator", "outsider"},
+    "beneficiaries:create": {"reception", "caseworker", "coordinator", "outsider"},
     "password_change": ALL,
     "password_change_done": ALL,
 }
@@ -52,8 +53,66 @@ def _named_urls(resolver: URLResolver, prefix: str = "") -> set[str]:
     return names
 
 
+# URLs of one file (a file of the Namur office): method, roles allowed, answer when allowed.
+# The outsider holds an allowed role but works in Dinant: the file is a 404 for them.
+FILE_ROLES = {"reception", "caseworker", "coordinator", "outsider"}
+EDITORS = {"caseworker", "coordinator", "outsider"}
+OBJECT_URLS: dict[str, tuple[str, set[str], int]] = {
+    "beneficiaries:detail": ("get", FILE_ROLES, 200),
+    "beneficiaries:update": ("get", EDITORS, 200),
+    "beneficiaries:reassess": ("post", EDITORS, 302),
+    "beneficiaries:exemption-add": ("post", EDITORS, 302),
+    "beneficiaries:exemption-delete": ("post", EDITORS, 302),
+    "beneficiaries:exemption-proof": ("get", EDITORS, 200),
+}
+
+
+def _file_url(url_name: str, caseworker: User) -> str:
+    from django.core.files.base import ContentFile
+
+    from beneficiaries.models import Exemption
+    from tests.factories import BeneficiaryFactory
+
+    beneficiary = BeneficiaryFactory()  # Namur
+    exemption = Exemption(
+        beneficiary=beneficiary, code="employment", proven_on="2026-01-05", recorded_by=caseworker
+    )
+    exemption.proof.save("contrat.pdf", ContentFile(b"%PDF-1.4 demo"), save=False)
+    exemption.save()
+    args: list[int] = [beneficiary.pk]
+    if "exemption-" in url_name and url_name != "beneficiaries:exemption-add":
+        args.append(exemption.pk)
+    return reverse(url_name, args=args)
+
+
+@pytest.mark.parametrize("url_name", sorted(OBJECT_URLS))
+def test_file_urls_for_each_persona(
+    login_client: Any,
+    personas: dict[str, User],
+    url_name: str,
+    client: Any,
+    settings: Any,
+    tmp_path: Any,
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    method, allowed, success = OBJECT_URLS[url_name]
+    url = _file_url(url_name, personas["caseworker"])
+    response = getattr(client, method)(url)
+    assert response.status_code == 302 and response["Location"].startswith("/connexion/")
+    for key, user in personas.items():
+        url = _file_url(url_name, personas["caseworker"])  # a fresh file each time
+        response = getattr(login_client(user), method)(url)
+        if key not in allowed:
+            expected = 403
+        elif key == "outsider":
+            expected = 404
+        else:
+            expected = success
+        assert response.status_code == expected, (key, url_name, response.status_code)
+
+
 def test_every_url_is_listed() -> None:
-    listed = set(URL_ROLES) | PUBLIC | SEPARATE
+    listed = set(URL_ROLES) | set(OBJECT_URLS) | PUBLIC | SEPARATE
     assert _named_urls(get_resolver()) == listed
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -12,13 +12,17 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
+from stdnum.be import nn
 
 from appointments.models import Office
 from beneficiaries.demo import COUNTRY_WEIGHTS, DEMO_CASEWORKERS, NAMES_BY_COUNTRY
-from beneficiaries.models import Beneficiary, Commune, Sex
+from beneficiaries.models import Beneficiary, Commune, PermitType, Sex
 from beneficiaries.services import file_numbers_reserve
 from cainamur.roles import Role
 from cainamur.services import user_set_roles
+from parcours import rules
+from parcours.models import ObligationAssessment, RulesConfig
+from parcours.services import facts_json, person_facts
 
 # username, password, role, first name, last name, office codes. Documented in the README.
 DEMO_LOGINS: tuple[tuple[str, str, Role, str, str, tuple[str, ...]], ...] = (
@@ -116,50 +120,140 @@ class Command(BaseCommand):
         missing = wanted - Beneficiary.objects.count()
         if missing <= 0:
             return 0
-        communes = list(Commune.objects.all())
+        communes = list(Commune.objects.select_related("office", "cpas"))
         # Namur and the larger towns see most newcomers.
         commune_weights = [
             12 if c.name == "Namur" else 3 if c.office.code == c.name.lower() else 1
             for c in communes
         ]
-        countries = list(COUNTRY_WEIGHTS)
-        country_weights = list(COUNTRY_WEIGHTS.values())
+        config = RulesConfig.current()
+        standstill = frozenset(config.standstill_nationalities)
         today = timezone.localdate()
+        used_numbers = set(
+            Beneficiary.objects.exclude(national_number=None).values_list(
+                "national_number", flat=True
+            )
+        )
         created = 0
         while created < missing:
             size = min(BATCH_SIZE, missing - created)
             with transaction.atomic():
                 numbers = file_numbers_reserve(year=today.year, count=size)
-                rows = []
-                for number in numbers:
-                    country = rng.choices(countries, country_weights)[0]
-                    female_names, male_names, last_names = NAMES_BY_COUNTRY[country]
-                    sex = Sex.FEMALE if rng.random() < 0.52 else Sex.MALE
-                    first_pool = female_names if sex == Sex.FEMALE else male_names
-                    first_names = rng.choice(first_pool)
-                    if rng.random() < 0.3:
-                        first_names += " " + rng.choice(first_pool)
-                    commune = rng.choices(communes, commune_weights)[0]
-                    age_days = rng.randint(17 * 365, 67 * 365)
-                    rows.append(
-                        Beneficiary(
-                            file_number=number,
-                            last_name=rng.choice(last_names),
-                            first_names=first_names,
-                            sex=sex,
-                            birth_date=today - timedelta(days=age_days),
-                            nationality=country,
-                            commune=commune,
-                            office_id=commune.office_id,
-                            caseworker=(
-                                rng.choice(caseworkers[commune.office_id])
-                                if rng.random() < 0.85
-                                else None
-                            ),
-                        )
+                files = [
+                    self._fake_file(
+                        number, rng, communes, commune_weights, caseworkers, today, used_numbers
                     )
-                Beneficiary.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+                    for number in numbers
+                ]
+                assessments = []
+                for beneficiary in files:
+                    facts = person_facts(beneficiary, exemptions=frozenset())
+                    result = rules.assess_obligation(
+                        facts,
+                        today,
+                        regime_2024_start=config.regime_2024_start,
+                        standstill_nationalities=standstill,
+                    )
+                    beneficiary.obligation_status = result.status
+                    assessments.append((beneficiary, facts, result))
+                Beneficiary.objects.bulk_create(files, batch_size=BATCH_SIZE)
+                ObligationAssessment.objects.bulk_create(
+                    [
+                        ObligationAssessment(
+                            beneficiary=beneficiary,
+                            assessed_on=today,
+                            trigger="Données de démonstration",
+                            facts=facts_json(facts),
+                            regime_2024_start=config.regime_2024_start,
+                            standstill_nationalities=sorted(standstill),
+                            status=result.status,
+                            reasons=list(result.reasons),
+                            regime=result.regime or "",
+                            presentation_deadline=result.presentation_deadline,
+                            attestation_deadline=result.attestation_deadline,
+                        )
+                        for beneficiary, facts, result in assessments
+                    ],
+                    batch_size=BATCH_SIZE,
+                )
             created += size
             if missing > BATCH_SIZE:
                 self.stdout.write(f"  {created}/{missing}…")
         return created
+
+    def _fake_file(
+        self,
+        number: str,
+        rng: random.Random,
+        communes: list[Commune],
+        commune_weights: list[int],
+        caseworkers: dict[int, list[Any]],
+        today: date,
+        used_numbers: set[str],
+    ) -> Beneficiary:
+        country = rng.choices(list(COUNTRY_WEIGHTS), list(COUNTRY_WEIGHTS.values()))[0]
+        female_names, male_names, last_names = NAMES_BY_COUNTRY[country]
+        sex = Sex.FEMALE if rng.random() < 0.52 else Sex.MALE
+        first_pool = female_names if sex == Sex.FEMALE else male_names
+        first_names = rng.choice(first_pool)
+        if rng.random() < 0.3:
+            first_names += " " + rng.choice(first_pool)
+        commune = rng.choices(communes, commune_weights)[0]
+        birth_date = today - timedelta(days=rng.randint(17 * 365, 67 * 365))
+        registered = today - timedelta(days=rng.randint(10, 540))
+        ordered = registered + timedelta(days=rng.randint(0, 120))
+        ordered = min(ordered, today)
+        ukrainian = country == "UA"
+        cpas_support = rng.random() < 0.35
+        return Beneficiary(
+            file_number=number,
+            last_name=rng.choice(last_names),
+            first_names=first_names,
+            sex=sex,
+            birth_date=birth_date,
+            nationality=country,
+            national_number=demo_national_number(birth_date, rng, used_numbers),
+            postal_code=rng.choice(commune.postal_codes),
+            commune=commune,
+            office_id=commune.office_id,
+            caseworker=(
+                rng.choice(caseworkers[commune.office_id]) if rng.random() < 0.85 else None
+            ),
+            languages=DEMO_LANGUAGES.get(country, ["en"]),
+            first_registration_on=registered,
+            permit_type=PermitType.A_TEMPORARY
+            if ukrainian
+            else rng.choice([PermitType.A, PermitType.A, PermitType.B, PermitType.K]),
+            permit_ordered_on=ordered,
+            temporary_protection=ukrainian,
+            cpas_support=cpas_support,
+            cpas=commune.cpas if cpas_support else None,
+        )
+
+
+def demo_national_number(birth: date, rng: random.Random, used: set[str]) -> str | None:
+    """A register number that passes the official check (mod 97), for demo files only."""
+    for _attempt in range(20):
+        serial = f"{birth:%y%m%d}{rng.randint(1, 997):03d}"
+        base = int(("2" if birth.year >= 2000 else "") + serial)
+        number = f"{serial}{97 - base % 97:02d}"
+        if nn.is_valid(number) and number not in used:
+            used.add(number)
+            return number
+    return None
+
+
+DEMO_LANGUAGES: dict[str, list[str]] = {
+    "MA": ["ar", "ber", "fr"],
+    "SY": ["ar"],
+    "AF": ["fa", "ps"],
+    "UA": ["uk", "ru"],
+    "CD": ["fr", "ln"],
+    "GN": ["fr", "ff"],
+    "CM": ["fr", "en"],
+    "ER": ["ti"],
+    "TR": ["tr"],
+    "BR": ["pt"],
+    "RO": ["ro"],
+    "IN": ["hi", "en"],
+}

@@ -1,0 +1,252 @@
+from __future__ import annotations
+
+from typing import Any
+
+import phonenumbers
+from django import forms
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from stdnum.be import bis, nn
+
+from appointments.models import Office
+from beneficiaries.languages import LANGUAGE_CHOICES
+from beneficiaries.models import Beneficiary, Commune, Cpas, Exemption, ExemptionCode
+from cainamur.roles import GROUP_NAMES, Role
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def compact_national_number(value: str) -> str:
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+class BeneficiaryForm(forms.ModelForm):
+    """Registration and edition of a file (health data is not here: see ExemptionForm)."""
+
+    national_number = forms.CharField(
+        label=_("Numéro de registre national ou BIS"),
+        required=False,
+        max_length=20,
+        help_text=_("11 chiffres, avec ou sans points et tirets : 85.07.30-033.28."),
+    )
+    postal_code = forms.CharField(
+        label=_("Code postal"),
+        max_length=4,
+        min_length=4,
+        help_text=_("Le code postal choisit la commune (province de Namur)."),
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Langues parlées"),
+        choices=LANGUAGE_CHOICES,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Ctrl+clic pour en choisir plusieurs."),
+    )
+    interpreter_language = forms.ChoiceField(
+        label=_("Langue d'interprétation"),
+        choices=[("", "—"), *LANGUAGE_CHOICES],
+        required=False,
+    )
+
+    class Meta:
+        model = Beneficiary
+        fields = (
+            "last_name",
+            "birth_name",
+            "first_names",
+            "sex",
+            "birth_date",
+            "birth_place",
+            "nationality",
+            "national_number",
+            "street",
+            "postal_code",
+            "phone",
+            "email",
+            "languages",
+            "interpreter_needed",
+            "interpreter_language",
+            "first_registration_on",
+            "permit_type",
+            "permit_ordered_on",
+            "permit_issued_on",
+            "permit_valid_until",
+            "permit_over_3_months",
+            "protection_applicant",
+            "temporary_protection",
+            "eu_family_member",
+            "cpas_support",
+            "cpas",
+            "office",
+            "caseworker",
+            "notes",
+        )
+        widgets = {
+            "birth_date": DateInput(),
+            "first_registration_on": DateInput(),
+            "permit_ordered_on": DateInput(),
+            "permit_issued_on": DateInput(),
+            "permit_valid_until": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        offices = Office.objects.filter(is_active=True)
+        if not user.sees_all_offices:
+            offices = offices.filter(id__in=user.office_ids)
+        self.fields["office"].queryset = offices
+        self.fields["office"].required = False
+        self.fields["office"].help_text = _("Par défaut : le bureau de la commune.")
+        self.fields["caseworker"].queryset = (
+            get_user_model()
+            .objects.filter(
+                is_active=True, groups__name=GROUP_NAMES[Role.CASEWORKER], offices__in=offices
+            )
+            .distinct()
+            .order_by("last_name", "first_name")
+        )
+        self.fields["cpas"].queryset = Cpas.objects.all()
+        self.fields["cpas"].required = False
+        self.fields["cpas"].help_text = _("Par défaut : le CPAS de la commune.")
+        if self.instance.pk and self.instance.national_number:
+            self.initial["national_number"] = nn.format(self.instance.national_number)
+        self.commune: Commune | None = None
+        # An explicit empty choice: nobody's nationality is picked by default.
+        self.fields["nationality"].choices = [
+            ("", _("— Choisir —")),
+            *list(self.fields["nationality"].choices),
+        ]
+
+    def clean_national_number(self) -> str | None:
+        raw = self.cleaned_data["national_number"].strip()
+        if not raw:
+            return None
+        number = compact_national_number(raw)
+        if len(number) != 11:
+            raise forms.ValidationError(_("Le numéro doit compter 11 chiffres."))
+        if not (nn.is_valid(number) or bis.is_valid(number)):
+            raise forms.ValidationError(
+                _(
+                    "Ce numéro n'est pas un numéro de registre national ni un numéro BIS "
+                    "valide (chiffres de contrôle incorrects)."
+                )
+            )
+        existing = (
+            Beneficiary.objects.filter(national_number=number).exclude(pk=self.instance.pk).first()
+        )
+        if existing is not None:
+            if Beneficiary.objects.visible_to(self.user).filter(pk=existing.pk).exists():
+                raise forms.ValidationError(
+                    format_html(
+                        _('Ce numéro est déjà celui du dossier <a href="{}">{}</a>.'),
+                        reverse("beneficiaries:detail", args=[existing.pk]),
+                        existing.file_number,
+                    )
+                )
+            raise forms.ValidationError(
+                _(
+                    "Ce numéro est déjà enregistré dans un dossier du bureau de %(office)s : "
+                    "adressez-vous à la coordination."
+                ),
+                params={"office": existing.office.name},
+            )
+        return number
+
+    def clean_postal_code(self) -> str:
+        code = self.cleaned_data["postal_code"].strip()
+        if not code.isdigit():
+            raise forms.ValidationError(_("Le code postal compte 4 chiffres."))
+        self.commune = (
+            Commune.objects.select_related("office", "cpas")
+            .filter(postal_codes__contains=[code])
+            .first()
+        )
+        if self.commune is None:
+            raise forms.ValidationError(
+                _("Le code postal %(code)s n'est pas celui d'une commune de la province de Namur."),
+                params={"code": code},
+            )
+        return code
+
+    def clean_phone(self) -> str:
+        raw = self.cleaned_data["phone"].strip()
+        if not raw:
+            return ""
+        try:
+            number = phonenumbers.parse(raw, "BE")
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise forms.ValidationError(
+                _("Ce numéro de téléphone n'est pas valide (ex. 0471 23 45 67 ou +32 81 71 35 18).")
+            )
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("interpreter_needed") and not cleaned.get("interpreter_language"):
+            self.add_error("interpreter_language", _("Précisez la langue de l'interprète."))
+        ordered, issued, valid_until = (
+            cleaned.get("permit_ordered_on"),
+            cleaned.get("permit_issued_on"),
+            cleaned.get("permit_valid_until"),
+        )
+        if ordered and issued and issued < ordered:
+            self.add_error(
+                "permit_issued_on", _("Le titre ne peut être délivré avant d'être commandé.")
+            )
+        if issued and valid_until and valid_until < issued:
+            self.add_error("permit_valid_until", _("La fin de validité précède la délivrance."))
+        birth = cleaned.get("birth_date")
+        for field in ("first_registration_on", "permit_ordered_on"):
+            if birth and cleaned.get(field) and cleaned[field] < birth:
+                self.add_error(field, _("Cette date précède la date de naissance."))
+        if cleaned.get("cpas") and not cleaned.get("cpas_support"):
+            cleaned["cpas"] = None
+        if self.commune is not None:
+            if not cleaned.get("office"):
+                office = self.commune.office
+                if not (self.user.sees_all_offices or office.id in self.user.office_ids):
+                    self.add_error("office", _("Choisissez un de vos bureaux."))
+                cleaned["office"] = office
+            if cleaned.get("cpas_support") and not cleaned.get("cpas"):
+                cleaned["cpas"] = self.commune.cpas
+        return cleaned
+
+
+class ExemptionForm(forms.ModelForm):
+    class Meta:
+        model = Exemption
+        fields = ("code", "proven_on", "proof", "notes")
+        widgets = {"proven_on": DateInput(), "notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(
+        self, *args: Any, beneficiary: Beneficiary, may_see_health: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.beneficiary = beneficiary
+        taken = set(beneficiary.exemptions.values_list("code", flat=True))
+        self.fields["code"].choices = [
+            (code, label)
+            for code, label in ExemptionCode.choices
+            if code not in taken and (may_see_health or code != ExemptionCode.MEDICAL)
+        ]
+        self.fields["proof"].widget.attrs["accept"] = "application/pdf,image/*"
+        self.fields["code"].widget.attrs["class"] = "form-select"
+        for name in ("proven_on", "proof", "notes"):
+            self.fields[name].widget.attrs["class"] = "form-control"
+
+    def clean_proof(self) -> Any:
+        proof = self.cleaned_data.get("proof")
+        if proof and proof.size > 10 * 1024 * 1024:
+            raise forms.ValidationError(_("Le fichier dépasse 10 Mo."))
+        return proof

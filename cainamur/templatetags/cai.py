@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django import template
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from stdnum.be import nn
+
+register = template.Library()
+
+SOON_DAYS = 30
+
+
+@register.inclusion_tag("includes/deadline.html")
+def deadline(day: date | None, today: date | None = None) -> dict[str, object]:
+    """A deadline with its days left, coloured: overdue, due within 30 days, or later."""
+    if day is None:
+        return {"day": None}
+    today = today or timezone.localdate()
+    left = (day - today).days
+    if left < 0:
+        tone, text = (
+            "danger",
+            ngettext("en retard d'%(n)d jour", "en retard de %(n)d jours", -left) % {"n": -left},
+        )
+    elif left == 0:
+        tone, text = "danger", _("aujourd'hui")
+    else:
+        tone = "warning" if left <= SOON_DAYS else "secondary"
+        text = ngettext("dans %(n)d jour", "dans %(n)d jours", left) % {"n": left}
+    return {"day": day, "tone": tone, "text": text}
+
+
+@register.filter
+def national_number(value: str | None, show_all: bool = False) -> str:
+    """85.07.30-033.28, or 85.07.30-***.** for roles that do not need the whole number."""
+    if not value:
+        return "—"
+    formatted = nn.format(value)
+    return formatted if show_all else formatted[:9] + "***.**"

@@ -1,0 +1,272 @@
+"""Registration with duplicate detection, the file page, edits and re-assessment."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from beneficiaries.models import Beneficiary, Exemption
+from beneficiaries.selectors import beneficiary_search
+from cainamur.models import User
+from parcours.models import ObligationAssessment
+from tests.factories import BeneficiaryFactory
+
+VALID_NRN = "85073003328"  # 85.07.30-033.28, passes the official check
+
+
+def registration(**overrides: Any) -> dict[str, Any]:
+    data = {
+        "last_name": "El Amrani",
+        "first_names": "Salma",
+        "sex": "F",
+        "birth_date": "1992-03-14",
+        "nationality": "MA",
+        "national_number": "",
+        "street": "Rue de Fer 12",
+        "postal_code": "5000",
+        "phone": "0471 23 45 67",
+        "email": "",
+        "first_registration_on": "2026-06-02",
+        "permit_type": "A",
+        "permit_ordered_on": "2026-06-20",
+        "permit_over_3_months": "on",
+        "cpas_support": "on",
+        "notes": "",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def client_cw(login_client: Any, caseworker: User) -> Any:
+    return login_client(caseworker)
+
+
+def test_registration_opens_an_assessed_file(client_cw: Any, caseworker: User) -> None:
+    response = client_cw.post(reverse("beneficiaries:create"), registration())
+    beneficiary = Beneficiary.objects.get(last_name="El Amrani")
+    assert response["Location"] == reverse("beneficiaries:detail", args=[beneficiary.pk])
+    assert beneficiary.file_number.startswith("CAI-")
+    assert beneficiary.commune.name == "Namur" and beneficiary.office.code == "namur"
+    assert beneficiary.cpas.name == "CPAS de Namur"  # defaults to the commune's CPAS
+    assert beneficiary.phone == "+32471234567"
+    assessment = ObligationAssessment.objects.get(beneficiary=beneficiary)
+    assert assessment.status == "obliged" and assessment.regime == "2024"
+    assert assessment.attestation_deadline == date(2029, 6, 20)
+    assert assessment.assessed_by == caseworker
+    assert beneficiary.obligation_status == "obliged"
+    page = client_cw.get(response["Location"]).content.decode()
+    assert "Obligé·e de suivre le parcours d&#x27;intégration" in page
+    assert "20/06/2029" in page and "02/09/2026" in page
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("national_number", "85.07.30-033.29", "chiffres de contrôle incorrects"),
+        ("national_number", "1234", "11 chiffres"),
+        ("postal_code", "1000", "pas celui d&#x27;une commune de la province de Namur"),
+        ("phone", "12", "numéro de téléphone n&#x27;est pas valide"),
+        ("permit_issued_on", "2026-06-01", "délivré avant d&#x27;être commandé"),
+    ],
+)
+def test_bad_input_is_refused_and_kept(
+    client_cw: Any, field: str, value: str, message: str
+) -> None:
+    response = client_cw.post(reverse("beneficiaries:create"), registration(**{field: value}))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert message in page
+    assert 'value="El Amrani"' in page  # nothing typed is lost
+    assert not Beneficiary.objects.filter(last_name="El Amrani").exists()
+
+
+def test_same_register_number_links_to_the_existing_file(client_cw: Any) -> None:
+    existing = BeneficiaryFactory(national_number=VALID_NRN)
+    response = client_cw.post(
+        reverse("beneficiaries:create"), registration(national_number="85.07.30-033.28")
+    )
+    page = response.content.decode()
+    assert "Ce numéro est déjà celui du dossier" in page
+    assert reverse("beneficiaries:detail", args=[existing.pk]) in page
+
+
+def test_register_number_of_another_office_is_refused_without_details(
+    login_client: Any, outsider: User
+) -> None:
+    BeneficiaryFactory(national_number=VALID_NRN, last_name="Secret")
+    response = login_client(outsider).post(
+        reverse("beneficiaries:create"),
+        registration(national_number=VALID_NRN, postal_code="5500"),
+    )
+    page = response.content.decode()
+    assert "déjà enregistré dans un dossier du bureau de Namur" in page
+    assert "SECRET" not in page.upper().replace("SECRETARIAT", "")
+
+
+def test_similar_name_and_birth_date_is_flagged_before_saving(client_cw: Any) -> None:
+    existing = BeneficiaryFactory(
+        last_name="El Amrani", first_names="Salma", birth_date=date(1992, 3, 14)
+    )
+    # Accents, order and a typo: still the same person, probably.
+    data = registration(last_name="Salma", first_names="Él Amrany")
+    response = client_cw.post(reverse("beneficiaries:create"), data)
+    page = response.content.decode()
+    assert "Cette personne a peut-être déjà un dossier" in page
+    assert existing.file_number in page
+    assert Beneficiary.objects.count() == 1
+    response = client_cw.post(reverse("beneficiaries:create"), {**data, "confirm_distinct": "1"})
+    assert response.status_code == 302
+    assert Beneficiary.objects.count() == 2
+
+
+def test_same_name_other_birth_date_is_not_a_duplicate(client_cw: Any) -> None:
+    BeneficiaryFactory(last_name="El Amrani", first_names="Salma", birth_date=date(1990, 1, 1))
+    response = client_cw.post(reverse("beneficiaries:create"), registration())
+    assert response.status_code == 302
+
+
+def test_reception_registers_but_sees_no_health_data(
+    login_client: Any, reception: User, caseworker: User
+) -> None:
+    client = login_client(reception)
+    client.post(reverse("beneficiaries:create"), registration(national_number=VALID_NRN))
+    beneficiary = Beneficiary.objects.get(last_name="El Amrani")
+    Exemption.objects.create(
+        beneficiary=beneficiary,
+        code="medical",
+        proven_on=date(2026, 7, 1),
+        notes="Pathologie lourde",
+        recorded_by=caseworker,
+    )
+    from parcours.services import obligation_assess
+
+    obligation_assess(beneficiary=beneficiary, by=caseworker, trigger="test")
+    page = client.get(reverse("beneficiaries:detail", args=[beneficiary.pk])).content.decode()
+    assert "Certificat médical" not in page and "Pathologie" not in page
+    assert "Motif confidentiel" in page
+    assert "85.07.30-***.**" in page and "033.28" not in page
+    page = (
+        login_client(caseworker)
+        .get(reverse("beneficiaries:detail", args=[beneficiary.pk]))
+        .content.decode()
+    )
+    assert "Certificat médical" in page and "Pathologie" in page
+    assert "85.07.30-033.28" in page
+
+
+def test_exemptions_reassess_the_obligation(client_cw: Any) -> None:
+    client_cw.post(reverse("beneficiaries:create"), registration())
+    beneficiary = Beneficiary.objects.get(last_name="El Amrani")
+    response = client_cw.post(
+        reverse("beneficiaries:exemption-add", args=[beneficiary.pk]),
+        {"code": "employment", "proven_on": "2026-08-01", "notes": "CDI mi-temps"},
+    )
+    assert response.status_code == 302
+    beneficiary.refresh_from_db()
+    assert beneficiary.obligation_status == "exempt"
+    latest = ObligationAssessment.objects.filter(beneficiary=beneficiary).first()
+    assert latest.reasons == ["employment"] and "Dispense ajoutée" in latest.trigger
+    exemption = beneficiary.exemptions.get()
+    client_cw.post(reverse("beneficiaries:exemption-delete", args=[beneficiary.pk, exemption.pk]))
+    beneficiary.refresh_from_db()
+    assert beneficiary.obligation_status == "obliged"
+    assert ObligationAssessment.objects.filter(beneficiary=beneficiary).count() == 3
+
+
+def test_edit_reassesses_only_when_a_fact_changes(client_cw: Any) -> None:
+    client_cw.post(reverse("beneficiaries:create"), registration())
+    beneficiary = Beneficiary.objects.get(last_name="El Amrani")
+    url = reverse("beneficiaries:update", args=[beneficiary.pk])
+    client_cw.post(url, registration(phone="081 71 35 18"))
+    assert ObligationAssessment.objects.filter(beneficiary=beneficiary).count() == 1
+    client_cw.post(url, registration(nationality="TR"))
+    beneficiary.refresh_from_db()
+    assert beneficiary.obligation_status == "exempt"
+    latest = ObligationAssessment.objects.filter(beneficiary=beneficiary).first()
+    assert latest.reasons == ["standstill_nationality"]
+    assert latest.trigger == "Modification : nationalité"
+
+
+def test_file_page_query_count_does_not_grow(client_cw: Any, caseworker: User) -> None:
+    from parcours.services import obligation_assess
+
+    beneficiary = BeneficiaryFactory()
+    url = reverse("beneficiaries:detail", args=[beneficiary.pk])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client_cw.get(url).status_code == 200
+        return len(queries)
+
+    obligation_assess(beneficiary=beneficiary, by=caseworker, trigger="1")
+    Exemption.objects.create(
+        beneficiary=beneficiary, code="studies", proven_on=date(2026, 1, 1), recorded_by=caseworker
+    )
+    first = count()
+    for n in range(8):
+        obligation_assess(beneficiary=beneficiary, by=caseworker, trigger=str(n))
+    Exemption.objects.create(
+        beneficiary=beneficiary,
+        code="employment",
+        proven_on=date(2026, 1, 1),
+        recorded_by=caseworker,
+    )
+    assert count() == first
+
+
+class TestSearch:
+    @pytest.fixture
+    def people(self, db: None) -> dict[str, Beneficiary]:
+        return {
+            "haddad": BeneficiaryFactory(last_name="Haddad", first_names="Nour"),
+            "celik": BeneficiaryFactory(
+                last_name="Çelik", first_names="Ayşe", national_number=VALID_NRN
+            ),
+            "kovalenko": BeneficiaryFactory(last_name="Kovalenko", first_names="Olena"),
+            "diallo": BeneficiaryFactory(last_name="Diallo", first_names="Mamadou Alpha"),
+        }
+
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ("hadd", "haddad"),  # partial
+            ("HADDAD nour", "haddad"),  # case, several words
+            ("nour haddad", "haddad"),  # order
+            ("celik", "celik"),  # accents omitted
+            ("aysé", "celik"),  # accents added
+            ("hadad", "haddad"),  # typo
+            ("kovalenco", "kovalenko"),  # typo
+            ("alpha diallo", "diallo"),
+            ("85.07.30-033.28", "celik"),  # register number, formatted
+            ("85073003328", "celik"),
+        ],
+    )
+    def test_finds(self, people: dict[str, Beneficiary], query: str, expected: str) -> None:
+        found = list(beneficiary_search(Beneficiary.objects.all(), query))
+        assert found and found[0] == people[expected], [str(b) for b in found]
+
+    def test_file_number(self, people: dict[str, Beneficiary]) -> None:
+        number = people["diallo"].file_number
+        assert list(beneficiary_search(Beneficiary.objects.all(), number.lower())) == [
+            people["diallo"]
+        ]
+
+    def test_no_match(self, people: dict[str, Beneficiary]) -> None:
+        assert not beneficiary_search(Beneficiary.objects.all(), "zzyzx").exists()
+
+    def test_obligation_status_filter(
+        self, login_client: Any, coordinator: User, people: dict[str, Beneficiary]
+    ) -> None:
+        Beneficiary.objects.filter(pk=people["diallo"].pk).update(obligation_status="exempt")
+        page = (
+            login_client(coordinator)
+            .post(reverse("beneficiaries:list"), {"obligation_status": "exempt"})
+            .content.decode()
+        )
+        assert "DIALLO" in page and "HADDAD" not in page

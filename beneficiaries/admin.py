@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from beneficiaries.models import Commune, Cpas
+from beneficiaries.models import Beneficiary, Commune, Cpas, Exemption
 
 
 class CpasInline(admin.StackedInline):
@@ -61,3 +61,36 @@ class CpasAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+class ExemptionInline(admin.TabularInline):
+    model = Exemption
+    extra = 0
+    fields = ("code", "proven_on", "proof", "notes", "recorded_by", "recorded_at")
+    readonly_fields = ("recorded_by", "recorded_at")
+
+
+@admin.register(Beneficiary)
+class BeneficiaryAdmin(admin.ModelAdmin):
+    """Plain Django admin search (icontains), kept as the benchmark's reference point."""
+
+    list_display = (
+        "file_number",
+        "last_name",
+        "first_names",
+        "birth_date",
+        "nationality",
+        "office",
+        "caseworker",
+        "obligation_status",
+    )
+    list_filter = ("office", "obligation_status", "temporary_protection", "cpas_support")
+    search_fields = ("last_name", "first_names", "birth_name", "file_number", "national_number")
+    list_select_related = ("office", "caseworker")
+    readonly_fields = ("file_number", "obligation_status", "created_at", "updated_at")
+    autocomplete_fields = ("commune", "cpas", "caseworker")
+    inlines = (ExemptionInline,)
+    show_full_result_count = False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # files are kept (nationality applications come years later)

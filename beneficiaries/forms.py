@@ -235,7 +235,7 @@ class ExemptionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.beneficiary = beneficiary
         taken = set(beneficiary.exemptions.values_list("code", flat=True))
-        self.fields["code"].choices = [
+        self.fields["code"].choices = [("", _("— Choisir —"))] + [
             (code, label)
             for code, label in ExemptionCode.choices
             if code not in taken and (may_see_health or code != ExemptionCode.MEDICAL)

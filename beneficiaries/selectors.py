@@ -11,8 +11,9 @@ from django.db.models.functions import Greatest
 from beneficiaries.models import Beneficiary, CaiUnaccent
 
 FILE_NUMBER = re.compile(r"^cai-\d{4}-\d+$", re.IGNORECASE)
-# Word similarity above which a typo still matches ("hadad" for "haddad").
-WORD_SIMILARITY = 0.45
+# Words shorter than this are matched as typed; longer ones also match with a typo
+# (PostgreSQL's word-similarity threshold, 0.6 by default: "hadad" finds "haddad").
+TYPO_MIN_LENGTH = 5
 DUPLICATE_SIMILARITY = 0.35
 
 
@@ -31,20 +32,23 @@ def beneficiary_search(queryset: QuerySet[Beneficiary], text: str) -> QuerySet[B
     if not text:
         return queryset
     if FILE_NUMBER.match(text):
-        return queryset.filter(file_number__iexact=text)
+        return queryset.filter(file_number=text.upper())  # stored upper case: unique index
     digits = _digits(text)
     if len(digits) == 11 and not re.search(r"[^\d\s.\-/]", text):
         return queryset.filter(national_number=digits)
     if text.lower().startswith("cai-"):
-        return queryset.filter(file_number__istartswith=text)
+        return queryset.filter(file_number__startswith=text.upper())
     words = [word for word in text.split(" ") if word][:5]
     condition = Q()
     scores = []
     for word in words:
         normalized = CaiUnaccent(Value(word))
-        condition &= Q(search_text__contains=normalized) | Q(
-            search_text__trigram_word_similar=normalized
-        )
+        matches = Q(search_text__contains=normalized)
+        if len(word) >= TYPO_MIN_LENGTH:
+            # Long enough to carry a typo: also accept a close word. Short fragments are
+            # matched as typed (a fuzzy 3-letter word would match half the names).
+            matches |= Q(search_text__trigram_word_similar=normalized)
+        condition &= matches
         scores.append(TrigramWordSimilarity(normalized, "search_text"))
     score = scores[0] if len(scores) == 1 else Greatest(*scores)
     return (

@@ -22,6 +22,7 @@ from beneficiaries.services import (
     exemption_record,
     exemption_remove,
 )
+from cainamur.pagination import CappedCountPaginator
 from cainamur.permissions import FILE_ROLES, RoleRequiredMixin, role_required
 from cainamur.roles import Role
 from parcours.models import ObligationAssessment
@@ -42,6 +43,7 @@ class BeneficiaryListView(RoleRequiredMixin, ListView):
     template_name = "beneficiaries/list.html"
     context_object_name = "beneficiaries"
     paginate_by = 25
+    paginator_class = CappedCountPaginator
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.kwargs["page"] = request.POST.get("page") or 1

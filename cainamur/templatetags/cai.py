@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import phonenumbers
 from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +32,23 @@ def deadline(day: date | None, today: date | None = None) -> dict[str, object]:
         tone = "warning" if left <= SOON_DAYS else "secondary"
         text = ngettext("dans %(n)d jour", "dans %(n)d jours", left) % {"n": left}
     return {"day": day, "tone": tone, "text": text}
+
+
+@register.filter
+def phone(value: str | None) -> str:
+    """+32471234567 -> 0471 23 45 67 (Belgian numbers), other countries in international form."""
+    if not value:
+        return "—"
+    try:
+        number = phonenumbers.parse(value, "BE")
+    except phonenumbers.NumberParseException:
+        return value
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 32
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
 
 
 @register.filter

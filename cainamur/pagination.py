@@ -14,7 +14,7 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list.order_by()[: self.cap + 1].count()  # type: ignore[union-attr]
+        return self.object_list.order_by()[: self.cap + 1].count()  # type: ignore[attr-defined]
 
     @property
     def capped(self) -> bool:

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -101,3 +104,385 @@ class ObligationAssessment(models.Model):
             else:
                 labels.append(rules.REASON_LABELS[reason])
         return labels
+
+
+class Parcours(models.Model):
+    """One person's integration path, from the welcome module to the attestation."""
+
+    class Kind(models.TextChoices):
+        OBLIGED = "obliged", _("Obligatoire")
+        VOLUNTARY = "voluntary", _("Volontaire")
+
+    class Status(models.TextChoices):
+        WELCOME = "welcome", _("Module d'accueil")
+        CONVENTION_SIGNED = "convention_signed", _("Convention signée")
+        IN_PROGRESS = "in_progress", _("En cours")
+        COMPLETED = "completed", _("Terminé")
+        ATTESTATION_ISSUED = "attestation_issued", _("Attestation délivrée")
+        EXEMPTED = "exempted", _("Dispensé")
+        SUSPENDED = "suspended", _("Suspendu")
+        ABANDONED = "abandoned", _("Abandonné")
+        TRANSFERRED = "transferred", _("Transféré hors province")
+
+    beneficiary = models.ForeignKey(
+        "beneficiaries.Beneficiary",
+        verbose_name=_("dossier"),
+        on_delete=models.PROTECT,
+        related_name="paths",
+    )
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=Status.choices, default=Status.WELCOME
+    )
+    resume_status = models.CharField(
+        _("statut à la reprise"),
+        max_length=20,
+        choices=Status.choices,
+        blank=True,
+        help_text=_("Pendant une suspension : le statut que le parcours retrouvera."),
+    )
+    opened_on = models.DateField(_("ouvert le"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ouvert par"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    closed_on = models.DateField(_("clos le"), null=True, blank=True)
+    regime = models.CharField(_("régime"), max_length=4, blank=True)
+    presentation_deadline = models.DateField(
+        _("présentation au CRI avant le"), null=True, blank=True
+    )
+    attestation_deadline = models.DateField(_("attestation avant le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("parcours")
+        verbose_name_plural = _("parcours")
+        ordering = ("-opened_on", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["beneficiary"],
+                condition=models.Q(
+                    status__in=[
+                        "welcome",
+                        "convention_signed",
+                        "in_progress",
+                        "completed",
+                        "suspended",
+                    ]
+                ),
+                name="parcours_one_open_per_file",
+                violation_error_message=_("Ce dossier a déjà un parcours ouvert."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.get_status_display()}"
+
+
+class FrenchLevel(models.TextChoices):
+    BELOW_A1 = "below_a1", _("Inférieur à A1")
+    A1 = "a1", _("A1")
+    A2_PLUS = "a2_plus", _("A2 ou plus")
+
+
+class WelcomeModule(models.Model):
+    """The welcome module at the CRI: social assessment, rights and duties, French test."""
+
+    parcours = models.OneToOneField(
+        Parcours, verbose_name=_("parcours"), on_delete=models.CASCADE, related_name="welcome"
+    )
+    social_assessment_on = models.DateField(_("bilan social le"), null=True, blank=True)
+    needs = models.TextField(_("besoins relevés"), blank=True)
+    wants_orientation = models.BooleanField(
+        _("besoin d'orientation socioprofessionnelle"),
+        default=False,
+        help_text=_("Emploi, formation, équivalence de diplôme… relevés au bilan social."),
+    )
+    rights_duties_on = models.DateField(_("séance droits et devoirs le"), null=True, blank=True)
+    french_test_on = models.DateField(_("test de français le"), null=True, blank=True)
+    french_level = models.CharField(
+        _("niveau de français"), max_length=10, choices=FrenchLevel.choices, blank=True
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("module d'accueil")
+        verbose_name_plural = _("modules d'accueil")
+
+    def __str__(self) -> str:
+        return str(_("Module d'accueil"))
+
+    @property
+    def is_complete(self) -> bool:
+        return bool(self.social_assessment_on and self.rights_duties_on and self.french_test_on)
+
+
+class AxisKind(models.TextChoices):
+    CITIZENSHIP = "citizenship", _("Citoyenneté")
+    FRENCH = "french", _("Français langue étrangère")
+    ORIENTATION = "orientation", _("Orientation socioprofessionnelle")
+
+
+class Convention(models.Model):
+    """The convention signed by the CRI and the person; an amendment is a new version."""
+
+    parcours = models.ForeignKey(
+        Parcours,
+        verbose_name=_("parcours"),
+        on_delete=models.PROTECT,
+        related_name="conventions",
+    )
+    version = models.PositiveSmallIntegerField(_("version"))
+    start_on = models.DateField(_("début"))
+    signed_on = models.DateField(_("signée le"))
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signée pour le CRI par"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    citizenship_hours = models.DecimalField(
+        _("heures de citoyenneté"), max_digits=6, decimal_places=2, default=Decimal("60")
+    )
+    french_required = models.BooleanField(_("français requis"), default=True)
+    french_hours = models.DecimalField(
+        _("heures de français"), max_digits=6, decimal_places=2, default=Decimal("400")
+    )
+    orientation_required = models.BooleanField(_("orientation requise"), default=False)
+    orientation_hours = models.DecimalField(
+        _("heures d'orientation"), max_digits=6, decimal_places=2, default=Decimal("4")
+    )
+    amendment_reason = models.TextField(_("motif de l'avenant"), blank=True)
+    pdf = models.FileField(_("PDF"), upload_to="conventions/%Y/", blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("convention")
+        verbose_name_plural = _("conventions")
+        ordering = ("-version",)
+        constraints = [
+            models.UniqueConstraint(fields=["parcours", "version"], name="convention_version"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    citizenship_hours__gt=0, french_hours__gte=0, orientation_hours__gte=0
+                ),
+                name="convention_hours_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Convention v%(version)s") % {"version": self.version})
+
+    def required_hours(self) -> dict[str, Decimal]:
+        hours = {AxisKind.CITIZENSHIP.value: self.citizenship_hours}
+        if self.french_required:
+            hours[AxisKind.FRENCH.value] = self.french_hours
+        if self.orientation_required:
+            hours[AxisKind.ORIENTATION.value] = self.orientation_hours
+        return hours
+
+
+class Axis(models.Model):
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Pas commencé")
+        IN_PROGRESS = "in_progress", _("En cours")
+        COMPLETED = "completed", _("Terminé")
+        NOT_REQUIRED = "not_required", _("Non requis")
+
+    parcours = models.ForeignKey(
+        Parcours, verbose_name=_("parcours"), on_delete=models.PROTECT, related_name="axes"
+    )
+    kind = models.CharField(_("axe"), max_length=20, choices=AxisKind.choices)
+    required_hours = models.DecimalField(_("heures requises"), max_digits=6, decimal_places=2)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED
+    )
+    operator = models.CharField(_("opérateur"), max_length=200, blank=True)
+    started_on = models.DateField(_("commencé le"), null=True, blank=True)
+    completed_on = models.DateField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("axe")
+        verbose_name_plural = _("axes")
+        ordering = ("id",)
+        constraints = [
+            models.UniqueConstraint(fields=["parcours", "kind"], name="axis_once_per_path"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class HoursEntry(models.Model):
+    """One line of an axis's hours ledger. Never edited nor deleted (database trigger): a
+    correction is a new line, negative if need be."""
+
+    class Source(models.TextChoices):
+        CASEWORKER = "caseworker", _("Saisie CRI")
+        OPERATOR = "operator", _("Opérateur")
+        CORRECTION = "correction", _("Correction")
+
+    axis = models.ForeignKey(
+        Axis, verbose_name=_("axe"), on_delete=models.PROTECT, related_name="hours"
+    )
+    on = models.DateField(_("date"))
+    hours = models.DecimalField(_("heures"), max_digits=6, decimal_places=2)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("saisi par"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("heures")
+        verbose_name_plural = _("registre des heures")
+        ordering = ("on", "id")
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(hours=0), name="hours_entry_not_zero"),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="hours_ledger_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.on:%d/%m/%Y} {self.hours} h"
+
+
+class DeadlineKind(models.TextChoices):
+    PRESENTATION = "presentation", _("Présentation au CRI")
+    CITIZENSHIP = "citizenship", _("Formation à la citoyenneté")
+    FRENCH = "french", _("Français")
+    ATTESTATION = "attestation", _("Attestation")
+
+
+class Extension(models.Model):
+    """A deadline extended by decision of the Walloon minister (the convention with it)."""
+
+    parcours = models.ForeignKey(
+        Parcours,
+        verbose_name=_("parcours"),
+        on_delete=models.PROTECT,
+        related_name="extensions",
+    )
+    deadline = models.CharField(_("échéance"), max_length=20, choices=DeadlineKind.choices)
+    decided_on = models.DateField(_("décision du"))
+    new_end_on = models.DateField(_("nouvelle échéance"))
+    reason = models.TextField(_("motif"))
+    document = models.FileField(_("décision (document)"), upload_to="extensions/%Y/", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("prorogation")
+        verbose_name_plural = _("prorogations")
+        ordering = ("decided_on", "id")
+
+    def __str__(self) -> str:
+        return f"{self.get_deadline_display()} → {self.new_end_on:%d/%m/%Y}"
+
+
+class Suspension(models.Model):
+    """A period during which deadlines stop running: for one path, or for everyone
+    (no path: e.g. 18 March to 30 April 2020)."""
+
+    parcours = models.ForeignKey(
+        Parcours,
+        verbose_name=_("parcours"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="suspensions",
+        help_text=_("Vide : suspension générale, pour tous."),
+    )
+    start_on = models.DateField(_("du"))
+    end_on = models.DateField(_("au (inclus)"))
+    reason = models.TextField(_("motif"))
+
+    class Meta:
+        verbose_name = _("suspension")
+        verbose_name_plural = _("suspensions")
+        ordering = ("start_on",)
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_on__gte=models.F("start_on")),
+                name="suspension_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start_on:%d/%m/%Y} – {self.end_on:%d/%m/%Y}"
+
+
+class Evaluation(models.Model):
+    """The evaluation interview, at least every six months."""
+
+    parcours = models.ForeignKey(
+        Parcours,
+        verbose_name=_("parcours"),
+        on_delete=models.PROTECT,
+        related_name="evaluations",
+    )
+    due_on = models.DateField(_("prévue au plus tard le"))
+    held_on = models.DateField(_("tenue le"), null=True, blank=True)
+    attended = models.BooleanField(_("présent·e"), null=True, blank=True)
+    absences = models.TextField(_("absences et motifs"), blank=True)
+    programme_changes = models.TextField(_("changements de programme"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("entretien d'évaluation")
+        verbose_name_plural = _("entretiens d'évaluation")
+        ordering = ("due_on", "id")
+
+    def __str__(self) -> str:
+        return str(_("Évaluation du %(date)s") % {"date": f"{self.due_on:%d/%m/%Y}"})
+
+
+class PathEvent(models.Model):
+    """The file's timeline: what happened, who did it, when."""
+
+    beneficiary = models.ForeignKey(
+        "beneficiaries.Beneficiary", on_delete=models.CASCADE, related_name="timeline"
+    )
+    parcours = models.ForeignKey(
+        Parcours, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    message = models.CharField(max_length=300)
+
+    class Meta:
+        verbose_name = _("événement")
+        verbose_name_plural = _("historique")
+        ordering = ("-at", "-id")
+        indexes = [models.Index(fields=["beneficiary", "-at"], name="path_event_timeline")]
+
+    def __str__(self) -> str:
+        return self.message

@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from parcours import rules
-from parcours.models import ObligationAssessment, RulesConfig
+from parcours import path_rules, rules
+from parcours.models import (
+    Axis,
+    AxisKind,
+    Convention,
+    Evaluation,
+    HoursEntry,
+    ObligationAssessment,
+    Parcours,
+    PathEvent,
+    RulesConfig,
+    Suspension,
+    WelcomeModule,
+)
 
 if TYPE_CHECKING:
     from beneficiaries.models import Beneficiary
@@ -81,3 +96,386 @@ def obligation_assess(
             Beneficiary.objects.filter(pk=beneficiary.pk).update(obligation_status=result.status)
             beneficiary.obligation_status = result.status
     return assessment
+
+
+# --- The path ---------------------------------------------------------------------------
+
+
+class PathError(ValueError):
+    """A step the path's state does not allow; the message is for the user (French)."""
+
+
+OPEN_STATUSES = frozenset(
+    {
+        Parcours.Status.WELCOME,
+        Parcours.Status.CONVENTION_SIGNED,
+        Parcours.Status.IN_PROGRESS,
+        Parcours.Status.COMPLETED,
+        Parcours.Status.SUSPENDED,
+    }
+)
+
+#: Allowed status changes, in one place.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Parcours.Status.WELCOME: frozenset(
+        {
+            Parcours.Status.CONVENTION_SIGNED,
+            Parcours.Status.EXEMPTED,
+            Parcours.Status.SUSPENDED,
+            Parcours.Status.ABANDONED,
+            Parcours.Status.TRANSFERRED,
+        }
+    ),
+    Parcours.Status.CONVENTION_SIGNED: frozenset(
+        {
+            Parcours.Status.IN_PROGRESS,
+            Parcours.Status.EXEMPTED,
+            Parcours.Status.SUSPENDED,
+            Parcours.Status.ABANDONED,
+            Parcours.Status.TRANSFERRED,
+        }
+    ),
+    Parcours.Status.IN_PROGRESS: frozenset(
+        {
+            Parcours.Status.COMPLETED,
+            Parcours.Status.EXEMPTED,
+            Parcours.Status.SUSPENDED,
+            Parcours.Status.ABANDONED,
+            Parcours.Status.TRANSFERRED,
+        }
+    ),
+    Parcours.Status.COMPLETED: frozenset(
+        {
+            Parcours.Status.ATTESTATION_ISSUED,
+            Parcours.Status.IN_PROGRESS,
+        }
+    ),
+    Parcours.Status.SUSPENDED: frozenset(
+        {
+            Parcours.Status.WELCOME,
+            Parcours.Status.CONVENTION_SIGNED,
+            Parcours.Status.IN_PROGRESS,
+            Parcours.Status.ABANDONED,
+            Parcours.Status.TRANSFERRED,
+        }
+    ),
+    Parcours.Status.ATTESTATION_ISSUED: frozenset(),
+    Parcours.Status.EXEMPTED: frozenset(),
+    Parcours.Status.ABANDONED: frozenset(),
+    Parcours.Status.TRANSFERRED: frozenset(),
+}
+CLOSING = frozenset(
+    {
+        Parcours.Status.ATTESTATION_ISSUED,
+        Parcours.Status.EXEMPTED,
+        Parcours.Status.ABANDONED,
+        Parcours.Status.TRANSFERRED,
+    }
+)
+
+
+def event_log(
+    *, beneficiary: Beneficiary, by: Any, message: str, parcours: Parcours | None = None
+) -> None:
+    PathEvent.objects.create(
+        beneficiary=beneficiary, parcours=parcours, by=by, message=message[:300]
+    )
+
+
+def _move(parcours: Parcours, to: str, *, on: date, by: Any, why: str = "") -> None:
+    if to not in TRANSITIONS[parcours.status]:
+        raise PathError(
+            gettext("Le parcours ne peut pas passer de « %(from)s » à « %(to)s ».")
+            % {"from": parcours.get_status_display(), "to": Parcours.Status(to).label}
+        )
+    before = parcours.get_status_display()
+    if to == Parcours.Status.SUSPENDED:
+        parcours.resume_status = parcours.status
+    elif parcours.status == Parcours.Status.SUSPENDED:
+        parcours.resume_status = ""
+    parcours.status = to
+    if to in CLOSING:
+        parcours.closed_on = on
+    parcours.save(update_fields=["status", "resume_status", "closed_on"])
+    message = gettext("Parcours : %(from)s → %(to)s") % {
+        "from": before,
+        "to": parcours.get_status_display(),
+    }
+    if why:
+        message += f" ({why})"
+    event_log(beneficiary=parcours.beneficiary, parcours=parcours, by=by, message=message)
+
+
+def parcours_open(
+    *, beneficiary: Beneficiary, by: Any, on: date | None = None, voluntary: bool = False
+) -> Parcours:
+    """Open the path: obliged when the latest assessment says so, else as a volunteer."""
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        type(beneficiary).objects.select_for_update().get(pk=beneficiary.pk)
+        if Parcours.objects.filter(beneficiary=beneficiary, status__in=OPEN_STATUSES).exists():
+            raise PathError(gettext("Ce dossier a déjà un parcours ouvert."))
+        assessment = beneficiary.assessments.first()
+        obliged = assessment is not None and assessment.status == rules.OBLIGED
+        if not obliged and not voluntary:
+            raise PathError(
+                gettext(
+                    "La personne n'est pas obligée de suivre le parcours : ouvrez-le comme "
+                    "parcours volontaire."
+                )
+            )
+        parcours = Parcours.objects.create(
+            beneficiary=beneficiary,
+            opened_on=on,
+            opened_by=by,
+            kind=Parcours.Kind.OBLIGED if obliged else Parcours.Kind.VOLUNTARY,
+            regime=assessment.regime if assessment and obliged else "",
+            presentation_deadline=(
+                assessment.presentation_deadline if assessment and obliged else None
+            ),
+            attestation_deadline=(
+                assessment.attestation_deadline if assessment and obliged else None
+            ),
+        )
+        WelcomeModule.objects.create(parcours=parcours)
+        event_log(
+            beneficiary=beneficiary,
+            parcours=parcours,
+            by=by,
+            message=gettext("Parcours ouvert (%(kind)s)")
+            % {"kind": parcours.get_kind_display().lower()},
+        )
+    return parcours
+
+
+def welcome_update(*, parcours: Parcours, data: dict[str, Any], by: Any) -> list[str]:
+    if parcours.status not in (
+        Parcours.Status.WELCOME,
+        Parcours.Status.CONVENTION_SIGNED,
+        Parcours.Status.IN_PROGRESS,
+    ):
+        raise PathError(gettext("Le module d'accueil ne peut plus être modifié."))
+    welcome = parcours.welcome
+    changed = [name for name, value in data.items() if getattr(welcome, name) != value]
+    if changed:
+        with transaction.atomic():
+            for name in changed:
+                setattr(welcome, name, data[name])
+            welcome.full_clean()
+            welcome.save()
+            labels = ", ".join(
+                str(WelcomeModule._meta.get_field(n).verbose_name)  # type: ignore[union-attr]
+                for n in changed
+            )
+            event_log(
+                beneficiary=parcours.beneficiary,
+                parcours=parcours,
+                by=by,
+                message=gettext("Module d'accueil : %(fields)s") % {"fields": labels},
+            )
+    return changed
+
+
+def convention_sign(
+    *,
+    parcours: Parcours,
+    signed_on: date,
+    start_on: date,
+    by: Any,
+    citizenship_hours: Decimal,
+    french_required: bool,
+    french_hours: Decimal,
+    orientation_required: bool,
+    orientation_hours: Decimal,
+    amendment_reason: str = "",
+) -> Convention:
+    """Sign the convention (first version) or an amendment (a new version; the old ones
+    stay readable). Creates the required axes, schedules the first evaluation, and queues
+    the PDF."""
+    from parcours.tasks import render_convention_pdf
+
+    with transaction.atomic():
+        parcours = Parcours.objects.select_for_update().get(pk=parcours.pk)
+        previous = parcours.conventions.first()
+        if previous is None:
+            if parcours.status != Parcours.Status.WELCOME:
+                raise PathError(gettext("La convention se signe à la fin du module d'accueil."))
+            if not parcours.welcome.is_complete:
+                raise PathError(
+                    gettext(
+                        "Le module d'accueil n'est pas terminé : il manque le bilan social, la "
+                        "séance droits et devoirs ou le test de français."
+                    )
+                )
+        else:
+            if parcours.status not in (
+                Parcours.Status.CONVENTION_SIGNED,
+                Parcours.Status.IN_PROGRESS,
+                Parcours.Status.COMPLETED,
+            ):
+                raise PathError(gettext("Un avenant n'est plus possible à ce stade."))
+            if not amendment_reason.strip():
+                raise PathError(gettext("Un avenant doit indiquer son motif."))
+        convention = Convention(
+            parcours=parcours,
+            version=(previous.version + 1) if previous else 1,
+            start_on=start_on,
+            signed_on=signed_on,
+            signed_by=by,
+            citizenship_hours=citizenship_hours,
+            french_required=french_required,
+            french_hours=french_hours,
+            orientation_required=orientation_required,
+            orientation_hours=orientation_hours,
+            amendment_reason=amendment_reason.strip(),
+        )
+        convention.full_clean()
+        convention.save()
+        required = convention.required_hours()
+        for kind in AxisKind.values:
+            axis, _created = Axis.objects.get_or_create(
+                parcours=parcours,
+                kind=kind,
+                defaults={"required_hours": required.get(kind, Decimal("0"))},
+            )
+            if kind in required:
+                axis.required_hours = required[kind]
+                if axis.status == Axis.Status.NOT_REQUIRED:
+                    axis.status = Axis.Status.NOT_STARTED
+            else:
+                axis.status = Axis.Status.NOT_REQUIRED
+            axis.save()
+        if previous is None:
+            _move(parcours, Parcours.Status.CONVENTION_SIGNED, on=signed_on, by=by)
+            Evaluation.objects.create(
+                parcours=parcours, due_on=path_rules.next_evaluation_due(signed_on)
+            )
+        event_log(
+            beneficiary=parcours.beneficiary,
+            parcours=parcours,
+            by=by,
+            message=gettext("Convention v%(version)s signée le %(date)s")
+            % {"version": convention.version, "date": f"{signed_on:%d/%m/%Y}"},
+        )
+        _refresh_completion(parcours, on=signed_on, by=by)
+        render_convention_pdf.delay_on_commit(convention.pk)
+    return convention
+
+
+def hours_record(
+    *,
+    axis: Axis,
+    on: date,
+    hours: Decimal,
+    by: Any,
+    note: str = "",
+    source: str = HoursEntry.Source.CASEWORKER,
+) -> HoursEntry:
+    """Add a line to an axis's ledger (negative to correct); completes the axis, and the
+    path, when the hours are reached."""
+    with transaction.atomic():
+        parcours = Parcours.objects.select_for_update().get(pk=axis.parcours_id)
+        axis = Axis.objects.select_for_update().get(pk=axis.pk)
+        if parcours.status not in (
+            Parcours.Status.CONVENTION_SIGNED,
+            Parcours.Status.IN_PROGRESS,
+            Parcours.Status.COMPLETED,
+        ):
+            raise PathError(
+                gettext(
+                    "Les heures se saisissent après la signature de la "
+                    "convention, tant que le parcours est en cours."
+                )
+            )
+        if axis.status == Axis.Status.NOT_REQUIRED:
+            raise PathError(gettext("Cet axe n'est pas requis par la convention."))
+        if hours == 0:
+            raise PathError(gettext("Indiquez un nombre d'heures différent de zéro."))
+        total = axis_total(axis) + hours
+        if total < 0:
+            raise PathError(gettext("Une correction ne peut rendre le total négatif."))
+        if source == HoursEntry.Source.CASEWORKER and hours < 0:
+            source = HoursEntry.Source.CORRECTION
+        entry = HoursEntry.objects.create(
+            axis=axis, on=on, hours=hours, source=source, note=note, recorded_by=by
+        )
+        if axis.started_on is None and hours > 0:
+            axis.started_on = on
+        axis.status = (
+            Axis.Status.COMPLETED
+            if total >= axis.required_hours
+            else (Axis.Status.IN_PROGRESS if total > 0 else Axis.Status.NOT_STARTED)
+        )
+        axis.completed_on = on if axis.status == Axis.Status.COMPLETED else None
+        axis.save()
+        event_log(
+            beneficiary=parcours.beneficiary,
+            parcours=parcours,
+            by=by,
+            message=gettext(
+                "%(axis)s : %(hours)s h le %(date)s (total %(total)s h / %(required)s h)"
+            )
+            % {
+                "axis": axis.get_kind_display(),
+                "hours": _h(hours),
+                "date": f"{on:%d/%m/%Y}",
+                "total": _h(total),
+                "required": _h(axis.required_hours),
+            },
+        )
+        if parcours.status == Parcours.Status.CONVENTION_SIGNED:
+            _move(parcours, Parcours.Status.IN_PROGRESS, on=on, by=by)
+        _refresh_completion(parcours, on=on, by=by)
+    return entry
+
+
+def _h(value: Decimal) -> str:
+    return f"{value.normalize():f}".replace(".", ",")
+
+
+def axis_total(axis: Axis) -> Decimal:
+    return axis.hours.aggregate(total=Sum("hours"))["total"] or Decimal("0")
+
+
+def _refresh_completion(parcours: Parcours, *, on: date, by: Any) -> None:
+    statuses = list(
+        parcours.axes.exclude(status=Axis.Status.NOT_REQUIRED).values_list("status", flat=True)
+    )
+    done = bool(statuses) and all(s == Axis.Status.COMPLETED for s in statuses)
+    if done and parcours.status == Parcours.Status.IN_PROGRESS:
+        _move(parcours, Parcours.Status.COMPLETED, on=on, by=by)
+    elif not done and parcours.status == Parcours.Status.COMPLETED:
+        _move(
+            parcours, Parcours.Status.IN_PROGRESS, on=on, by=by, why=gettext("heures à compléter")
+        )
+
+
+def parcours_change_status(
+    *, parcours: Parcours, to: str, by: Any, reason: str, on: date | None = None
+) -> None:
+    """Suspend, resume, abandon, transfer or exempt (with a reason)."""
+    on = on or timezone.localdate()
+    if not reason.strip() and to != "resume":
+        raise PathError(gettext("Indiquez le motif."))
+    with transaction.atomic():
+        parcours = Parcours.objects.select_for_update().get(pk=parcours.pk)
+        if to == "resume":
+            if parcours.status != Parcours.Status.SUSPENDED:
+                raise PathError(gettext("Le parcours n'est pas suspendu."))
+            open_suspension = parcours.suspensions.filter(end_on__gte=on).first()
+            if open_suspension is not None:
+                open_suspension.end_on = max(on - timedelta(days=1), open_suspension.start_on)
+                open_suspension.save(update_fields=["end_on"])
+            _move(
+                parcours,
+                parcours.resume_status or Parcours.Status.WELCOME,
+                on=on,
+                by=by,
+                why=reason.strip(),
+            )
+            return
+        _move(parcours, to, on=on, by=by, why=reason.strip())
+        if to == Parcours.Status.SUSPENDED:
+            Suspension.objects.create(
+                parcours=parcours, start_on=on, end_on=date(9999, 12, 31), reason=reason.strip()
+            )

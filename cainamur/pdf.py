@@ -1,0 +1,43 @@
+"""Documents: a pure function from a template and a data snapshot to PDF bytes.
+
+WeasyPrint renders with the fonts shipped in ``static/fonts/`` (the same output and speed
+on every machine) and may not fetch anything from the network: only files under
+``static/`` can be referenced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+
+STATIC_DIR = Path(settings.BASE_DIR) / "static"
+
+
+def _local_only_fetcher(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    from weasyprint.urls import default_url_fetcher
+
+    if not url.startswith("file://"):
+        raise ValueError(f"Documents may not fetch {url!r}: only files under static/.")
+    path = Path(url.removeprefix("file://")).resolve()
+    if STATIC_DIR.resolve() not in path.parents:
+        raise ValueError(f"Documents may not read {path}.")
+    return default_url_fetcher(url, *args, **kwargs)
+
+
+def render_pdf(template_name: str, context: dict[str, Any], *, language: str = "fr") -> bytes:
+    """Render ``template_name`` (under templates/pdf/) with ``context`` to PDF bytes."""
+    from weasyprint import HTML
+
+    with translation.override(language):
+        html = render_to_string(template_name, {**context, "fonts_dir": STATIC_DIR / "fonts"})
+    document = HTML(string=html, base_url=str(STATIC_DIR) + "/", url_fetcher=_local_only_fetcher)
+    return document.write_pdf()
+
+
+def sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()

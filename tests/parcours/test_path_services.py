@@ -1,0 +1,250 @@
+"""The path from opening to completion, through the services."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from beneficiaries.models import Beneficiary
+from cainamur.models import User
+from parcours.models import Axis, Convention, HoursEntry, Parcours, PathEvent
+from parcours.services import (
+    PathError,
+    convention_sign,
+    hours_record,
+    obligation_assess,
+    parcours_change_status,
+    parcours_open,
+    welcome_update,
+)
+from tests.factories import BeneficiaryFactory
+
+SIGN = {
+    "signed_on": date(2026, 10, 1),
+    "start_on": date(2026, 10, 1),
+    "citizenship_hours": Decimal("60"),
+    "french_required": True,
+    "french_hours": Decimal("400"),
+    "orientation_required": False,
+    "orientation_hours": Decimal("4"),
+}
+
+
+@pytest.fixture
+def obliged(caseworker: User) -> Beneficiary:
+    beneficiary = BeneficiaryFactory(
+        first_registration_on=date(2026, 6, 2), permit_ordered_on=date(2026, 6, 20)
+    )
+    obligation_assess(beneficiary=beneficiary, by=caseworker, trigger="test")
+    return beneficiary
+
+
+@pytest.fixture
+def welcomed(obliged: Beneficiary, caseworker: User) -> Parcours:
+    parcours = parcours_open(beneficiary=obliged, by=caseworker, on=date(2026, 9, 1))
+    welcome_update(
+        parcours=parcours,
+        by=caseworker,
+        data={
+            "social_assessment_on": date(2026, 9, 1),
+            "rights_duties_on": date(2026, 9, 8),
+            "french_test_on": date(2026, 9, 10),
+            "french_level": "a1",
+        },
+    )
+    return parcours
+
+
+def test_open_takes_kind_and_deadlines_from_the_assessment(
+    obliged: Beneficiary, caseworker: User
+) -> None:
+    parcours = parcours_open(beneficiary=obliged, by=caseworker, on=date(2026, 9, 1))
+    assert parcours.kind == "obliged" and parcours.status == "welcome"
+    assert parcours.regime == "2024"
+    assert parcours.attestation_deadline == date(2029, 6, 20)
+    with pytest.raises(PathError, match="déjà un parcours ouvert"):
+        parcours_open(beneficiary=obliged, by=caseworker)
+
+
+def test_only_one_open_path_even_without_the_service(welcomed: Parcours, caseworker: User) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Parcours.objects.create(
+            beneficiary=welcomed.beneficiary,
+            kind="voluntary",
+            opened_on=date(2026, 9, 2),
+            opened_by=caseworker,
+        )
+
+
+def test_not_obliged_needs_the_voluntary_choice(caseworker: User) -> None:
+    belgian = BeneficiaryFactory(nationality="BE")
+    obligation_assess(beneficiary=belgian, by=caseworker, trigger="test")
+    with pytest.raises(PathError, match="volontaire"):
+        parcours_open(beneficiary=belgian, by=caseworker)
+    parcours = parcours_open(beneficiary=belgian, by=caseworker, voluntary=True)
+    assert parcours.kind == "voluntary" and parcours.attestation_deadline is None
+
+
+def test_convention_needs_a_complete_welcome_module(obliged: Beneficiary, caseworker: User) -> None:
+    parcours = parcours_open(beneficiary=obliged, by=caseworker)
+    with pytest.raises(PathError, match="module d'accueil n'est pas terminé"):
+        convention_sign(parcours=parcours, by=caseworker, **SIGN)
+
+
+def test_convention_creates_axes_and_the_first_evaluation(
+    welcomed: Parcours,
+    caseworker: User,
+    settings: Any,
+    tmp_path: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    with django_capture_on_commit_callbacks(execute=True):
+        convention = convention_sign(parcours=welcomed, by=caseworker, **SIGN)
+    welcomed.refresh_from_db()
+    assert welcomed.status == "convention_signed"
+    axes = {a.kind: a for a in welcomed.axes.all()}
+    assert axes["citizenship"].required_hours == 60 and axes["french"].required_hours == 400
+    assert axes["orientation"].status == "not_required"
+    assert welcomed.evaluations.get().due_on == date(2027, 4, 1)
+    # The PDF was rendered after commit, stored, and says what was agreed.
+    convention.refresh_from_db()
+    assert convention.pdf and len(convention.pdf_sha256) == 64
+    from pypdf import PdfReader
+
+    text = PdfReader(io.BytesIO(convention.pdf.read())).pages[0].extract_text()
+    for expected in (
+        "Convention du parcours d'intégration",
+        welcomed.beneficiary.file_number,
+        "Citoyenneté",
+        "60 heures",
+        "400 heures",
+        "01/10/2026",
+    ):
+        assert expected in text, expected
+
+
+def test_hours_complete_axes_then_the_path(welcomed: Parcours, caseworker: User) -> None:
+    convention_sign(parcours=welcomed, by=caseworker, **{**SIGN, "french_required": False})
+    citizenship = welcomed.axes.get(kind="citizenship")
+    hours_record(axis=citizenship, on=date(2026, 10, 5), hours=Decimal("30"), by=caseworker)
+    welcomed.refresh_from_db()
+    assert welcomed.status == "in_progress"
+    hours_record(axis=citizenship, on=date(2026, 11, 5), hours=Decimal("30"), by=caseworker)
+    welcomed.refresh_from_db()
+    citizenship.refresh_from_db()
+    assert citizenship.status == "completed" and citizenship.completed_on == date(2026, 11, 5)
+    assert welcomed.status == "completed"
+    # A correction below the target reopens both.
+    hours_record(
+        axis=citizenship,
+        on=date(2026, 11, 6),
+        hours=Decimal("-2.5"),
+        by=caseworker,
+        note="Double saisie",
+    )
+    welcomed.refresh_from_db()
+    assert welcomed.status == "in_progress"
+    assert citizenship.hours.last().source == "correction"
+
+
+def test_ledger_is_append_only(welcomed: Parcours, caseworker: User) -> None:
+    convention_sign(parcours=welcomed, by=caseworker, **SIGN)
+    entry = hours_record(
+        axis=welcomed.axes.get(kind="french"),
+        on=date(2026, 10, 5),
+        hours=Decimal("3"),
+        by=caseworker,
+    )
+    with pytest.raises(Exception, match="Cannot update or delete"), transaction.atomic():
+        HoursEntry.objects.filter(pk=entry.pk).update(hours=Decimal("300"))
+    with pytest.raises(Exception, match="Cannot update or delete"), transaction.atomic():
+        HoursEntry.objects.filter(pk=entry.pk).delete()
+
+
+@pytest.mark.parametrize(
+    ("hours", "message"),
+    [(Decimal("0"), "différent de zéro"), (Decimal("-1"), "total négatif")],
+)
+def test_bad_hours(welcomed: Parcours, caseworker: User, hours: Decimal, message: str) -> None:
+    convention_sign(parcours=welcomed, by=caseworker, **SIGN)
+    with pytest.raises(PathError, match=message):
+        hours_record(
+            axis=welcomed.axes.get(kind="french"), on=date(2026, 10, 5), hours=hours, by=caseworker
+        )
+
+
+def test_hours_refused_before_the_convention_and_on_axes_not_required(
+    welcomed: Parcours, caseworker: User
+) -> None:
+    convention_sign(parcours=welcomed, by=caseworker, **SIGN)
+    with pytest.raises(PathError, match="pas requis"):
+        hours_record(
+            axis=welcomed.axes.get(kind="orientation"),
+            on=date(2026, 10, 5),
+            hours=Decimal("2"),
+            by=caseworker,
+        )
+
+
+def test_amendment_is_a_new_version(welcomed: Parcours, caseworker: User) -> None:
+    convention_sign(parcours=welcomed, by=caseworker, **SIGN)
+    with pytest.raises(PathError, match="motif"):
+        convention_sign(parcours=welcomed, by=caseworker, **SIGN)
+    convention_sign(
+        parcours=welcomed,
+        by=caseworker,
+        **{
+            **SIGN,
+            "orientation_required": True,
+            "amendment_reason": "Besoin d'orientation relevé à l'évaluation",
+        },
+    )
+    assert list(Convention.objects.filter(parcours=welcomed).values_list("version", flat=True)) == [
+        2,
+        1,
+    ]
+    assert welcomed.axes.get(kind="orientation").status == "not_started"
+
+
+def test_suspend_and_resume(welcomed: Parcours, caseworker: User) -> None:
+    with pytest.raises(PathError, match="motif"):
+        parcours_change_status(parcours=welcomed, to="suspended", by=caseworker, reason=" ")
+    parcours_change_status(
+        parcours=welcomed,
+        to="suspended",
+        by=caseworker,
+        reason="Hospitalisation",
+        on=date(2026, 9, 15),
+    )
+    welcomed.refresh_from_db()
+    assert welcomed.status == "suspended" and welcomed.resume_status == "welcome"
+    parcours_change_status(
+        parcours=welcomed, to="resume", by=caseworker, reason="", on=date(2026, 10, 15)
+    )
+    welcomed.refresh_from_db()
+    assert welcomed.status == "welcome"
+    suspension = welcomed.suspensions.get()
+    assert (suspension.start_on, suspension.end_on) == (date(2026, 9, 15), date(2026, 10, 14))
+
+
+def test_forbidden_transition(welcomed: Parcours, caseworker: User) -> None:
+    with pytest.raises(PathError, match="ne peut pas passer"):
+        parcours_change_status(parcours=welcomed, to="completed", by=caseworker, reason="x")
+
+
+def test_every_step_is_in_the_timeline(welcomed: Parcours, caseworker: User) -> None:
+    convention_sign(parcours=welcomed, by=caseworker, **SIGN)
+    messages = list(
+        PathEvent.objects.filter(beneficiary=welcomed.beneficiary).values_list("message", flat=True)
+    )
+    assert messages[0].startswith("Convention v1 signée")
+    assert any(m.startswith("Parcours ouvert") for m in messages)
+    assert any(m.startswith("Module d'accueil") for m in messages)
+    assert all(e.by == caseworker for e in PathEvent.objects.all())
+    assert Axis.objects.count() == 3

@@ -56,13 +56,18 @@ OBLIGATION_FACTS = (
 
 def beneficiary_register(*, data: dict[str, Any], by: Any) -> Beneficiary:
     """Open a new file with the next file number, and assess the obligation at once."""
-    from parcours.services import obligation_assess
+    from parcours.services import event_log, obligation_assess
 
     with transaction.atomic():
         beneficiary = Beneficiary(**data)
         beneficiary.file_number = file_numbers_reserve(year=timezone.localdate().year)[0]
         beneficiary.full_clean(exclude=["file_number"])
         beneficiary.save()
+        event_log(
+            beneficiary=beneficiary,
+            by=by,
+            message=gettext("Dossier %(number)s ouvert") % {"number": beneficiary.file_number},
+        )
         obligation_assess(beneficiary=beneficiary, by=by, trigger=gettext("Ouverture du dossier"))
     logger.info("File %s opened by user %s", beneficiary.pk, getattr(by, "pk", None))
     return beneficiary
@@ -72,7 +77,7 @@ def beneficiary_update(*, beneficiary: Beneficiary, data: dict[str, Any], by: An
     """Apply the changes; re-assess the obligation when a fact the rules read changed.
 
     Returns the names of the fields that changed."""
-    from parcours.services import obligation_assess
+    from parcours.services import event_log, obligation_assess
 
     changed = [name for name, value in data.items() if getattr(beneficiary, name) != value]
     if not changed:
@@ -82,6 +87,17 @@ def beneficiary_update(*, beneficiary: Beneficiary, data: dict[str, Any], by: An
             setattr(beneficiary, name, data[name])
         beneficiary.full_clean()
         beneficiary.save(update_fields=[*changed, "updated_at"])
+        event_log(
+            beneficiary=beneficiary,
+            by=by,
+            message=gettext("Dossier modifié : %(fields)s")
+            % {
+                "fields": ", ".join(
+                    str(Beneficiary._meta.get_field(n).verbose_name)  # type: ignore[union-attr]
+                    for n in changed
+                )
+            },
+        )
         facts = [name for name in changed if name in OBLIGATION_FACTS]
         if facts:
             labels = ", ".join(

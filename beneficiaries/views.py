@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView, ListView
@@ -25,7 +26,9 @@ from beneficiaries.services import (
 from cainamur.pagination import CappedCountPaginator
 from cainamur.permissions import FILE_ROLES, RoleRequiredMixin, role_required
 from cainamur.roles import Role
+from parcours.forms import ConventionForm, HoursForm, WelcomeForm
 from parcours.models import ObligationAssessment
+from parcours.selectors import current_path, path_panel, timeline
 from parcours.services import obligation_assess
 
 EDIT_ROLES = (Role.CASEWORKER, Role.COORDINATOR)
@@ -133,7 +136,45 @@ class BeneficiaryDetailView(RoleRequiredMixin, DetailView):
             context["exemption_form"] = ExemptionForm(
                 beneficiary=beneficiary, may_see_health=health
             )
+        context.update(self.path_context(beneficiary, editable=context["may_edit"]))
+        context["timeline"] = timeline(beneficiary)
         return context
+
+    def path_context(self, beneficiary: Beneficiary, *, editable: bool) -> dict[str, Any]:
+        parcours = current_path(beneficiary)
+        if parcours is None:
+            return {"parcours": None}
+        today = timezone.localdate()
+        panel = path_panel(parcours, today=today)
+        if not editable:
+            return panel
+        panel["welcome_form"] = WelcomeForm(instance=panel["welcome"])
+        signable = parcours.status in ("welcome", "convention_signed", "in_progress", "completed")
+        if signable and (panel["convention"] or panel["welcome"].is_complete):
+            previous = panel["convention"]
+            proposal = panel["proposal"]
+            panel["convention_form"] = ConventionForm(
+                initial={
+                    "signed_on": today,
+                    "start_on": previous.start_on if previous else today,
+                    "citizenship_hours": previous.citizenship_hours if previous else 60,
+                    "french_required": (
+                        previous.french_required if previous else proposal.french_required
+                    ),
+                    "french_hours": previous.french_hours if previous else 400,
+                    "orientation_required": (
+                        previous.orientation_required if previous else proposal.orientation_required
+                    ),
+                    "orientation_hours": previous.orientation_hours if previous else 4,
+                }
+            )
+        if panel["required_axes"] and parcours.status in (
+            "convention_signed",
+            "in_progress",
+            "completed",
+        ):
+            panel["hours_form"] = HoursForm(axes=panel["required_axes"], initial={"on": today})
+        return panel
 
 
 class BeneficiaryCreateView(RoleRequiredMixin, FormView):

@@ -95,6 +95,12 @@ def obligation_assess(
         if beneficiary.obligation_status != result.status:
             Beneficiary.objects.filter(pk=beneficiary.pk).update(obligation_status=result.status)
             beneficiary.obligation_status = result.status
+        event_log(
+            beneficiary=beneficiary,
+            by=by,
+            message=gettext("Obligation évaluée : %(status)s (%(why)s)")
+            % {"status": assessment.get_status_display(), "why": trigger},
+        )
     return assessment
 
 

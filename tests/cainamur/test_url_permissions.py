@@ -64,6 +64,12 @@ OBJECT_URLS: dict[str, tuple[str, set[str], int]] = {
     "beneficiaries:exemption-add": ("post", EDITORS, 302),
     "beneficiaries:exemption-delete": ("post", EDITORS, 302),
     "beneficiaries:exemption-proof": ("get", EDITORS, 200),
+    "parcours:open": ("post", EDITORS, 302),
+    "parcours:welcome": ("post", EDITORS, 302),
+    "parcours:convention": ("post", EDITORS, 302),
+    "parcours:hours": ("post", EDITORS, 302),
+    "parcours:status": ("post", EDITORS, 302),
+    "parcours:convention-pdf": ("get", EDITORS, 200),
 }
 
 
@@ -82,6 +88,22 @@ def _file_url(url_name: str, caseworker: User) -> str:
     args: list[int] = [beneficiary.pk]
     if "exemption-" in url_name and url_name != "beneficiaries:exemption-add":
         args.append(exemption.pk)
+    if url_name.startswith("parcours:"):
+        from parcours.models import Convention
+        from parcours.services import parcours_open
+
+        parcours = parcours_open(beneficiary=beneficiary, by=caseworker, voluntary=True)
+        convention = Convention(
+            parcours=parcours,
+            version=1,
+            start_on="2026-10-01",
+            signed_on="2026-10-01",
+            signed_by=caseworker,
+        )
+        convention.pdf.save("convention.pdf", ContentFile(b"%PDF-1.4 demo"), save=False)
+        convention.save()
+        if url_name == "parcours:convention-pdf":
+            args.append(convention.pk)
     return reverse(url_name, args=args)
 
 

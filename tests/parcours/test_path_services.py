@@ -20,7 +20,6 @@ from parcours.services import (
     obligation_assess,
     parcours_change_status,
     parcours_open,
-    welcome_update,
 )
 from tests.factories import BeneficiaryFactory
 
@@ -33,31 +32,6 @@ SIGN = {
     "orientation_required": False,
     "orientation_hours": Decimal("4"),
 }
-
-
-@pytest.fixture
-def obliged(caseworker: User) -> Beneficiary:
-    beneficiary = BeneficiaryFactory(
-        first_registration_on=date(2026, 6, 2), permit_ordered_on=date(2026, 6, 20)
-    )
-    obligation_assess(beneficiary=beneficiary, by=caseworker, trigger="test")
-    return beneficiary
-
-
-@pytest.fixture
-def welcomed(obliged: Beneficiary, caseworker: User) -> Parcours:
-    parcours = parcours_open(beneficiary=obliged, by=caseworker, on=date(2026, 9, 1))
-    welcome_update(
-        parcours=parcours,
-        by=caseworker,
-        data={
-            "social_assessment_on": date(2026, 9, 1),
-            "rights_duties_on": date(2026, 9, 8),
-            "french_test_on": date(2026, 9, 10),
-            "french_level": "a1",
-        },
-    )
-    return parcours
 
 
 def test_open_takes_kind_and_deadlines_from_the_assessment(

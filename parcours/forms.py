@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from beneficiaries.forms import DateInput
+from parcours.models import Axis, WelcomeModule
+
+
+def _bootstrap(form: forms.Form) -> None:
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            widget.attrs.setdefault("class", "form-check-input")
+        elif isinstance(widget, forms.Select):
+            widget.attrs.setdefault("class", "form-select")
+        else:
+            widget.attrs.setdefault("class", "form-control")
+
+
+class WelcomeForm(forms.ModelForm):
+    class Meta:
+        model = WelcomeModule
+        fields = (
+            "social_assessment_on",
+            "needs",
+            "wants_orientation",
+            "rights_duties_on",
+            "french_test_on",
+            "french_level",
+            "notes",
+        )
+        widgets = {
+            "social_assessment_on": DateInput(),
+            "rights_duties_on": DateInput(),
+            "french_test_on": DateInput(),
+            "needs": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("french_level") and not cleaned.get("french_test_on"):
+            self.add_error("french_test_on", _("Indiquez la date du test de français."))
+        today = timezone.localdate()
+        for name in ("social_assessment_on", "rights_duties_on", "french_test_on"):
+            if cleaned.get(name) and cleaned[name] > today:
+                self.add_error(name, _("Cette date est dans le futur."))
+        return cleaned
+
+
+HOURS = {"max_digits": 6, "decimal_places": 2, "min_value": Decimal("0")}
+
+
+class ConventionForm(forms.Form):
+    signed_on = forms.DateField(label=_("Signée le"), widget=DateInput())
+    start_on = forms.DateField(label=_("Début"), widget=DateInput())
+    citizenship_hours = forms.DecimalField(
+        label=_("Heures de citoyenneté"), initial=Decimal("60"), **HOURS
+    )
+    french_required = forms.BooleanField(label=_("Français requis"), required=False)
+    french_hours = forms.DecimalField(
+        label=_("Heures de français"), initial=Decimal("400"), **HOURS
+    )
+    orientation_required = forms.BooleanField(label=_("Orientation requise"), required=False)
+    orientation_hours = forms.DecimalField(
+        label=_("Heures d'orientation"), initial=Decimal("4"), **HOURS
+    )
+    amendment_reason = forms.CharField(
+        label=_("Motif de l'avenant"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("citizenship_hours") is not None and cleaned["citizenship_hours"] <= 0:
+            self.add_error("citizenship_hours", _("La citoyenneté est toujours requise."))
+        if cleaned.get("signed_on") and cleaned["signed_on"] > timezone.localdate():
+            self.add_error("signed_on", _("Cette date est dans le futur."))
+        return cleaned
+
+
+class HoursForm(forms.Form):
+    axis = forms.ModelChoiceField(label=_("Axe"), queryset=Axis.objects.none(), empty_label=None)
+    on = forms.DateField(label=_("Date"), widget=DateInput())
+    hours = forms.DecimalField(
+        label=_("Heures"),
+        max_digits=6,
+        decimal_places=2,
+        help_text=_("Négatif pour corriger une saisie."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+    def __init__(self, *args: Any, axes: list[Axis], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["axis"].queryset = Axis.objects.filter(pk__in=[a.pk for a in axes])
+        self.fields["axis"].label_from_instance = lambda axis: axis.get_kind_display()
+        _bootstrap(self)
+
+    def clean_on(self) -> Any:
+        on = self.cleaned_data["on"]
+        if on > timezone.localdate():
+            raise forms.ValidationError(_("Cette date est dans le futur."))
+        return on
+
+
+class StatusForm(forms.Form):
+    to = forms.ChoiceField(choices=())
+    reason = forms.CharField(label=_("Motif"), required=False, max_length=300)
+
+    def __init__(self, *args: Any, actions: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = actions

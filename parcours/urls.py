@@ -1,0 +1,14 @@
+from django.urls import path
+
+from parcours import views
+
+app_name = "parcours"
+
+urlpatterns = [
+    path("ouvrir/", views.open_path, name="open"),
+    path("accueil/", views.welcome_save, name="welcome"),
+    path("convention/", views.convention_sign, name="convention"),
+    path("convention/<int:convention_pk>.pdf", views.convention_pdf, name="convention-pdf"),
+    path("heures/", views.hours_add, name="hours"),
+    path("statut/", views.status_change, name="status"),
+]

@@ -1,0 +1,156 @@
+"""The path panel's actions. Each is a POST on a file the user can reach (else 404),
+calls one service, and returns to the file page with a message; a refused step keeps
+nothing half-done and says why."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from beneficiaries.views import EDIT_ROLES, scoped_files
+from cainamur.permissions import role_required
+from parcours import services
+from parcours.forms import ConventionForm, HoursForm, StatusForm, WelcomeForm
+from parcours.models import Convention, Parcours, WelcomeModule
+from parcours.selectors import current_path, status_actions
+
+
+def _back(pk: int, anchor: str = "parcours") -> HttpResponse:
+    return redirect(reverse("beneficiaries:detail", args=[pk]) + f"#{anchor}")
+
+
+def _form_errors(form: Any) -> str:
+    return "; ".join(
+        f"{form.fields[name].label if name in form.fields else ''} : {error}".lstrip(" :")
+        for name, errors in form.errors.items()
+        for error in errors
+    )
+
+
+def path_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Editors only, POST only, the file through the scoped queryset, PathError shown."""
+
+    @role_required(*EDIT_ROLES)
+    @require_POST
+    @wraps(view)
+    def wrapped(request: HttpRequest, pk: int) -> HttpResponse:
+        beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
+        try:
+            return view(request, beneficiary)
+        except services.PathError as error:
+            messages.error(request, str(error))
+            return _back(pk)
+
+    return wrapped
+
+
+def _open_path(beneficiary: Any) -> Parcours:
+    parcours = current_path(beneficiary)
+    if parcours is None:
+        raise Http404
+    return parcours
+
+
+@path_action
+def open_path(request: HttpRequest, beneficiary: Any) -> HttpResponse:
+    parcours = services.parcours_open(
+        beneficiary=beneficiary,
+        by=request.user,
+        voluntary=request.POST.get("voluntary") == "1",
+    )
+    messages.success(
+        request, _("Parcours ouvert (%(kind)s).") % {"kind": parcours.get_kind_display().lower()}
+    )
+    return _back(beneficiary.pk)
+
+
+@path_action
+def welcome_save(request: HttpRequest, beneficiary: Any) -> HttpResponse:
+    parcours = _open_path(beneficiary)
+    # The form validates on its own copy: a ModelForm writes into its instance, and the
+    # service must see the stored values to tell what changed.
+    form = WelcomeForm(request.POST, instance=WelcomeModule.objects.get(parcours=parcours))
+    if not form.is_valid():
+        messages.error(
+            request,
+            _("Module d'accueil non enregistré : %(errors)s") % {"errors": _form_errors(form)},
+        )
+        return _back(beneficiary.pk)
+    changed = services.welcome_update(parcours=parcours, data=form.cleaned_data, by=request.user)
+    messages.success(
+        request, _("Module d'accueil enregistré.") if changed else _("Aucune modification.")
+    )
+    return _back(beneficiary.pk)
+
+
+@path_action
+def convention_sign(request: HttpRequest, beneficiary: Any) -> HttpResponse:
+    parcours = _open_path(beneficiary)
+    form = ConventionForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, _("Convention non signée : %(errors)s") % {"errors": _form_errors(form)}
+        )
+        return _back(beneficiary.pk)
+    convention = services.convention_sign(parcours=parcours, by=request.user, **form.cleaned_data)
+    messages.success(
+        request,
+        _("Convention v%(version)s signée ; son PDF est enregistré.")
+        % {"version": convention.version},
+    )
+    return _back(beneficiary.pk)
+
+
+@path_action
+def hours_add(request: HttpRequest, beneficiary: Any) -> HttpResponse:
+    parcours = _open_path(beneficiary)
+    form = HoursForm(request.POST, axes=list(parcours.axes.all()))
+    if not form.is_valid():
+        messages.error(
+            request, _("Heures non enregistrées : %(errors)s") % {"errors": _form_errors(form)}
+        )
+        return _back(beneficiary.pk, "axes")
+    services.hours_record(by=request.user, **form.cleaned_data)
+    parcours.refresh_from_db()
+    messages.success(request, _("Heures enregistrées."))
+    if parcours.status == Parcours.Status.COMPLETED:
+        messages.success(request, _("Toutes les heures sont atteintes : le parcours est terminé."))
+    return _back(beneficiary.pk, "axes")
+
+
+@path_action
+def status_change(request: HttpRequest, beneficiary: Any) -> HttpResponse:
+    parcours = _open_path(beneficiary)
+    form = StatusForm(request.POST, actions=status_actions(parcours))
+    if not form.is_valid():
+        messages.error(request, _("Action impossible sur ce parcours."))
+        return _back(beneficiary.pk)
+    services.parcours_change_status(
+        parcours=parcours,
+        to=form.cleaned_data["to"],
+        reason=form.cleaned_data["reason"],
+        by=request.user,
+    )
+    messages.success(request, _("Statut du parcours mis à jour."))
+    return _back(beneficiary.pk)
+
+
+@role_required(*EDIT_ROLES)
+def convention_pdf(request: HttpRequest, pk: int, convention_pk: int) -> FileResponse:
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
+    convention = get_object_or_404(Convention, parcours__beneficiary=beneficiary, pk=convention_pk)
+    if not convention.pdf:
+        raise Http404
+    return FileResponse(
+        convention.pdf.open("rb"),
+        content_type="application/pdf",
+        filename=convention.pdf.name.rsplit("/", 1)[-1],
+    )

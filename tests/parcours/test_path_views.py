@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cainamur.models import User
+from parcours.models import Parcours
+from parcours.services import convention_sign, hours_record
+from tests.parcours.test_path_services import SIGN
+
+
+def test_refused_step_says_why_and_changes_nothing(
+    login_client: Any, caseworker: User, welcomed: Parcours
+) -> None:
+    client = login_client(caseworker)
+    url = reverse("parcours:hours", args=[welcomed.beneficiary_id])
+    response = client.post(url, {"axis": "", "on": "2026-10-01", "hours": "3"}, follow=True)
+    assert "Heures non enregistrées" in response.content.decode()
+    # Before the convention: the service refuses, the page explains.
+    welcomed.welcome.french_test_on = None
+    welcomed.welcome.save()
+    response = client.post(
+        reverse("parcours:convention", args=[welcomed.beneficiary_id]),
+        {
+            "signed_on": "2026-10-01",
+            "start_on": "2026-10-01",
+            "citizenship_hours": "60",
+            "french_hours": "400",
+            "orientation_hours": "4",
+        },
+        follow=True,
+    )
+    assert "module d&#x27;accueil n&#x27;est pas terminé" in response.content.decode()
+    assert not welcomed.conventions.exists()
+
+
+def test_reception_sees_the_path_but_cannot_act(
+    login_client: Any, reception: User, welcomed: Parcours
+) -> None:
+    page = (
+        login_client(reception)
+        .get(reverse("beneficiaries:detail", args=[welcomed.beneficiary_id]))
+        .content.decode()
+    )
+    assert "Module d&#x27;accueil" in page
+    assert "Enregistrer le module d&#x27;accueil" not in page
+    response = login_client(reception).post(
+        reverse("parcours:welcome", args=[welcomed.beneficiary_id]), {}
+    )
+    assert response.status_code == 403
+
+
+def test_file_page_with_a_path_has_a_fixed_query_count(
+    login_client: Any, caseworker: User, welcomed: Parcours
+) -> None:
+    convention_sign(parcours=welcomed, by=caseworker, **SIGN)
+    french = welcomed.axes.get(kind="french")
+    client = login_client(caseworker)
+    url = reverse("beneficiaries:detail", args=[welcomed.beneficiary_id])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    hours_record(axis=french, on=date(2026, 10, 2), hours=Decimal("3"), by=caseworker)
+    first = count()
+    for day in range(3, 20):
+        hours_record(axis=french, on=date(2026, 10, day), hours=Decimal("3"), by=caseworker)
+    assert count() == first

@@ -26,9 +26,16 @@ from beneficiaries.services import (
 from cainamur.pagination import CappedCountPaginator
 from cainamur.permissions import FILE_ROLES, RoleRequiredMixin, role_required
 from cainamur.roles import Role
-from parcours.forms import ConventionForm, HoursForm, WelcomeForm
+from parcours.forms import (
+    ConventionForm,
+    EvaluationForm,
+    ExtensionForm,
+    HoursForm,
+    WelcomeForm,
+)
 from parcours.models import ObligationAssessment
 from parcours.selectors import current_path, path_panel, timeline
+from parcours.services import OPEN_STATUSES as OPEN_PATH_STATUSES
 from parcours.services import obligation_assess
 
 EDIT_ROLES = (Role.CASEWORKER, Role.COORDINATOR)
@@ -134,7 +141,7 @@ class BeneficiaryDetailView(RoleRequiredMixin, DetailView):
         )
         if context["may_edit"]:
             context["exemption_form"] = ExemptionForm(
-                beneficiary=beneficiary, may_see_health=health
+                beneficiary=beneficiary, may_see_health=health, auto_id="exemption_%s"
             )
         context.update(self.path_context(beneficiary, editable=context["may_edit"]))
         context["timeline"] = timeline(beneficiary)
@@ -148,12 +155,14 @@ class BeneficiaryDetailView(RoleRequiredMixin, DetailView):
         panel = path_panel(parcours, today=today)
         if not editable:
             return panel
-        panel["welcome_form"] = WelcomeForm(instance=panel["welcome"])
+        # Each form gets its own id prefix: several forms share field names on this page.
+        panel["welcome_form"] = WelcomeForm(instance=panel["welcome"], auto_id="welcome_%s")
         signable = parcours.status in ("welcome", "convention_signed", "in_progress", "completed")
         if signable and (panel["convention"] or panel["welcome"].is_complete):
             previous = panel["convention"]
             proposal = panel["proposal"]
             panel["convention_form"] = ConventionForm(
+                auto_id="convention_%s",
                 initial={
                     "signed_on": today,
                     "start_on": previous.start_on if previous else today,
@@ -166,14 +175,22 @@ class BeneficiaryDetailView(RoleRequiredMixin, DetailView):
                         previous.orientation_required if previous else proposal.orientation_required
                     ),
                     "orientation_hours": previous.orientation_hours if previous else 4,
-                }
+                },
             )
+        if panel["next_evaluation"] is not None:
+            panel["evaluation_form"] = EvaluationForm(
+                initial={"held_on": today, "attended": "1"}, auto_id="evaluation_%s"
+            )
+        if parcours.kind == "obliged" and parcours.status in OPEN_PATH_STATUSES:
+            panel["extension_form"] = ExtensionForm(auto_id="extension_%s")
         if panel["required_axes"] and parcours.status in (
             "convention_signed",
             "in_progress",
             "completed",
         ):
-            panel["hours_form"] = HoursForm(axes=panel["required_axes"], initial={"on": today})
+            panel["hours_form"] = HoursForm(
+                axes=panel["required_axes"], initial={"on": today}, auto_id="hours_%s"
+            )
         return panel
 
 

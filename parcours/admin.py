@@ -1,7 +1,18 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from parcours.models import ObligationAssessment, RulesConfig
+from parcours.models import (
+    Axis,
+    Convention,
+    Evaluation,
+    Extension,
+    HoursEntry,
+    ObligationAssessment,
+    Parcours,
+    PathEvent,
+    RulesConfig,
+    Suspension,
+)
 
 
 @admin.register(RulesConfig)
@@ -35,6 +46,124 @@ class ObligationAssessmentAdmin(admin.ModelAdmin):
     search_fields = ("beneficiary__file_number",)
     list_select_related = ("beneficiary", "assessed_by")
     date_hierarchy = "assessed_at"
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+class AxisInline(ReadOnlyInline):
+    model = Axis
+    fields = ("kind", "required_hours", "status", "operator", "started_on", "completed_on")
+
+
+class ConventionInline(ReadOnlyInline):
+    model = Convention
+    fields = (
+        "version",
+        "signed_on",
+        "signed_by",
+        "citizenship_hours",
+        "french_required",
+        "french_hours",
+        "orientation_required",
+        "orientation_hours",
+        "pdf",
+    )
+
+
+@admin.register(Parcours)
+class ParcoursAdmin(admin.ModelAdmin):
+    """Read-only: the path changes through the file page, where every step is checked
+    and logged."""
+
+    list_display = ("beneficiary", "kind", "status", "opened_on", "attestation_deadline")
+    list_filter = ("kind", "status", "regime", "beneficiary__office")
+    search_fields = ("beneficiary__file_number",)
+    list_select_related = ("beneficiary",)
+    date_hierarchy = "opened_on"
+    inlines = (ConventionInline, AxisInline)
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(HoursEntry)
+class HoursEntryAdmin(admin.ModelAdmin):
+    """The ledger is append-only (a database trigger refuses edits and deletions)."""
+
+    list_display = ("axis", "on", "hours", "source", "recorded_by", "recorded_at")
+    list_filter = ("source", "axis__kind")
+    search_fields = ("axis__parcours__beneficiary__file_number",)
+    list_select_related = ("axis__parcours__beneficiary", "recorded_by")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Suspension)
+class SuspensionAdmin(admin.ModelAdmin):
+    """Global suspensions (no path) are entered here; they move every running deadline."""
+
+    list_display = ("__str__", "parcours", "reason")
+    list_filter = (("parcours", admin.EmptyFieldListFilter),)
+    raw_id_fields = ("parcours",)
+
+
+@admin.register(Extension)
+class ExtensionAdmin(admin.ModelAdmin):
+    list_display = ("parcours", "deadline", "decided_on", "new_end_on", "recorded_by")
+    list_filter = ("deadline",)
+    search_fields = ("parcours__beneficiary__file_number",)
+    list_select_related = ("parcours__beneficiary", "recorded_by")
+    readonly_fields = ("recorded_by", "recorded_at")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False  # recorded from the file page
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(admin.ModelAdmin):
+    list_display = ("parcours", "due_on", "held_on", "attended")
+    list_filter = ("attended",)
+    search_fields = ("parcours__beneficiary__file_number",)
+    list_select_related = ("parcours__beneficiary",)
+
+
+@admin.register(PathEvent)
+class PathEventAdmin(admin.ModelAdmin):
+    list_display = ("at", "beneficiary", "message", "by")
+    search_fields = ("beneficiary__file_number",)
+    list_select_related = ("beneficiary", "by")
+    date_hierarchy = "at"
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.forms import DateInput
-from parcours.models import Axis, WelcomeModule
+from parcours.models import Axis, Evaluation, Extension, WelcomeModule
 
 
 def _bootstrap(form: forms.Form) -> None:
@@ -124,3 +124,48 @@ class StatusForm(forms.Form):
     def __init__(self, *args: Any, actions: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["to"].choices = actions
+
+
+class ExtensionForm(forms.ModelForm):
+    class Meta:
+        model = Extension
+        fields = ("deadline", "decided_on", "new_end_on", "reason", "document")
+        widgets = {
+            "decided_on": DateInput(),
+            "new_end_on": DateInput(),
+            "reason": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["document"].widget.attrs["accept"] = "application/pdf,image/*"
+        _bootstrap(self)
+
+
+class EvaluationForm(forms.ModelForm):
+    attended = forms.TypedChoiceField(
+        label=_("Présence"),
+        coerce=lambda v: v == "1",
+        choices=[("1", _("présent·e")), ("0", _("absent·e"))],
+    )
+
+    class Meta:
+        model = Evaluation
+        fields = ("held_on", "attended", "absences", "programme_changes", "notes")
+        widgets = {
+            "held_on": DateInput(),
+            "absences": forms.Textarea(attrs={"rows": 2}),
+            "programme_changes": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["held_on"].required = True
+        _bootstrap(self)
+
+    def clean_held_on(self) -> Any:
+        held_on = self.cleaned_data["held_on"]
+        if held_on > timezone.localdate():
+            raise forms.ValidationError(_("Cette date est dans le futur."))
+        return held_on

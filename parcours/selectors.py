@@ -133,6 +133,7 @@ def path_panel(parcours: Parcours, *, today: date) -> dict[str, Any]:
         "deadlines": deadlines,
         "evaluations": evaluations,
         "next_evaluation": next_evaluation,
+        "held_evaluations": [e for e in evaluations if e.held_on is not None],
         "status_actions": status_actions(parcours),
     }
 

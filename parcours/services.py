@@ -18,6 +18,7 @@ from parcours.models import (
     AxisKind,
     Convention,
     Evaluation,
+    Extension,
     HoursEntry,
     ObligationAssessment,
     Parcours,
@@ -485,3 +486,82 @@ def parcours_change_status(
             Suspension.objects.create(
                 parcours=parcours, start_on=on, end_on=date(9999, 12, 31), reason=reason.strip()
             )
+
+
+def extension_record(
+    *,
+    parcours: Parcours,
+    deadline: str,
+    decided_on: date,
+    new_end_on: date,
+    reason: str,
+    by: Any,
+    document: Any = None,
+) -> Extension:
+    """Record the minister's decision extending a deadline (the convention with it)."""
+    parcours = Parcours.objects.get(pk=parcours.pk)
+    if parcours.status not in OPEN_STATUSES:
+        raise PathError(gettext("Ce parcours est clos."))
+    if new_end_on <= decided_on:
+        raise PathError(gettext("La nouvelle échéance doit suivre la date de la décision."))
+    if not reason.strip():
+        raise PathError(gettext("Indiquez le motif de la prorogation."))
+    with transaction.atomic():
+        extension = Extension(
+            parcours=parcours,
+            deadline=deadline,
+            decided_on=decided_on,
+            new_end_on=new_end_on,
+            reason=reason.strip(),
+            recorded_by=by,
+        )
+        if document:
+            extension.document = document
+        extension.full_clean()
+        extension.save()
+        event_log(
+            beneficiary=parcours.beneficiary,
+            parcours=parcours,
+            by=by,
+            message=gettext("Prorogation (%(deadline)s) jusqu'au %(date)s")
+            % {
+                "deadline": extension.get_deadline_display().lower(),
+                "date": f"{new_end_on:%d/%m/%Y}",
+            },
+        )
+    return extension
+
+
+def evaluation_record(
+    *,
+    evaluation: Evaluation,
+    held_on: date,
+    attended: bool,
+    absences: str,
+    programme_changes: str,
+    notes: str,
+    by: Any,
+) -> None:
+    """Record the evaluation interview and schedule the next one six months later."""
+    with transaction.atomic():
+        parcours = Parcours.objects.select_for_update().get(pk=evaluation.parcours_id)
+        evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+        if evaluation.held_on is not None:
+            raise PathError(gettext("Cet entretien est déjà enregistré."))
+        evaluation.held_on = held_on
+        evaluation.attended = attended
+        evaluation.absences = absences
+        evaluation.programme_changes = programme_changes
+        evaluation.notes = notes
+        evaluation.recorded_by = by
+        evaluation.save()
+        if parcours.status in (Parcours.Status.CONVENTION_SIGNED, Parcours.Status.IN_PROGRESS):
+            Evaluation.objects.create(
+                parcours=parcours, due_on=path_rules.next_evaluation_due(held_on)
+            )
+        message = (
+            gettext("Entretien d'évaluation du %(date)s")
+            if attended
+            else gettext("Entretien d'évaluation du %(date)s : absent·e")
+        ) % {"date": f"{held_on:%d/%m/%Y}"}
+        event_log(beneficiary=parcours.beneficiary, parcours=parcours, by=by, message=message)

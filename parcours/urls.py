@@ -11,4 +11,6 @@ urlpatterns = [
     path("convention/<int:convention_pk>.pdf", views.convention_pdf, name="convention-pdf"),
     path("heures/", views.hours_add, name="hours"),
     path("statut/", views.status_change, name="status"),
+    path("prorogation/", views.extension_add, name="extension"),
+    path("evaluation/", views.evaluation_save, name="evaluation"),
 ]

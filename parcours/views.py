@@ -18,8 +18,15 @@ from django.views.decorators.http import require_POST
 from beneficiaries.views import EDIT_ROLES, scoped_files
 from cainamur.permissions import role_required
 from parcours import services
-from parcours.forms import ConventionForm, HoursForm, StatusForm, WelcomeForm
-from parcours.models import Convention, Parcours, WelcomeModule
+from parcours.forms import (
+    ConventionForm,
+    EvaluationForm,
+    ExtensionForm,
+    HoursForm,
+    StatusForm,
+    WelcomeForm,
+)
+from parcours.models import Convention, Evaluation, Parcours, WelcomeModule
 from parcours.selectors import current_path, status_actions
 
 
@@ -154,3 +161,40 @@ def convention_pdf(request: HttpRequest, pk: int, convention_pk: int) -> FileRes
         content_type="application/pdf",
         filename=convention.pdf.name.rsplit("/", 1)[-1],
     )
+
+
+@role_required(*EDIT_ROLES)
+@require_POST
+def extension_add(request: HttpRequest, pk: int) -> HttpResponse:
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
+    parcours = _open_path(beneficiary)
+    form = ExtensionForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(
+            request, _("Prorogation non enregistrée : %(errors)s") % {"errors": _form_errors(form)}
+        )
+        return _back(pk)
+    try:
+        services.extension_record(parcours=parcours, by=request.user, **form.cleaned_data)
+    except services.PathError as error:
+        messages.error(request, str(error))
+        return _back(pk)
+    messages.success(request, _("Prorogation enregistrée."))
+    return _back(pk)
+
+
+@path_action
+def evaluation_save(request: HttpRequest, beneficiary: Any) -> HttpResponse:
+    parcours = _open_path(beneficiary)
+    evaluation = parcours.evaluations.filter(held_on__isnull=True).order_by("due_on").first()
+    if evaluation is None:
+        raise Http404
+    form = EvaluationForm(request.POST, instance=Evaluation.objects.get(pk=evaluation.pk))
+    if not form.is_valid():
+        messages.error(
+            request, _("Entretien non enregistré : %(errors)s") % {"errors": _form_errors(form)}
+        )
+        return _back(beneficiary.pk)
+    services.evaluation_record(evaluation=evaluation, by=request.user, **form.cleaned_data)
+    messages.success(request, _("Entretien enregistré ; le suivant est planifié."))
+    return _back(beneficiary.pk)

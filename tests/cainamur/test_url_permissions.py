@@ -70,6 +70,8 @@ OBJECT_URLS: dict[str, tuple[str, set[str], int]] = {
     "parcours:hours": ("post", EDITORS, 302),
     "parcours:status": ("post", EDITORS, 302),
     "parcours:convention-pdf": ("get", EDITORS, 200),
+    "parcours:extension": ("post", EDITORS, 302),
+    "parcours:evaluation": ("post", EDITORS, 302),
 }
 
 
@@ -102,6 +104,7 @@ def _file_url(url_name: str, caseworker: User) -> str:
         )
         convention.pdf.save("convention.pdf", ContentFile(b"%PDF-1.4 demo"), save=False)
         convention.save()
+        parcours.evaluations.create(due_on="2027-04-01")
         if url_name == "parcours:convention-pdf":
             args.append(convention.pk)
     return reverse(url_name, args=args)

@@ -222,3 +222,74 @@ def test_every_step_is_in_the_timeline(welcomed: Parcours, caseworker: User) -> 
     assert any(m.startswith("Module d'accueil") for m in messages)
     assert all(e.by == caseworker for e in PathEvent.objects.all())
     assert Axis.objects.count() == 3
+
+
+def test_extension_moves_the_deadline_and_evaluations_follow_each_other(
+    welcomed: Parcours, caseworker: User
+) -> None:
+    from parcours.selectors import path_panel
+    from parcours.services import evaluation_record, extension_record
+
+    convention_sign(parcours=welcomed, by=caseworker, **SIGN)
+    with pytest.raises(PathError, match="suivre la date de la décision"):
+        extension_record(
+            parcours=welcomed,
+            deadline="attestation",
+            decided_on=date(2027, 1, 5),
+            new_end_on=date(2027, 1, 1),
+            reason="x",
+            by=caseworker,
+        )
+    extension_record(
+        parcours=welcomed,
+        deadline="attestation",
+        decided_on=date(2027, 1, 5),
+        new_end_on=date(2029, 12, 20),
+        reason="Maladie longue",
+        by=caseworker,
+    )
+    panel = path_panel(welcomed, today=date(2027, 1, 6))
+    attestation = next(d for d in panel["deadlines"] if d.kind == "attestation")
+    assert attestation.effective == date(2029, 12, 20) and attestation.extended
+    first = panel["next_evaluation"]
+    assert first.due_on == date(2027, 4, 1)
+    evaluation_record(
+        evaluation=first,
+        held_on=date(2027, 3, 20),
+        attended=False,
+        absences="Hospitalisation",
+        programme_changes="",
+        notes="",
+        by=caseworker,
+    )
+    assert welcomed.evaluations.filter(held_on__isnull=True).get().due_on == date(2027, 9, 20)
+    with pytest.raises(PathError, match="déjà enregistré"):
+        evaluation_record(
+            evaluation=first,
+            held_on=date(2027, 3, 21),
+            attended=True,
+            absences="",
+            programme_changes="",
+            notes="",
+            by=caseworker,
+        )
+
+
+def test_personal_suspension_moves_running_deadlines(welcomed: Parcours, caseworker: User) -> None:
+    from parcours.selectors import path_panel
+
+    convention_sign(parcours=welcomed, by=caseworker, **SIGN)
+    hours_record(
+        axis=welcomed.axes.get(kind="citizenship"),
+        on=date(2026, 10, 10),
+        hours=Decimal("4"),
+        by=caseworker,
+    )
+    parcours_change_status(
+        parcours=welcomed, to="suspended", by=caseworker, reason="Maternité", on=date(2026, 11, 1)
+    )
+    panel = path_panel(welcomed, today=date(2026, 11, 30))
+    citizenship = next(d for d in panel["deadlines"] if d.kind == "citizenship")
+    # 4 months from 10 Oct = 10 Feb, pushed by the 30 days suspended so far.
+    assert citizenship.base == date(2027, 2, 10)
+    assert citizenship.effective == date(2027, 3, 12) and citizenship.suspended

@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -15,6 +16,7 @@ from appointments.models import Office
 from beneficiaries.models import Beneficiary, Commune, Cpas
 from cainamur.permissions import STAFF_ROLES, RoleRequiredMixin, role_required
 from cainamur.roles import Role
+from parcours.selectors import work_queue
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,7 @@ class CaseworkerHomeView(RoleRequiredMixin, TemplateView):
             caseworker=self.request.user
         )
         context["my_file_count"] = mine.count()
+        context["queue"] = work_queue(mine, today=timezone.localdate())
         context["my_files"] = mine.select_related("office", "commune").order_by("-updated_at")[:10]
         return context
 
@@ -79,6 +82,12 @@ class CoordinatorHomeView(RoleRequiredMixin, TemplateView):
         context["offices"] = offices
         context["total_files"] = sum(office.file_count for office in offices)
         context["total_unassigned"] = sum(office.unassigned_count for office in offices)
+        files = Beneficiary.objects.visible_to(self.request.user)
+        office_id = self.request.GET.get("office", "")
+        if office_id.isdigit():
+            files = files.filter(office_id=int(office_id))
+            context["selected_office"] = int(office_id)
+        context["queue"] = work_queue(files, today=timezone.localdate())
         return context
 
 

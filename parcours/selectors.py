@@ -49,22 +49,30 @@ def current_path(beneficiary: Any) -> Parcours | None:
     )
 
 
-def path_panel(parcours: Parcours, *, today: date) -> dict[str, Any]:
-    axes = list(parcours.axes.annotate(total=Sum("hours__hours")).order_by("id"))
-    suspensions = [
+def path_deadlines(
+    parcours: Parcours,
+    *,
+    axes: list[Axis],
+    suspensions: list[Suspension],
+    extensions: list[Extension],
+    today: date,
+) -> tuple[list[Deadline], dict[int, date | None]]:
+    """The deadlines in force for a path, from already-fetched rows (no queries): the
+    presentation (until the person came), each running axis, and the attestation."""
+    periods = [
         path_rules.Period(s.start_on, min(s.end_on, today))
-        for s in Suspension.objects.filter(Q(parcours=parcours) | Q(parcours__isnull=True))
+        for s in suspensions
         if s.start_on <= today
     ]
     extended: dict[str, date] = {}
-    for extension in Extension.objects.filter(parcours=parcours).order_by("decided_on", "id"):
+    for extension in sorted(extensions, key=lambda e: (e.decided_on, e.pk)):
         extended[extension.deadline] = extension.new_end_on
 
     def deadline(kind: str, base: date | None, running_from: date | None) -> Deadline:
         effective = path_rules.effective_deadline(
             base,
             running_from=running_from,
-            suspensions=suspensions,
+            suspensions=periods,
             extended_to=extended.get(kind),
         )
         return Deadline(
@@ -73,16 +81,17 @@ def path_panel(parcours: Parcours, *, today: date) -> dict[str, Any]:
             base=base,
             effective=effective,
             extended=kind in extended,
-            suspended=effective is not None
-            and base is not None
-            and effective > base
-            and kind not in extended,
+            suspended=(
+                effective is not None
+                and base is not None
+                and effective > base
+                and kind not in extended
+            ),
         )
 
-    rows = []
-    deadlines = []
-    presented = parcours.welcome.social_assessment_on is not None
-    if parcours.kind == Parcours.Kind.OBLIGED and not presented:
+    deadlines: list[Deadline] = []
+    axis_due: dict[int, date | None] = {}
+    if parcours.kind == Parcours.Kind.OBLIGED and parcours.welcome.social_assessment_on is None:
         deadlines.append(
             deadline(
                 DeadlineKind.PRESENTATION,
@@ -91,22 +100,15 @@ def path_panel(parcours: Parcours, *, today: date) -> dict[str, Any]:
             )
         )
     for axis in axes:
-        total = axis.total or Decimal("0")
-        percent = 0 if not axis.required_hours else min(100, int(total * 100 / axis.required_hours))
-        axis_due = None
-        if axis.status not in (Axis.Status.NOT_REQUIRED, Axis.Status.COMPLETED):
-            axis_due = deadline(
+        axis_due[axis.pk] = None
+        if axis.status in (Axis.Status.NOT_REQUIRED, Axis.Status.COMPLETED):
+            continue
+        if axis.kind in (AxisKind.CITIZENSHIP, AxisKind.FRENCH) and axis.started_on:
+            running = deadline(
                 axis.kind, path_rules.axis_deadline(axis.kind, axis.started_on), axis.started_on
-            ).effective
-            if axis.kind in (AxisKind.CITIZENSHIP, AxisKind.FRENCH) and axis.started_on:
-                deadlines.append(
-                    deadline(
-                        axis.kind,
-                        path_rules.axis_deadline(axis.kind, axis.started_on),
-                        axis.started_on,
-                    )
-                )
-        rows.append(AxisRow(axis=axis, total=total, percent=percent, deadline=axis_due))
+            )
+            axis_due[axis.pk] = running.effective
+            deadlines.append(running)
     if parcours.kind == Parcours.Kind.OBLIGED:
         deadlines.append(
             deadline(
@@ -115,6 +117,25 @@ def path_panel(parcours: Parcours, *, today: date) -> dict[str, Any]:
                 parcours.beneficiary.permit_ordered_on,
             )
         )
+    return deadlines, axis_due
+
+
+def path_panel(parcours: Parcours, *, today: date) -> dict[str, Any]:
+    axes = list(parcours.axes.annotate(total=Sum("hours__hours")).order_by("id"))
+    deadlines, axis_due = path_deadlines(
+        parcours,
+        axes=axes,
+        today=today,
+        suspensions=list(
+            Suspension.objects.filter(Q(parcours=parcours) | Q(parcours__isnull=True))
+        ),
+        extensions=list(Extension.objects.filter(parcours=parcours)),
+    )
+    rows = []
+    for axis in axes:
+        total = axis.total or Decimal("0")
+        percent = 0 if not axis.required_hours else min(100, int(total * 100 / axis.required_hours))
+        rows.append(AxisRow(axis=axis, total=total, percent=percent, deadline=axis_due[axis.pk]))
     welcome = parcours.welcome
     proposal = path_rules.propose_axes(
         french_level=welcome.french_level, wants_orientation=welcome.wants_orientation
@@ -155,3 +176,104 @@ def status_actions(parcours: Parcours) -> list[tuple[str, str]]:
 
 def timeline(beneficiary: Any, *, limit: int = 30) -> list[PathEvent]:
     return list(PathEvent.objects.filter(beneficiary=beneficiary).select_related("by")[:limit])
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    beneficiary: Any
+    parcours: Parcours | None
+    what: str
+    due: date | None
+    tone: str  # danger (overdue) / warning (within 30 days) / secondary
+
+
+SOON_DAYS = 30
+
+
+def work_queue(files: Any, *, today: date, limit: int = 50) -> list[QueueItem]:
+    """What needs doing on these files, most urgent first: overdue deadlines, deadlines
+    within 30 days, evaluations due, conventions to sign, obliged people without a path.
+
+    A fixed number of queries whatever the number of files (prefetches, one pass in Python).
+    """
+    from beneficiaries.models import ObligationStatus
+
+    open_statuses = ["welcome", "convention_signed", "in_progress", "completed", "suspended"]
+    paths = list(
+        Parcours.objects.filter(beneficiary__in=files, status__in=open_statuses)
+        .select_related("beneficiary__office", "welcome")
+        .prefetch_related("axes", "extensions", "suspensions", "evaluations")
+    )
+    global_suspensions = list(Suspension.objects.filter(parcours__isnull=True))
+    items: list[QueueItem] = []
+
+    def tone(due: date | None) -> str:
+        if due is None:
+            return "secondary"
+        left = (due - today).days
+        return "danger" if left < 0 else "warning" if left <= SOON_DAYS else "secondary"
+
+    for parcours in paths:
+        beneficiary = parcours.beneficiary
+        deadlines, _due = path_deadlines(
+            parcours,
+            axes=list(parcours.axes.all()),
+            today=today,
+            suspensions=[*global_suspensions, *parcours.suspensions.all()],
+            extensions=list(parcours.extensions.all()),
+        )
+        if parcours.status == Parcours.Status.SUSPENDED:
+            items.append(
+                QueueItem(beneficiary, parcours, str(_("Parcours suspendu")), None, "secondary")
+            )
+            continue
+        for deadline in deadlines:
+            if deadline.effective is not None and (deadline.effective - today).days <= SOON_DAYS:
+                items.append(
+                    QueueItem(
+                        beneficiary,
+                        parcours,
+                        deadline.label,
+                        deadline.effective,
+                        tone(deadline.effective),
+                    )
+                )
+        pending = [e for e in parcours.evaluations.all() if e.held_on is None]
+        if pending and (pending[0].due_on - today).days <= SOON_DAYS:
+            items.append(
+                QueueItem(
+                    beneficiary,
+                    parcours,
+                    str(_("Entretien d'évaluation")),
+                    pending[0].due_on,
+                    tone(pending[0].due_on),
+                )
+            )
+        if parcours.status == Parcours.Status.WELCOME:
+            what = (
+                _("Convention à signer")
+                if parcours.welcome.is_complete
+                else _("Module d'accueil à terminer")
+            )
+            items.append(QueueItem(beneficiary, parcours, str(what), None, "secondary"))
+        if parcours.status == Parcours.Status.COMPLETED:
+            items.append(
+                QueueItem(
+                    beneficiary, parcours, str(_("Attestation à délivrer")), None, "secondary"
+                )
+            )
+    with_path = {p.beneficiary_id for p in paths}
+    waiting = (
+        files.filter(obligation_status=ObligationStatus.OBLIGED)
+        .exclude(pk__in=with_path)
+        .exclude(paths__isnull=False)
+        .select_related("office")
+        .order_by("created_at")[:limit]
+    )
+    for beneficiary in waiting:
+        items.append(
+            QueueItem(beneficiary, None, str(_("Obligé·e : parcours à ouvrir")), None, "secondary")
+        )
+    rank = {"danger": 0, "warning": 1, "secondary": 2}
+    items.sort(key=lambda i: (rank[i.tone], i.due or date.max, i.beneficiary.last_name))
+    return items[:limit]

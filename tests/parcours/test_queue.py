@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from beneficiaries.models import Beneficiary
+from cainamur.models import User
+from parcours.selectors import work_queue
+from parcours.services import obligation_assess, parcours_open
+from tests.factories import BeneficiaryFactory
+
+
+def obliged_file(caseworker: User, registered_days_ago: int, **extra: Any) -> Beneficiary:
+    today = timezone.localdate()
+    registered = today - timedelta(days=registered_days_ago)
+    beneficiary = BeneficiaryFactory(
+        caseworker=caseworker,
+        first_registration_on=registered,
+        permit_ordered_on=registered,
+        **extra,
+    )
+    obligation_assess(beneficiary=beneficiary, by=caseworker, trigger="test")
+    return beneficiary
+
+
+def test_most_urgent_first(caseworker: User) -> None:
+    today = timezone.localdate()
+    late = obliged_file(caseworker, 120, last_name="Tardif")  # presentation overdue
+    soon = obliged_file(caseworker, 75, last_name="Bientot")  # due within 30 days
+    calm = obliged_file(caseworker, 5, last_name="Serein")  # not urgent
+    waiting = obliged_file(caseworker, 5, last_name="Attente")  # no path yet
+    for beneficiary in (late, soon, calm):
+        parcours_open(beneficiary=beneficiary, by=caseworker, on=today)
+    items = work_queue(Beneficiary.objects.filter(caseworker=caseworker), today=today)
+    names = [(i.beneficiary.last_name, i.what, i.tone) for i in items]
+    assert names[0] == ("Tardif", "Présentation au CRI", "danger")
+    assert names[1] == ("Bientot", "Présentation au CRI", "warning")
+    assert ("Attente", "Obligé·e : parcours à ouvrir", "secondary") in names
+    assert ("Serein", "Module d'accueil à terminer", "secondary") in names
+    assert all(i.beneficiary != waiting or i.parcours is None for i in items)
+
+
+def test_home_query_count_does_not_grow_with_paths(login_client: Any, caseworker: User) -> None:
+    client = login_client(caseworker)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("home-caseworker")).status_code == 200
+        return len(queries)
+
+    parcours_open(beneficiary=obliged_file(caseworker, 100), by=caseworker)
+    first = count()
+    for days in range(10, 100, 10):
+        parcours_open(beneficiary=obliged_file(caseworker, days), by=caseworker)
+    assert count() == first

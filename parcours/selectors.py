@@ -121,7 +121,7 @@ def path_deadlines(
 
 
 def path_panel(parcours: Parcours, *, today: date) -> dict[str, Any]:
-    axes = list(parcours.axes.annotate(total=Sum("hours__hours")).order_by("id"))
+    axes: list[Axis] = list(parcours.axes.annotate(total=Sum("hours__hours")).order_by("id"))
     deadlines, axis_due = path_deadlines(
         parcours,
         axes=axes,
@@ -168,7 +168,9 @@ def status_actions(parcours: Parcours) -> list[tuple[str, str]]:
         Parcours.Status.TRANSFERRED: _("Déménagement hors province"),
         Parcours.Status.EXEMPTED: _("Dispense en cours de parcours"),
     }
-    actions = [(to, label) for to, label in labels.items() if to in TRANSITIONS[parcours.status]]
+    actions: list[tuple[str, str]] = [
+        (str(to), label) for to, label in labels.items() if to in TRANSITIONS[parcours.status]
+    ]
     if parcours.status == Parcours.Status.SUSPENDED:
         actions.insert(0, ("resume", _("Reprendre")))
     return actions

@@ -133,7 +133,7 @@ def path_panel(parcours: Parcours, *, today: date) -> dict[str, Any]:
     )
     rows = []
     for axis in axes:
-        total = axis.total or Decimal("0")
+        total = getattr(axis, "total", None) or Decimal("0")  # annotated above
         percent = 0 if not axis.required_hours else min(100, int(total * 100 / axis.required_hours))
         rows.append(AxisRow(axis=axis, total=total, percent=percent, deadline=axis_due[axis.pk]))
     welcome = parcours.welcome

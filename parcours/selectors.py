@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from parcours import path_rules
@@ -16,6 +16,7 @@ from parcours.models import (
     AxisKind,
     DeadlineKind,
     Extension,
+    ObligationAssessment,
     Parcours,
     PathEvent,
     Suspension,
@@ -265,16 +266,21 @@ def work_queue(files: Any, *, today: date, limit: int = 50) -> list[QueueItem]:
                 )
             )
     with_path = {p.beneficiary_id for p in paths}
+    latest = ObligationAssessment.objects.filter(beneficiary=OuterRef("pk")).order_by(
+        "-assessed_at", "-id"
+    )
     waiting = (
         files.filter(obligation_status=ObligationStatus.OBLIGED)
         .exclude(pk__in=with_path)
         .exclude(paths__isnull=False)
+        .annotate(presentation_due=Subquery(latest.values("presentation_deadline")[:1]))
         .select_related("office")
-        .order_by("created_at")[:limit]
+        .order_by(F("presentation_due").asc(nulls_last=True), "last_name")[:limit]
     )
     for beneficiary in waiting:
+        due = beneficiary.presentation_due
         items.append(
-            QueueItem(beneficiary, None, str(_("Obligé·e : parcours à ouvrir")), None, "secondary")
+            QueueItem(beneficiary, None, str(_("Obligé·e : parcours à ouvrir")), due, tone(due))
         )
     rank = {"danger": 0, "warning": 1, "secondary": 2}
     items.sort(key=lambda i: (rank[i.tone], i.due or date.max, i.beneficiary.last_name))

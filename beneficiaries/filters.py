@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Office
 from beneficiaries.models import Beneficiary, Commune, ObligationStatus
 from beneficiaries.selectors import beneficiary_search
 from cainamur.roles import GROUP_NAMES, Role
+from parcours.models import Parcours
 
 
 class BeneficiaryFilter(django_filters.FilterSet):
@@ -25,13 +26,19 @@ class BeneficiaryFilter(django_filters.FilterSet):
     obligation_status = django_filters.ChoiceFilter(
         label=_("Obligation"), choices=ObligationStatus.choices[1:], empty_label=_("Toutes")
     )
+    path_status = django_filters.ChoiceFilter(
+        label=_("Parcours"),
+        method="filter_path_status",
+        empty_label=_("Tous"),
+        choices=[("none", _("Sans parcours")), *Parcours.Status.choices],
+    )
     commune = django_filters.ModelChoiceFilter(
         label=_("Commune"), queryset=Commune.objects.all(), empty_label=_("Toutes les communes")
     )
 
     class Meta:
         model = Beneficiary
-        fields = ("q", "office", "caseworker", "obligation_status", "commune")
+        fields = ("q", "office", "caseworker", "obligation_status", "path_status", "commune")
 
     def __init__(self, *args, user, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -49,6 +56,15 @@ class BeneficiaryFilter(django_filters.FilterSet):
         for name, field in self.form.fields.items():
             if name != "q":
                 field.widget.attrs["class"] = "form-select"
+
+    def filter_path_status(
+        self, queryset: QuerySet[Beneficiary], name: str, value: str
+    ) -> QuerySet[Beneficiary]:
+        if value == "none":
+            return queryset.exclude(Exists(Parcours.objects.filter(beneficiary=OuterRef("pk"))))
+        return queryset.filter(
+            Exists(Parcours.objects.filter(beneficiary=OuterRef("pk"), status=value))
+        )
 
     def search(self, queryset: QuerySet[Beneficiary], name: str, value: str) -> QuerySet:
         return beneficiary_search(queryset, value)

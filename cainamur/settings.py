@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_countries",
     "pgtrigger",
     "pghistory",
+    "pghistory.admin",  # read-only history of every tracked change, in the admin
     "axes",
     "appointments",
     "beneficiaries",

@@ -236,3 +236,19 @@ def test_staff_of_one_office_need_an_office(login_client: Any, administrator: Us
     assert response.status_code == 200
     assert "Choisissez au moins un bureau" in response.content.decode()
     assert not User.objects.filter(username="nouvelle.referente").exists()
+
+
+def test_admin_shows_the_path_models_and_history_read_only(
+    login_client: Any, administrator: User
+) -> None:
+    client = login_client(administrator)
+    for url in (
+        "/admin/parcours/rulesconfig/",
+        "/admin/parcours/suspension/",
+        "/admin/pghistory/events/",
+        "/admin/beneficiaries/beneficiary/",
+    ):
+        assert client.get(url).status_code == 200, url
+    page = client.get("/admin/parcours/rulesconfig/").content.decode()
+    assert "TR" in page
+    assert "1 janvier 2025" in page or "01/01/2025" in page

@@ -58,3 +58,14 @@ def test_home_query_count_does_not_grow_with_paths(login_client: Any, caseworker
     for days in range(10, 100, 10):
         parcours_open(beneficiary=obliged_file(caseworker, days), by=caseworker)
     assert count() == first
+
+
+def test_file_list_filters_by_path_status(login_client: Any, caseworker: User) -> None:
+    with_path = obliged_file(caseworker, 20, last_name="Avecparcours")
+    obliged_file(caseworker, 20, last_name="Sansparcours")
+    parcours_open(beneficiary=with_path, by=caseworker)
+    client = login_client(caseworker)
+    page = client.post(reverse("beneficiaries:list"), {"path_status": "welcome"}).content.decode()
+    assert "AVECPARCOURS" in page and "SANSPARCOURS" not in page
+    page = client.post(reverse("beneficiaries:list"), {"path_status": "none"}).content.decode()
+    assert "SANSPARCOURS" in page and "AVECPARCOURS" not in page

@@ -179,6 +179,19 @@ def test_exemptions_reassess_the_obligation(client_cw: Any) -> None:
     assert ObligationAssessment.objects.filter(beneficiary=beneficiary).count() == 3
 
 
+def test_every_change_is_kept_in_the_history(client_cw: Any) -> None:
+    from beneficiaries.models import BeneficiaryEvent
+
+    client_cw.post(reverse("beneficiaries:create"), registration())
+    beneficiary = Beneficiary.objects.get(last_name="El Amrani")
+    client_cw.post(
+        reverse("beneficiaries:update", args=[beneficiary.pk]), registration(phone="081 71 35 18")
+    )
+    events = BeneficiaryEvent.objects.filter(pgh_obj=beneficiary).order_by("pgh_id")
+    assert [e.pgh_label for e in events][:1] == ["insert"]
+    assert events.last().phone == "+3281713518"
+
+
 def test_edit_reassesses_only_when_a_fact_changes(client_cw: Any) -> None:
     client_cw.post(reverse("beneficiaries:create"), registration())
     beneficiary = Beneficiary.objects.get(last_name="El Amrani")

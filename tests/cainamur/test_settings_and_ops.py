@@ -176,6 +176,12 @@ class TestSeedDemo:
         call_command("seed_demo", beneficiaries=60, stdout=out)
         assert "0 dossier(s) créé(s), 60 au total" in out.getvalue()
         assert Beneficiary.objects.count() == 60
+        from beneficiaries.models import BeneficiaryEvent
+        from parcours.models import ObligationAssessment
+
+        assert ObligationAssessment.objects.count() == 60  # every demo file is assessed
+        assert not BeneficiaryEvent.objects.exists()  # a bulk load, not edits: no history
+        assert Beneficiary.objects.exclude(national_number=None).count() >= 55
         assert Beneficiary.objects.values("office").distinct().count() >= 4
         assert Beneficiary.objects.values("commune").distinct().count() >= 10
         for username, password, *_ in DEMO_LOGINS:

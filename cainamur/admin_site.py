@@ -17,3 +17,17 @@ class CaiAdminSite(admin.AdminSite):
         return bool(
             user.is_active and user.is_staff and user.has_role(Role.ADMINISTRATOR)  # type: ignore[union-attr]
         )
+
+
+class ReadOnlyAdminMixin:
+    """For records that change only through the application's services (history, ledger,
+    assessments): the admin shows them and nothing else."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from cainamur.admin_site import ReadOnlyAdminMixin
 from parcours.models import (
     Axis,
     Convention,
@@ -31,7 +32,7 @@ class RulesConfigAdmin(admin.ModelAdmin):
 
 
 @admin.register(ObligationAssessment)
-class ObligationAssessmentAdmin(admin.ModelAdmin):
+class ObligationAssessmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """History: read-only."""
 
     list_display = (
@@ -47,25 +48,9 @@ class ObligationAssessmentAdmin(admin.ModelAdmin):
     list_select_related = ("beneficiary", "assessed_by")
     date_hierarchy = "assessed_at"
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 class AxisInline(ReadOnlyInline):
@@ -89,7 +74,7 @@ class ConventionInline(ReadOnlyInline):
 
 
 @admin.register(Parcours)
-class ParcoursAdmin(admin.ModelAdmin):
+class ParcoursAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the path changes through the file page, where every step is checked
     and logged."""
 
@@ -100,33 +85,15 @@ class ParcoursAdmin(admin.ModelAdmin):
     date_hierarchy = "opened_on"
     inlines = (ConventionInline, AxisInline)
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
 
 @admin.register(HoursEntry)
-class HoursEntryAdmin(admin.ModelAdmin):
+class HoursEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The ledger is append-only (a database trigger refuses edits and deletions)."""
 
     list_display = ("axis", "on", "hours", "source", "recorded_by", "recorded_at")
     list_filter = ("source", "axis__kind")
     search_fields = ("axis__parcours__beneficiary__file_number",)
     list_select_related = ("axis__parcours__beneficiary", "recorded_by")
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(Suspension)
@@ -159,17 +126,8 @@ class EvaluationAdmin(admin.ModelAdmin):
 
 
 @admin.register(PathEvent)
-class PathEventAdmin(admin.ModelAdmin):
+class PathEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("at", "beneficiary", "message", "by")
     search_fields = ("beneficiary__file_number",)
     list_select_related = ("beneficiary", "by")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False

@@ -34,6 +34,18 @@ def log_in_through_form(client: Client, username: str, password: str) -> bool:
 
 
 @pytest.fixture(autouse=True)
+def tasks_run_in_process() -> Any:
+    """Tasks run in the test's process after commit (the no-broker mode), even when
+    REDIS_URL is set: only tests/cainamur/test_celery_worker.py starts a real worker."""
+    from cainamur.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings: Any) -> None:
     # Real hashing costs ~0.3 s a password; tests only need a hasher that checks.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -106,7 +106,7 @@ def test_celery_configuration() -> None:
     assert app.conf.task_soft_time_limit < app.conf.task_time_limit
     visibility = app.conf.broker_transport_options["visibility_timeout"]
     assert visibility > settings.CELERY_MAX_RETRY_DELAY + app.conf.task_time_limit
-    assert app.conf.task_always_eager == (settings.REDIS_URL is None)
+    assert (settings.REDIS_URL is None) == settings.CELERY_TASK_ALWAYS_EAGER
     assert "clear-expired-sessions" in app.conf.beat_schedule
 
 

@@ -565,3 +565,20 @@ def evaluation_record(
             else gettext("Entretien d'évaluation du %(date)s : absent·e")
         ) % {"date": f"{held_on:%d/%m/%Y}"}
         event_log(beneficiary=parcours.beneficiary, parcours=parcours, by=by, message=message)
+
+
+def axis_set_operator(*, axis: Axis, operator: str, by: Any) -> None:
+    """Name the operator delivering an axis (free text until the operators directory)."""
+    operator = operator.strip()
+    if axis.operator == operator:
+        return
+    with transaction.atomic():
+        Axis.objects.filter(pk=axis.pk).update(operator=operator)
+        parcours = axis.parcours
+        event_log(
+            beneficiary=parcours.beneficiary,
+            parcours=parcours,
+            by=by,
+            message=gettext("%(axis)s : opérateur « %(operator)s »")
+            % {"axis": axis.get_kind_display(), "operator": operator or "—"},
+        )

@@ -13,4 +13,5 @@ urlpatterns = [
     path("statut/", views.status_change, name="status"),
     path("prorogation/", views.extension_add, name="extension"),
     path("evaluation/", views.evaluation_save, name="evaluation"),
+    path("operateur/", views.axis_operator, name="operator"),
 ]

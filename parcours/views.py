@@ -198,3 +198,16 @@ def evaluation_save(request: HttpRequest, beneficiary: Any) -> HttpResponse:
     services.evaluation_record(evaluation=evaluation, by=request.user, **form.cleaned_data)
     messages.success(request, _("Entretien enregistré ; le suivant est planifié."))
     return _back(beneficiary.pk)
+
+
+@path_action
+def axis_operator(request: HttpRequest, beneficiary: Any) -> HttpResponse:
+    parcours = _open_path(beneficiary)
+    axis = get_object_or_404(parcours.axes, pk=request.POST.get("axis", "0") or 0)
+    operator = request.POST.get("operator", "")
+    if len(operator) > 200:
+        messages.error(request, _("Le nom de l'opérateur est trop long (200 caractères)."))
+        return _back(beneficiary.pk, "axes")
+    services.axis_set_operator(axis=axis, operator=operator, by=request.user)
+    messages.success(request, _("Opérateur enregistré."))
+    return _back(beneficiary.pk, "axes")

@@ -72,6 +72,7 @@ OBJECT_URLS: dict[str, tuple[str, set[str], int]] = {
     "parcours:convention-pdf": ("get", EDITORS, 200),
     "parcours:extension": ("post", EDITORS, 302),
     "parcours:evaluation": ("post", EDITORS, 302),
+    "parcours:operator": ("post", EDITORS, 404),  # no such axis on that path
 }
 
 

@@ -73,3 +73,17 @@ def test_file_page_with_a_path_has_a_fixed_query_count(
     for day in range(3, 20):
         hours_record(axis=french, on=date(2026, 10, day), hours=Decimal("3"), by=caseworker)
     assert count() == first
+
+
+def test_axis_operator(login_client: Any, caseworker: User, welcomed: Parcours) -> None:
+    convention_sign(parcours=welcomed, by=caseworker, **SIGN)
+    axis = welcomed.axes.get(kind="citizenship")
+    client = login_client(caseworker)
+    client.post(
+        reverse("parcours:operator", args=[welcomed.beneficiary_id]),
+        {"axis": axis.pk, "operator": "ILI Namur — citoyenneté en arabe"},
+    )
+    axis.refresh_from_db()
+    assert axis.operator == "ILI Namur — citoyenneté en arabe"
+    page = client.get(reverse("beneficiaries:detail", args=[welcomed.beneficiary_id]))
+    assert "citoyenneté en arabe" in page.content.decode()

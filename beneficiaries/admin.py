@@ -87,10 +87,28 @@ class BeneficiaryAdmin(admin.ModelAdmin):
     list_filter = ("office", "obligation_status", "temporary_protection", "cpas_support")
     search_fields = ("last_name", "first_names", "birth_name", "file_number", "national_number")
     list_select_related = ("office", "caseworker")
-    readonly_fields = ("file_number", "obligation_status", "created_at", "updated_at")
+    readonly_fields = (
+        "file_number",
+        "masked_national_number",
+        "obligation_status",
+        "created_at",
+        "updated_at",
+    )
     autocomplete_fields = ("commune", "cpas", "caseworker")
     inlines = (ExemptionInline,)
     show_full_result_count = False
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False  # files are kept (nationality applications come years later)
+
+    def get_exclude(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # The whole register number only for roles that need it (Belgian law of 1983).
+        if request.user.has_perm("beneficiaries.view_national_number"):
+            return ()
+        return ("national_number",)
+
+    @admin.display(description=_("numéro de registre national ou BIS"))
+    def masked_national_number(self, obj: Beneficiary) -> str:
+        from cainamur.templatetags.cai import national_number
+
+        return national_number(obj.national_number, False)

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from beneficiaries.models import Beneficiary, Exemption
+from beneficiaries.models import Beneficiary, Exemption, ExemptionCode
 
 logger = logging.getLogger(__name__)
 
@@ -140,16 +140,24 @@ def exemption_record(
             beneficiary=beneficiary,
             by=by,
             trigger=gettext("Dispense ajoutée : %(label)s")
-            % {"label": exemption.get_code_display()},
+            % {"label": public_exemption_label(exemption.code)},
         )
     return exemption
+
+
+def public_exemption_label(code: str) -> str:
+    """How an exemption is named where every role reads (assessment triggers, timeline):
+    a medical exemption is health data, so its nature is not said there."""
+    if code == ExemptionCode.MEDICAL:
+        return gettext("motif confidentiel")
+    return str(ExemptionCode(code).label)
 
 
 def exemption_remove(*, exemption: Exemption, by: Any) -> None:
     from parcours.services import obligation_assess
 
     beneficiary = exemption.beneficiary
-    label = exemption.get_code_display()
+    label = public_exemption_label(exemption.code)
     with transaction.atomic():
         exemption.delete()
         obligation_assess(

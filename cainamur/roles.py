@@ -82,7 +82,6 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "cainamur.add_user",
         "cainamur.change_user",
         "auth.view_group",
-        "pghistory.view_events",
         # Unlock a colleague locked out after failed logins.
         "axes.view_accessattempt",
         "axes.delete_accessattempt",

@@ -131,6 +131,29 @@ def test_same_name_other_birth_date_is_not_a_duplicate(client_cw: Any) -> None:
     assert response.status_code == 302
 
 
+def test_medical_exemption_never_named_to_reception(
+    login_client: Any, reception: User, caseworker: User
+) -> None:
+    """Through the real views: the exemption card, the assessment's reasons and trigger,
+    and the timeline must not reveal a medical exemption to reception."""
+    login_client(caseworker).post(reverse("beneficiaries:create"), registration())
+    beneficiary = Beneficiary.objects.get(last_name="El Amrani")
+    login_client(caseworker).post(
+        reverse("beneficiaries:exemption-add", args=[beneficiary.pk]),
+        {"code": "medical", "proven_on": "2026-08-01", "notes": "Pathologie lourde"},
+    )
+    beneficiary.refresh_from_db()
+    assert beneficiary.obligation_status == "exempt"
+    page = (
+        login_client(reception)
+        .get(reverse("beneficiaries:detail", args=[beneficiary.pk]))
+        .content.decode()
+    )
+    for secret in ("médical", "Médical", "Pathologie", "medical"):
+        assert secret not in page, secret
+    assert "Motif confidentiel" in page
+
+
 def test_reception_registers_but_sees_no_health_data(
     login_client: Any, reception: User, caseworker: User
 ) -> None:

@@ -239,17 +239,30 @@ def test_staff_of_one_office_need_an_office(login_client: Any, administrator: Us
     assert not User.objects.filter(username="nouvelle.referente").exists()
 
 
-def test_admin_shows_the_path_models_and_history_read_only(
+def test_admin_shows_the_path_models_and_keeps_raw_history_to_superusers(
     login_client: Any, administrator: User
 ) -> None:
     client = login_client(administrator)
     for url in (
         "/admin/parcours/rulesconfig/",
         "/admin/parcours/suspension/",
-        "/admin/pghistory/events/",
         "/admin/beneficiaries/beneficiary/",
     ):
         assert client.get(url).status_code == 200, url
+    # The raw change history holds whole register numbers: superusers only.
+    assert client.get("/admin/pghistory/events/").status_code == 403
     page = client.get("/admin/parcours/rulesconfig/").content.decode()
     assert "TR" in page
     assert "1 janvier 2025" in page or "01/01/2025" in page
+
+
+def test_admin_masks_the_register_number(login_client: Any, administrator: User) -> None:
+    from tests.factories import BeneficiaryFactory
+
+    beneficiary = BeneficiaryFactory(national_number="85073003328")
+    page = (
+        login_client(administrator)
+        .get(f"/admin/beneficiaries/beneficiary/{beneficiary.pk}/change/")
+        .content.decode()
+    )
+    assert "85.07.30-***.**" in page and "033.28" not in page and "85073003328" not in page

@@ -48,7 +48,8 @@ class WelcomeForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        if cleaned.get("french_level") and not cleaned.get("french_test_on"):
+        level = cleaned.get("french_level")
+        if level and level != "not_needed" and not cleaned.get("french_test_on"):
             self.add_error("french_test_on", _("Indiquez la date du test de français."))
         today = timezone.localdate()
         for name in ("social_assessment_on", "rights_duties_on", "french_test_on"):
@@ -88,6 +89,10 @@ class ConventionForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("citizenship_hours") is not None and cleaned["citizenship_hours"] <= 0:
             self.add_error("citizenship_hours", _("La citoyenneté est toujours requise."))
+        for axis in ("french", "orientation"):
+            hours = cleaned.get(f"{axis}_hours")
+            if cleaned.get(f"{axis}_required") and hours is not None and hours <= 0:
+                self.add_error(f"{axis}_hours", _("Un axe requis demande des heures."))
         if cleaned.get("signed_on") and cleaned["signed_on"] > timezone.localdate():
             self.add_error("signed_on", _("Cette date est dans le futur."))
         return cleaned

@@ -184,6 +184,7 @@ class FrenchLevel(models.TextChoices):
     BELOW_A1 = "below_a1", _("Inférieur à A1")
     A1 = "a1", _("A1")
     A2_PLUS = "a2_plus", _("A2 ou plus")
+    NOT_NEEDED = "not_needed", _("Test non nécessaire (francophone)")
 
 
 class WelcomeModule(models.Model):
@@ -216,7 +217,8 @@ class WelcomeModule(models.Model):
 
     @property
     def is_complete(self) -> bool:
-        return bool(self.social_assessment_on and self.rights_duties_on and self.french_test_on)
+        french_done = bool(self.french_test_on) or self.french_level == FrenchLevel.NOT_NEEDED
+        return bool(self.social_assessment_on and self.rights_duties_on and french_done)
 
 
 class AxisKind(models.TextChoices):

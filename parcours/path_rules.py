@@ -27,7 +27,7 @@ class AxesProposal:
 
 def propose_axes(*, french_level: str, wants_orientation: bool) -> AxesProposal:
     """The welcome module's proposal, which the caseworker confirms or changes."""
-    if french_level not in ("", "below_a1", "a1", "a2_plus"):
+    if french_level not in ("", "below_a1", "a1", "a2_plus", "not_needed"):
         raise ValueError(f"unknown French level: {french_level!r}")
     return AxesProposal(
         # No test yet: propose French, the caseworker decides after the test.

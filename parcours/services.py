@@ -96,6 +96,15 @@ def obligation_assess(
         if beneficiary.obligation_status != result.status:
             Beneficiary.objects.filter(pk=beneficiary.pk).update(obligation_status=result.status)
             beneficiary.obligation_status = result.status
+        if result.status == rules.OBLIGED:
+            # An open obliged path follows the facts (e.g. a corrected permit date).
+            Parcours.objects.filter(
+                beneficiary=beneficiary, kind=Parcours.Kind.OBLIGED, status__in=OPEN_STATUSES
+            ).update(
+                regime=result.regime or "",
+                presentation_deadline=result.presentation_deadline,
+                attestation_deadline=result.attestation_deadline,
+            )
         event_log(
             beneficiary=beneficiary,
             by=by,
@@ -222,7 +231,10 @@ def parcours_open(
         type(beneficiary).objects.select_for_update().get(pk=beneficiary.pk)
         if Parcours.objects.filter(beneficiary=beneficiary, status__in=OPEN_STATUSES).exists():
             raise PathError(gettext("Ce dossier a déjà un parcours ouvert."))
-        assessment = beneficiary.assessments.first()
+        # Assess today (age and configuration may have changed since the last time).
+        assessment = obligation_assess(
+            beneficiary=beneficiary, by=by, trigger=gettext("Ouverture du parcours"), on=on
+        )
         obliged = assessment is not None and assessment.status == rules.OBLIGED
         if not obliged and not voluntary:
             raise PathError(
@@ -347,10 +359,14 @@ def convention_sign(
             )
             if kind in required:
                 axis.required_hours = required[kind]
-                if axis.status == Axis.Status.NOT_REQUIRED:
-                    axis.status = Axis.Status.NOT_STARTED
+                # The axis deadline runs from the convention's start, attended or not.
+                if axis.started_on is None and kind != AxisKind.ORIENTATION:
+                    axis.started_on = start_on
+                # An amendment may change the target: the status follows the ledger.
+                _set_axis_status(axis, axis_total(axis), on=signed_on)
             else:
                 axis.status = Axis.Status.NOT_REQUIRED
+                axis.completed_on = None
             axis.save()
         if previous is None:
             _move(parcours, Parcours.Status.CONVENTION_SIGNED, on=signed_on, by=by)
@@ -398,6 +414,12 @@ def hours_record(
             raise PathError(gettext("Cet axe n'est pas requis par la convention."))
         if hours == 0:
             raise PathError(gettext("Indiquez un nombre d'heures différent de zéro."))
+        convention = parcours.conventions.first()
+        if convention is not None and on < convention.start_on:
+            raise PathError(
+                gettext("Ces heures précèdent le début de la convention (%(date)s).")
+                % {"date": f"{convention.start_on:%d/%m/%Y}"}
+            )
         total = axis_total(axis) + hours
         if total < 0:
             raise PathError(gettext("Une correction ne peut rendre le total négatif."))
@@ -408,12 +430,7 @@ def hours_record(
         )
         if axis.started_on is None and hours > 0:
             axis.started_on = on
-        axis.status = (
-            Axis.Status.COMPLETED
-            if total >= axis.required_hours
-            else (Axis.Status.IN_PROGRESS if total > 0 else Axis.Status.NOT_STARTED)
-        )
-        axis.completed_on = on if axis.status == Axis.Status.COMPLETED else None
+        _set_axis_status(axis, total, on=on)
         axis.save()
         event_log(
             beneficiary=parcours.beneficiary,
@@ -434,6 +451,16 @@ def hours_record(
             _move(parcours, Parcours.Status.IN_PROGRESS, on=on, by=by)
         _refresh_completion(parcours, on=on, by=by)
     return entry
+
+
+def _set_axis_status(axis: Axis, total: Decimal, *, on: date) -> None:
+    if total >= axis.required_hours:
+        if axis.status != Axis.Status.COMPLETED:
+            axis.completed_on = on
+        axis.status = Axis.Status.COMPLETED
+    else:
+        axis.status = Axis.Status.IN_PROGRESS if total > 0 else Axis.Status.NOT_STARTED
+        axis.completed_on = None
 
 
 def _h(value: Decimal) -> str:
@@ -471,8 +498,11 @@ def parcours_change_status(
                 raise PathError(gettext("Le parcours n'est pas suspendu."))
             open_suspension = parcours.suspensions.filter(end_on__gte=on).first()
             if open_suspension is not None:
-                open_suspension.end_on = max(on - timedelta(days=1), open_suspension.start_on)
-                open_suspension.save(update_fields=["end_on"])
+                if open_suspension.start_on >= on:
+                    open_suspension.delete()  # resumed the day it stopped: nothing suspended
+                else:
+                    open_suspension.end_on = on - timedelta(days=1)
+                    open_suspension.save(update_fields=["end_on"])
             _move(
                 parcours,
                 parcours.resume_status or Parcours.Status.WELCOME,
@@ -480,6 +510,14 @@ def parcours_change_status(
                 by=by,
                 why=reason.strip(),
             )
+            running = (Parcours.Status.CONVENTION_SIGNED, Parcours.Status.IN_PROGRESS)
+            if (
+                parcours.status in running
+                and not parcours.evaluations.filter(held_on__isnull=True).exists()
+            ):
+                Evaluation.objects.create(
+                    parcours=parcours, due_on=path_rules.next_evaluation_due(on)
+                )
             return
         _move(parcours, to, on=on, by=by, why=reason.strip())
         if to == Parcours.Status.SUSPENDED:

@@ -110,7 +110,7 @@ def convention_sign(request: HttpRequest, beneficiary: Any) -> HttpResponse:
     convention = services.convention_sign(parcours=parcours, by=request.user, **form.cleaned_data)
     messages.success(
         request,
-        _("Convention v%(version)s signée ; son PDF est enregistré.")
+        _("Convention v%(version)s signée ; son PDF suit dans la liste des versions.")
         % {"version": convention.version},
     )
     return _back(beneficiary.pk)

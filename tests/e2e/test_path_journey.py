@@ -54,7 +54,7 @@ def test_from_registration_to_completed_path(
     expect(page.get_by_test_id("axes-proposal")).to_contain_text("français non requis")
 
     # The form proposes what the welcome module found: French not required.
-    expect(page.get_by_label("requis", exact=True)).not_to_be_checked()
+    expect(page.get_by_label("Français requis", exact=True)).not_to_be_checked()
     page.get_by_label("Citoyenneté (h)").fill("60")
     page.get_by_role("button", name="Signer la convention").click()
     expect(page.get_by_test_id("path-status")).to_contain_text("Convention signée")

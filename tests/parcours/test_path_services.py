@@ -20,6 +20,7 @@ from parcours.services import (
     obligation_assess,
     parcours_change_status,
     parcours_open,
+    welcome_update,
 )
 from tests.factories import BeneficiaryFactory
 
@@ -290,6 +291,86 @@ def test_personal_suspension_moves_running_deadlines(welcomed: Parcours, casewor
     )
     panel = path_panel(welcomed, today=date(2026, 11, 30))
     citizenship = next(d for d in panel["deadlines"] if d.kind == "citizenship")
-    # 4 months from 10 Oct = 10 Feb, pushed by the 30 days suspended so far.
-    assert citizenship.base == date(2027, 2, 10)
-    assert citizenship.effective == date(2027, 3, 12) and citizenship.suspended
+    # 4 months from the convention's start (1 Oct) = 1 Feb, pushed by the 30 days
+    # suspended so far.
+    assert citizenship.base == date(2027, 2, 1)
+    assert citizenship.effective == date(2027, 3, 3) and citizenship.suspended
+
+
+def test_amendment_recomputes_axis_status(welcomed: Parcours, caseworker: User) -> None:
+    convention_sign(parcours=welcomed, by=caseworker, **{**SIGN, "french_required": False})
+    citizenship = welcomed.axes.get(kind="citizenship")
+    hours_record(axis=citizenship, on=date(2026, 10, 5), hours=Decimal("60"), by=caseworker)
+    welcomed.refresh_from_db()
+    assert welcomed.status == "completed"
+    convention_sign(
+        parcours=welcomed,
+        by=caseworker,
+        signed_on=date(2026, 11, 1),
+        start_on=date(2026, 10, 1),
+        citizenship_hours=Decimal("80"),
+        french_required=False,
+        french_hours=Decimal("400"),
+        orientation_required=False,
+        orientation_hours=Decimal("4"),
+        amendment_reason="Heures supplémentaires",
+    )
+    welcomed.refresh_from_db()
+    citizenship.refresh_from_db()
+    assert citizenship.status == "in_progress" and welcomed.status == "in_progress"
+
+
+def test_hours_before_the_convention_start_are_refused(
+    welcomed: Parcours, caseworker: User
+) -> None:
+    convention_sign(parcours=welcomed, by=caseworker, **SIGN)
+    with pytest.raises(PathError, match="précèdent le début de la convention"):
+        hours_record(
+            axis=welcomed.axes.get(kind="french"),
+            on=date(2026, 9, 30),
+            hours=Decimal("2"),
+            by=caseworker,
+        )
+
+
+def test_resume_schedules_an_evaluation_and_same_day_resume_suspends_nothing(
+    welcomed: Parcours, caseworker: User
+) -> None:
+    convention_sign(parcours=welcomed, by=caseworker, **SIGN)
+    welcomed.evaluations.all().delete()
+    parcours_change_status(
+        parcours=welcomed, to="suspended", by=caseworker, reason="x", on=date(2026, 11, 2)
+    )
+    parcours_change_status(
+        parcours=welcomed, to="resume", by=caseworker, reason="", on=date(2026, 11, 2)
+    )
+    assert not welcomed.suspensions.exists()
+    assert welcomed.evaluations.get().due_on == date(2027, 5, 2)
+
+
+def test_french_test_not_needed_completes_the_welcome_module(
+    obliged: Beneficiary, caseworker: User
+) -> None:
+    parcours = parcours_open(beneficiary=obliged, by=caseworker, on=date(2026, 9, 1))
+    welcome_update(
+        parcours=parcours,
+        by=caseworker,
+        data={
+            "social_assessment_on": date(2026, 9, 1),
+            "rights_duties_on": date(2026, 9, 8),
+            "french_level": "not_needed",
+        },
+    )
+    parcours.welcome.refresh_from_db()
+    assert parcours.welcome.is_complete
+
+
+def test_opening_reassesses_and_the_path_follows_later_assessments(
+    obliged: Beneficiary, caseworker: User
+) -> None:
+    parcours = parcours_open(beneficiary=obliged, by=caseworker, on=date(2026, 9, 1))
+    Beneficiary.objects.filter(pk=obliged.pk).update(permit_ordered_on=date(2024, 6, 20))
+    obliged.refresh_from_db()
+    obligation_assess(beneficiary=obliged, by=caseworker, trigger="Correction du titre")
+    parcours.refresh_from_db()
+    assert parcours.regime == "2018" and parcours.attestation_deadline == date(2025, 12, 20)

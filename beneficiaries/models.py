@@ -232,6 +232,13 @@ class Beneficiary(models.Model):
         editable=False,
         help_text=_("Résultat de la dernière évaluation (copie, pour filtrer)."),
     )
+    presentation_deadline = models.DateField(
+        _("se présenter au CRI avant le"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Copie de la dernière évaluation, pour les listes de travail."),
+    )
     search_text = models.GeneratedField(
         expression=CaiUnaccent(
             Concat(
@@ -270,6 +277,11 @@ class Beneficiary(models.Model):
                 name="beneficiary_search_trgm",
             ),
             models.Index(fields=["birth_date"], name="beneficiary_birth_date"),
+            models.Index(
+                fields=["presentation_deadline"],
+                condition=models.Q(obligation_status="obliged"),
+                name="beneficiary_obliged_presents",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

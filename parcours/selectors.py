@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
 
 from parcours import path_rules
@@ -16,7 +16,6 @@ from parcours.models import (
     AxisKind,
     DeadlineKind,
     Extension,
-    ObligationAssessment,
     Parcours,
     PathEvent,
     Suspension,
@@ -265,20 +264,19 @@ def work_queue(files: Any, *, today: date, limit: int = 50) -> list[QueueItem]:
                     beneficiary, parcours, str(_("Attestation à délivrer")), None, "secondary"
                 )
             )
-    with_path = {p.beneficiary_id for p in paths}
-    latest = ObligationAssessment.objects.filter(beneficiary=OuterRef("pk")).order_by(
-        "-assessed_at", "-id"
-    )
+    # Obliged people without any path whose presentation is due within 30 days (or late):
+    # an indexed copy of the deadline on the file keeps this fast on 100,000 files.
     waiting = (
-        files.filter(obligation_status=ObligationStatus.OBLIGED)
-        .exclude(pk__in=with_path)
-        .exclude(paths__isnull=False)
-        .annotate(presentation_due=Subquery(latest.values("presentation_deadline")[:1]))
+        files.filter(
+            obligation_status=ObligationStatus.OBLIGED,
+            presentation_deadline__lte=today + timedelta(days=SOON_DAYS),
+        )
+        .exclude(Exists(Parcours.objects.filter(beneficiary=OuterRef("pk"))))
         .select_related("office")
-        .order_by(F("presentation_due").asc(nulls_last=True), "last_name")[:limit]
+        .order_by("presentation_deadline", "id")[:limit]
     )
     for beneficiary in waiting:
-        due = beneficiary.presentation_due
+        due = beneficiary.presentation_deadline
         items.append(
             QueueItem(beneficiary, None, str(_("Obligé·e : parcours à ouvrir")), due, tone(due))
         )

@@ -93,9 +93,16 @@ def obligation_assess(
             presentation_deadline=result.presentation_deadline,
             attestation_deadline=result.attestation_deadline,
         )
-        if beneficiary.obligation_status != result.status:
-            Beneficiary.objects.filter(pk=beneficiary.pk).update(obligation_status=result.status)
+        if (beneficiary.obligation_status, beneficiary.presentation_deadline) != (
+            result.status,
+            result.presentation_deadline,
+        ):
+            Beneficiary.objects.filter(pk=beneficiary.pk).update(
+                obligation_status=result.status,
+                presentation_deadline=result.presentation_deadline,
+            )
             beneficiary.obligation_status = result.status
+            beneficiary.presentation_deadline = result.presentation_deadline
         if result.status == rules.OBLIGED:
             # An open obliged path follows the facts (e.g. a corrected permit date).
             Parcours.objects.filter(

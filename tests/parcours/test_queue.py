@@ -33,14 +33,18 @@ def test_most_urgent_first(caseworker: User) -> None:
     late = obliged_file(caseworker, 120, last_name="Tardif")  # presentation overdue
     soon = obliged_file(caseworker, 75, last_name="Bientot")  # due within 30 days
     calm = obliged_file(caseworker, 5, last_name="Serein")  # not urgent
-    waiting = obliged_file(caseworker, 5, last_name="Attente")  # no path yet
+    waiting = obliged_file(caseworker, 100, last_name="Attente")  # no path, late
+    obliged_file(caseworker, 5, last_name="Tranquille")  # no path, not due for months
     for beneficiary in (late, soon, calm):
         parcours_open(beneficiary=beneficiary, by=caseworker, on=today)
     items = work_queue(Beneficiary.objects.filter(caseworker=caseworker), today=today)
     names = [(i.beneficiary.last_name, i.what, i.tone) for i in items]
-    assert names[0] == ("Tardif", "Présentation au CRI", "danger")
-    assert names[1] == ("Bientot", "Présentation au CRI", "warning")
-    assert ("Attente", "Obligé·e : parcours à ouvrir", "secondary") in names
+    assert names[:3] == [
+        ("Tardif", "Présentation au CRI", "danger"),  # 30 days late
+        ("Attente", "Obligé·e : parcours à ouvrir", "danger"),  # 10 days late
+        ("Bientot", "Présentation au CRI", "warning"),
+    ]
+    assert "Tranquille" not in {name for name, _what, _tone in names}
     assert ("Serein", "Module d'accueil à terminer", "secondary") in names
     assert all(i.beneficiary != waiting or i.parcours is None for i in items)
 
@@ -69,3 +73,41 @@ def test_file_list_filters_by_path_status(login_client: Any, caseworker: User) -
     assert "AVECPARCOURS" in page and "SANSPARCOURS" not in page
     page = client.post(reverse("beneficiaries:list"), {"path_status": "none"}).content.decode()
     assert "SANSPARCOURS" in page and "AVECPARCOURS" not in page
+
+
+def test_coordinator_home_query_count_does_not_grow(
+    login_client: Any, caseworker: User, coordinator: User
+) -> None:
+    from parcours.services import convention_sign, welcome_update
+    from tests.parcours.test_path_services import SIGN
+
+    client = login_client(coordinator)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("home-coordinator")).status_code == 200
+        return len(queries)
+
+    def running_path(days: int) -> None:
+        parcours = parcours_open(beneficiary=obliged_file(caseworker, days), by=caseworker)
+        today = timezone.localdate()
+        welcome_update(
+            parcours=parcours,
+            by=caseworker,
+            data={
+                "social_assessment_on": today,
+                "rights_duties_on": today,
+                "french_level": "not_needed",
+            },
+        )
+        convention_sign(
+            parcours=parcours, by=caseworker, **{**SIGN, "signed_on": today, "start_on": today}
+        )
+
+    running_path(100)
+    obliged_file(caseworker, 100)
+    first = count()
+    for days in range(20, 100, 10):
+        running_path(days)
+        obliged_file(caseworker, days)
+    assert count() == first

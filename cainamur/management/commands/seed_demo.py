@@ -159,6 +159,7 @@ class Command(BaseCommand):
                         standstill_nationalities=standstill,
                     )
                     row["obligation_status"] = result.status
+                    row["presentation_deadline"] = result.presentation_deadline
                     results.append(result)
                 # COPY (100,000 rows in seconds), without a history event per demo row:
                 # any query inside pgtrigger.ignore() marks the transaction for the trigger.

@@ -271,6 +271,10 @@ class Beneficiary(models.Model):
             models.Index(fields=["last_name", "first_names", "id"], name="beneficiary_name_order"),
             models.Index(fields=["office", "last_name"], name="beneficiary_office_name"),
             models.Index(fields=["caseworker", "last_name"], name="beneficiary_caseworker_name"),
+            # "My files recently modified" on the caseworker's home.
+            models.Index(
+                fields=["caseworker", "-updated_at"], name="beneficiary_caseworker_recent"
+            ),
             GinIndex(
                 fields=["search_text"],
                 opclasses=["gin_trgm_ops"],

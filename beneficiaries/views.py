@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -270,6 +270,19 @@ class BeneficiaryUpdateView(RoleRequiredMixin, FormView):
         return {**super().get_context_data(**kwargs), "beneficiary": self.beneficiary}
 
 
+def render_file_page(
+    request: HttpRequest, beneficiary: Beneficiary, *, forms: dict[str, Any]
+) -> HttpResponse:
+    """The file page again, with a refused form bound to what was typed and its errors
+    (nothing is lost), answered 400."""
+    view = BeneficiaryDetailView()
+    view.setup(request, pk=beneficiary.pk)
+    view.object = beneficiary
+    context = view.get_context_data(object=beneficiary)
+    context.update(forms)
+    return render(request, view.template_name, context, status=400)
+
+
 @role_required(*EDIT_ROLES)
 @require_POST
 def exemption_add(request: HttpRequest, pk: int) -> HttpResponse:
@@ -279,13 +292,13 @@ def exemption_add(request: HttpRequest, pk: int) -> HttpResponse:
         request.FILES,
         beneficiary=beneficiary,
         may_see_health=may_see_health(request.user),
+        auto_id="exemption_%s",
     )
-    if form.is_valid():
-        exemption_record(beneficiary=beneficiary, by=request.user, **form.cleaned_data)
-        messages.success(request, _("Dispense enregistrée ; l'obligation a été réévaluée."))
-    else:
-        errors = "; ".join(str(e) for errors in form.errors.values() for e in errors)
-        messages.error(request, _("Dispense non enregistrée : %(errors)s") % {"errors": errors})
+    if not form.is_valid():
+        messages.error(request, _("Dispense non enregistrée : voyez les erreurs indiquées."))
+        return render_file_page(request, beneficiary, forms={"exemption_form": form})
+    exemption_record(beneficiary=beneficiary, by=request.user, **form.cleaned_data)
+    messages.success(request, _("Dispense enregistrée ; l'obligation a été réévaluée."))
     return redirect(reverse("beneficiaries:detail", args=[pk]) + "#dispenses")
 
 

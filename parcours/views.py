@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from beneficiaries.views import EDIT_ROLES, scoped_files
+from beneficiaries.views import EDIT_ROLES, render_file_page, scoped_files
 from cainamur.permissions import role_required
 from parcours import services
 from parcours.forms import (
@@ -26,20 +26,12 @@ from parcours.forms import (
     StatusForm,
     WelcomeForm,
 )
-from parcours.models import Convention, Evaluation, Parcours, WelcomeModule
+from parcours.models import Axis, Convention, Evaluation, Parcours, WelcomeModule
 from parcours.selectors import current_path, status_actions
 
 
 def _back(pk: int, anchor: str = "parcours") -> HttpResponse:
     return redirect(reverse("beneficiaries:detail", args=[pk]) + f"#{anchor}")
-
-
-def _form_errors(form: Any) -> str:
-    return "; ".join(
-        f"{form.fields[name].label if name in form.fields else ''} : {error}".lstrip(" :")
-        for name, errors in form.errors.items()
-        for error in errors
-    )
 
 
 def path_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -57,6 +49,12 @@ def path_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return _back(pk)
 
     return wrapped
+
+
+def _refused(request: HttpRequest, beneficiary: Any, message: str, **forms: Any) -> HttpResponse:
+    """Say why, and show the page again with the form as typed and its errors."""
+    messages.error(request, message + " " + _("Voyez les erreurs indiquées sous les champs."))
+    return render_file_page(request, beneficiary, forms=forms)
 
 
 def _open_path(beneficiary: Any) -> Parcours:
@@ -84,13 +82,13 @@ def welcome_save(request: HttpRequest, beneficiary: Any) -> HttpResponse:
     parcours = _open_path(beneficiary)
     # The form validates on its own copy: a ModelForm writes into its instance, and the
     # service must see the stored values to tell what changed.
-    form = WelcomeForm(request.POST, instance=WelcomeModule.objects.get(parcours=parcours))
+    form = WelcomeForm(
+        request.POST, instance=WelcomeModule.objects.get(parcours=parcours), auto_id="welcome_%s"
+    )
     if not form.is_valid():
-        messages.error(
-            request,
-            _("Module d'accueil non enregistré : %(errors)s") % {"errors": _form_errors(form)},
+        return _refused(
+            request, beneficiary, _("Module d'accueil non enregistré."), welcome_form=form
         )
-        return _back(beneficiary.pk)
     changed = services.welcome_update(parcours=parcours, data=form.cleaned_data, by=request.user)
     messages.success(
         request, _("Module d'accueil enregistré.") if changed else _("Aucune modification.")
@@ -101,12 +99,9 @@ def welcome_save(request: HttpRequest, beneficiary: Any) -> HttpResponse:
 @path_action
 def convention_sign(request: HttpRequest, beneficiary: Any) -> HttpResponse:
     parcours = _open_path(beneficiary)
-    form = ConventionForm(request.POST)
+    form = ConventionForm(request.POST, auto_id="convention_%s")
     if not form.is_valid():
-        messages.error(
-            request, _("Convention non signée : %(errors)s") % {"errors": _form_errors(form)}
-        )
-        return _back(beneficiary.pk)
+        return _refused(request, beneficiary, _("Convention non signée."), convention_form=form)
     convention = services.convention_sign(parcours=parcours, by=request.user, **form.cleaned_data)
     messages.success(
         request,
@@ -119,12 +114,10 @@ def convention_sign(request: HttpRequest, beneficiary: Any) -> HttpResponse:
 @path_action
 def hours_add(request: HttpRequest, beneficiary: Any) -> HttpResponse:
     parcours = _open_path(beneficiary)
-    form = HoursForm(request.POST, axes=list(parcours.axes.all()))
+    required = [a for a in parcours.axes.all() if a.status != Axis.Status.NOT_REQUIRED]
+    form = HoursForm(request.POST, axes=required, auto_id="hours_%s")
     if not form.is_valid():
-        messages.error(
-            request, _("Heures non enregistrées : %(errors)s") % {"errors": _form_errors(form)}
-        )
-        return _back(beneficiary.pk, "axes")
+        return _refused(request, beneficiary, _("Heures non enregistrées."), hours_form=form)
     services.hours_record(by=request.user, **form.cleaned_data)
     parcours.refresh_from_db()
     messages.success(request, _("Heures enregistrées."))
@@ -163,24 +156,17 @@ def convention_pdf(request: HttpRequest, pk: int, convention_pk: int) -> FileRes
     )
 
 
-@role_required(*EDIT_ROLES)
-@require_POST
-def extension_add(request: HttpRequest, pk: int) -> HttpResponse:
-    beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
+@path_action
+def extension_add(request: HttpRequest, beneficiary: Any) -> HttpResponse:
     parcours = _open_path(beneficiary)
-    form = ExtensionForm(request.POST, request.FILES)
+    form = ExtensionForm(request.POST, request.FILES, auto_id="extension_%s")
     if not form.is_valid():
-        messages.error(
-            request, _("Prorogation non enregistrée : %(errors)s") % {"errors": _form_errors(form)}
+        return _refused(
+            request, beneficiary, _("Prorogation non enregistrée."), extension_form=form
         )
-        return _back(pk)
-    try:
-        services.extension_record(parcours=parcours, by=request.user, **form.cleaned_data)
-    except services.PathError as error:
-        messages.error(request, str(error))
-        return _back(pk)
+    services.extension_record(parcours=parcours, by=request.user, **form.cleaned_data)
     messages.success(request, _("Prorogation enregistrée."))
-    return _back(pk)
+    return _back(beneficiary.pk)
 
 
 @path_action
@@ -189,12 +175,11 @@ def evaluation_save(request: HttpRequest, beneficiary: Any) -> HttpResponse:
     evaluation = parcours.evaluations.filter(held_on__isnull=True).order_by("due_on").first()
     if evaluation is None:
         raise Http404
-    form = EvaluationForm(request.POST, instance=Evaluation.objects.get(pk=evaluation.pk))
+    form = EvaluationForm(
+        request.POST, instance=Evaluation.objects.get(pk=evaluation.pk), auto_id="evaluation_%s"
+    )
     if not form.is_valid():
-        messages.error(
-            request, _("Entretien non enregistré : %(errors)s") % {"errors": _form_errors(form)}
-        )
-        return _back(beneficiary.pk)
+        return _refused(request, beneficiary, _("Entretien non enregistré."), evaluation_form=form)
     services.evaluation_record(evaluation=evaluation, by=request.user, **form.cleaned_data)
     messages.success(request, _("Entretien enregistré ; le suivant est planifié."))
     return _back(beneficiary.pk)

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import phonenumbers
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from stdnum.be import nn
@@ -58,3 +60,16 @@ def national_number(value: str | None, show_all: bool = False) -> str:
         return "—"
     formatted = nn.format(value)
     return formatted if show_all else formatted[:9] + "***.**"
+
+
+@register.filter
+def field_errors(bound_field: Any) -> str:
+    """A field's errors under it, tied to it for screen readers (empty when valid)."""
+    errors = getattr(bound_field, "errors", None)
+    if not errors:
+        return ""
+    return format_html_join(
+        "",
+        '<div class="invalid-feedback d-block" role="alert">{}</div>',
+        ((error,) for error in errors),
+    )

@@ -61,17 +61,17 @@ OBJECT_URLS: dict[str, tuple[str, set[str], int]] = {
     "beneficiaries:detail": ("get", FILE_ROLES, 200),
     "beneficiaries:update": ("get", EDITORS, 200),
     "beneficiaries:reassess": ("post", EDITORS, 302),
-    "beneficiaries:exemption-add": ("post", EDITORS, 302),
+    "beneficiaries:exemption-add": ("post", EDITORS, 400),  # empty form: refused
     "beneficiaries:exemption-delete": ("post", EDITORS, 302),
     "beneficiaries:exemption-proof": ("get", EDITORS, 200),
     "parcours:open": ("post", EDITORS, 302),
     "parcours:welcome": ("post", EDITORS, 302),
-    "parcours:convention": ("post", EDITORS, 302),
-    "parcours:hours": ("post", EDITORS, 302),
+    "parcours:convention": ("post", EDITORS, 400),  # empty form: refused, page shown again
+    "parcours:hours": ("post", EDITORS, 400),  # empty form: refused, page shown again
     "parcours:status": ("post", EDITORS, 302),
     "parcours:convention-pdf": ("get", EDITORS, 200),
-    "parcours:extension": ("post", EDITORS, 302),
-    "parcours:evaluation": ("post", EDITORS, 302),
+    "parcours:extension": ("post", EDITORS, 400),  # empty form: refused, page shown again
+    "parcours:evaluation": ("post", EDITORS, 400),  # empty form: refused, page shown again
     "parcours:operator": ("post", EDITORS, 404),  # no such axis on that path
 }
 

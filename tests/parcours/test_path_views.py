@@ -19,7 +19,8 @@ def test_refused_step_says_why_and_changes_nothing(
 ) -> None:
     client = login_client(caseworker)
     url = reverse("parcours:hours", args=[welcomed.beneficiary_id])
-    response = client.post(url, {"axis": "", "on": "2026-10-01", "hours": "3"}, follow=True)
+    response = client.post(url, {"axis": "", "on": "2026-10-01", "hours": "3"})
+    assert response.status_code == 400
     assert "Heures non enregistrées" in response.content.decode()
     # Before the convention: the service refuses, the page explains.
     welcomed.welcome.french_test_on = None
@@ -87,3 +88,27 @@ def test_axis_operator(login_client: Any, caseworker: User, welcomed: Parcours) 
     assert axis.operator == "ILI Namur — citoyenneté en arabe"
     page = client.get(reverse("beneficiaries:detail", args=[welcomed.beneficiary_id]))
     assert "citoyenneté en arabe" in page.content.decode()
+
+
+def test_a_refused_form_keeps_what_was_typed(
+    login_client: Any, caseworker: User, welcomed: Parcours
+) -> None:
+    client = login_client(caseworker)
+    response = client.post(
+        reverse("parcours:convention", args=[welcomed.beneficiary_id]),
+        {
+            "signed_on": "2099-01-01",
+            "start_on": "2026-10-01",
+            "citizenship_hours": "75",
+            "french_required": "on",
+            "french_hours": "0",
+            "orientation_hours": "4",
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Convention non signée" in page
+    assert "Un axe requis demande des heures." in page
+    assert "Cette date est dans le futur." in page
+    assert 'value="75"' in page  # what was typed is still there
+    assert not welcomed.conventions.exists()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -229,7 +230,15 @@ class BeneficiaryCreateView(RoleRequiredMixin, FormView):
                 )
         fields = {name: data[name] for name in BeneficiaryForm.Meta.fields}
         fields["commune"] = form.commune
-        beneficiary = beneficiary_register(data=fields, by=self.request.user)
+        try:
+            beneficiary = beneficiary_register(data=fields, by=self.request.user)
+        except IntegrityError:
+            # Someone registered the same register number a moment ago.
+            form.add_error(
+                "national_number",
+                _("Ce numéro vient d'être enregistré dans un autre dossier : recherchez-le."),
+            )
+            return self.form_invalid(form)
         messages.success(
             self.request, _("Dossier %(number)s ouvert.") % {"number": beneficiary.file_number}
         )

@@ -275,30 +275,34 @@ def parcours_open(
 
 
 def welcome_update(*, parcours: Parcours, data: dict[str, Any], by: Any) -> list[str]:
-    if parcours.status not in (
+    """Record the welcome module's steps; returns the fields that changed."""
+    editable = (
         Parcours.Status.WELCOME,
         Parcours.Status.CONVENTION_SIGNED,
         Parcours.Status.IN_PROGRESS,
-    ):
-        raise PathError(gettext("Le module d'accueil ne peut plus être modifié."))
-    welcome = parcours.welcome
-    changed = [name for name, value in data.items() if getattr(welcome, name) != value]
-    if changed:
-        with transaction.atomic():
-            for name in changed:
-                setattr(welcome, name, data[name])
-            welcome.full_clean()
-            welcome.save()
-            labels = ", ".join(
-                str(WelcomeModule._meta.get_field(n).verbose_name)  # type: ignore[union-attr]
-                for n in changed
-            )
-            event_log(
-                beneficiary=parcours.beneficiary,
-                parcours=parcours,
-                by=by,
-                message=gettext("Module d'accueil : %(fields)s") % {"fields": labels},
-            )
+    )
+    with transaction.atomic():
+        parcours = Parcours.objects.select_for_update().get(pk=parcours.pk)
+        if parcours.status not in editable:
+            raise PathError(gettext("Le module d'accueil ne peut plus être modifié."))
+        welcome = WelcomeModule.objects.get(parcours=parcours)
+        changed = [name for name, value in data.items() if getattr(welcome, name) != value]
+        if not changed:
+            return []
+        for name in changed:
+            setattr(welcome, name, data[name])
+        welcome.full_clean()
+        welcome.save()
+        labels = ", ".join(
+            str(WelcomeModule._meta.get_field(n).verbose_name)  # type: ignore[union-attr]
+            for n in changed
+        )
+        event_log(
+            beneficiary=parcours.beneficiary,
+            parcours=parcours,
+            by=by,
+            message=gettext("Module d'accueil : %(fields)s") % {"fields": labels},
+        )
     return changed
 
 
@@ -544,14 +548,14 @@ def extension_record(
     document: Any = None,
 ) -> Extension:
     """Record the minister's decision extending a deadline (the convention with it)."""
-    parcours = Parcours.objects.get(pk=parcours.pk)
-    if parcours.status not in OPEN_STATUSES:
-        raise PathError(gettext("Ce parcours est clos."))
     if new_end_on <= decided_on:
         raise PathError(gettext("La nouvelle échéance doit suivre la date de la décision."))
     if not reason.strip():
         raise PathError(gettext("Indiquez le motif de la prorogation."))
     with transaction.atomic():
+        parcours = Parcours.objects.select_for_update().get(pk=parcours.pk)
+        if parcours.status not in OPEN_STATUSES:
+            raise PathError(gettext("Ce parcours est clos."))
         extension = Extension(
             parcours=parcours,
             deadline=deadline,

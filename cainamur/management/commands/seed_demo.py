@@ -194,6 +194,10 @@ class Command(BaseCommand):
             created += size
             if missing > BATCH_SIZE:
                 self.stdout.write(f"  {created}/{missing}…")
+        with connection.cursor() as cursor:
+            # Fresh planner statistics after a bulk load (autovacuum would, a bit later).
+            cursor.execute(f"ANALYZE {Beneficiary._meta.db_table}")
+            cursor.execute(f"ANALYZE {ObligationAssessment._meta.db_table}")
         return created
 
     def _fake_file(

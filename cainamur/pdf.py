@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -18,15 +19,20 @@ from django.utils import translation
 STATIC_DIR = Path(settings.BASE_DIR) / "static"
 
 
-def _local_only_fetcher(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    from weasyprint.urls import default_url_fetcher
+def _local_only_fetcher() -> Any:
+    """A WeasyPrint fetcher that reads files under static/ and nothing else."""
+    from weasyprint.urls import URLFetcher
 
-    if not url.startswith("file://"):
-        raise ValueError(f"Documents may not fetch {url!r}: only files under static/.")
-    path = Path(url.removeprefix("file://")).resolve()
-    if STATIC_DIR.resolve() not in path.parents:
-        raise ValueError(f"Documents may not read {path}.")
-    return default_url_fetcher(url, *args, **kwargs)
+    class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if not url.startswith("file://"):
+                raise ValueError(f"Documents may not fetch {url!r}: only files under static/.")
+            path = Path(unquote(url.removeprefix("file://").split("?")[0])).resolve()
+            if STATIC_DIR.resolve() not in path.parents:
+                raise ValueError(f"Documents may not read {path}.")
+            return super().fetch(url, headers)
+
+    return LocalOnlyFetcher(allowed_protocols=("file",))
 
 
 def render_pdf(template_name: str, context: dict[str, Any], *, language: str = "fr") -> bytes:
@@ -35,7 +41,7 @@ def render_pdf(template_name: str, context: dict[str, Any], *, language: str = "
 
     with translation.override(language):
         html = render_to_string(template_name, {**context, "fonts_dir": STATIC_DIR / "fonts"})
-    document = HTML(string=html, base_url=str(STATIC_DIR) + "/", url_fetcher=_local_only_fetcher)
+    document = HTML(string=html, base_url=str(STATIC_DIR) + "/", url_fetcher=_local_only_fetcher())
     return document.write_pdf()
 
 

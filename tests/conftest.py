@@ -46,6 +46,12 @@ def tasks_run_in_process() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def private_media(settings: Any, tmp_path: Any) -> None:
+    """Documents written by a test go to its own folder, never to var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings: Any) -> None:
     # Real hashing costs ~0.3 s a password; tests only need a hasher that checks.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -179,7 +179,11 @@ class TestSeedDemo:
         from beneficiaries.models import BeneficiaryEvent
         from parcours.models import ObligationAssessment
 
-        assert ObligationAssessment.objects.count() == 60  # every demo file is assessed
+        # Every demo file is assessed (files with a demo path once more, at its opening).
+        assert ObligationAssessment.objects.values("beneficiary").distinct().count() == 60
+        from parcours.models import Parcours
+
+        assert Parcours.objects.exists()  # a few demo paths at various stages
         assert not BeneficiaryEvent.objects.exists()  # a bulk load, not edits: no history
         assert Beneficiary.objects.exclude(national_number=None).count() >= 55
         assert Beneficiary.objects.values("office").distinct().count() >= 4

@@ -374,3 +374,25 @@ def test_opening_reassesses_and_the_path_follows_later_assessments(
     obligation_assess(beneficiary=obliged, by=caseworker, trigger="Correction du titre")
     parcours.refresh_from_db()
     assert parcours.regime == "2018" and parcours.attestation_deadline == date(2025, 12, 20)
+
+
+def test_documents_use_the_shipped_fonts_and_fetch_nothing_else(caplog: Any) -> None:
+    import logging
+
+    from pypdf import PdfReader
+
+    from cainamur.pdf import _local_only_fetcher, render_pdf
+
+    caplog.set_level(logging.WARNING, logger="weasyprint")
+    reader = PdfReader(io.BytesIO(render_pdf("pdf/base.html", {})))
+    fonts = {
+        str(font.get_object()["/BaseFont"]).split("+")[-1]
+        for page in reader.pages
+        for font in page["/Resources"].get("/Font", {}).values()
+    }
+    assert fonts and all(name.startswith("DejaVu-Sans") for name in fonts), fonts
+    assert not [r for r in caplog.records if "cannot be loaded" in r.getMessage()]
+    fetcher = _local_only_fetcher()
+    for url in ("http://example.org/logo.png", "file:///etc/passwd"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pgtrigger
@@ -23,7 +24,7 @@ from cainamur.bulk import copy_dicts
 from cainamur.roles import Role
 from cainamur.services import user_set_roles
 from parcours import rules
-from parcours.models import ObligationAssessment, RulesConfig
+from parcours.models import ObligationAssessment, Parcours, RulesConfig
 from parcours.services import facts_json
 
 # username, password, role, first name, last name, office codes. Documented in the README.
@@ -34,6 +35,7 @@ DEMO_LOGINS: tuple[tuple[str, str, Role, str, str, tuple[str, ...]], ...] = (
     ("admin", "demo-admin-cai", Role.ADMINISTRATOR, "Pierre", "Lemaire", ()),
 )
 BATCH_SIZE = 5_000
+DEMO_PATHS = 30
 
 
 class Command(BaseCommand):
@@ -65,16 +67,79 @@ class Command(BaseCommand):
         with transaction.atomic():
             caseworkers_by_office = self._staff()
         created = self._beneficiaries(wanted, rng, caseworkers_by_office)
+        paths = self._paths(rng)
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
-                f"{created} dossier(s) créé(s), {Beneficiary.objects.count()} au total "
-                f"({elapsed:.1f} s)."
+                f"{created} dossier(s) créé(s), {Beneficiary.objects.count()} au total, "
+                f"{paths} parcours de démonstration ({elapsed:.1f} s)."
             )
         )
         self.stdout.write("Comptes de démonstration (identifiant / mot de passe) :")
         for username, password, role, *_ in DEMO_LOGINS:
             self.stdout.write(f"  {role.label:<15} {username:<16} {password}")
+
+    def _paths(self, rng: random.Random) -> int:
+        """Paths at every stage on a few dozen obliged files (through the real services,
+        so the timeline and documents are those of real use). Only once."""
+        if Parcours.objects.exists():
+            return 0
+        from parcours import services
+
+        caseworker = get_user_model().objects.get(username="accompagnement")
+        today = timezone.localdate()
+        files = list(
+            Beneficiary.objects.filter(obligation_status="obliged", caseworker=caseworker).order_by(
+                "id"
+            )[:DEMO_PATHS]
+        )
+        for index, beneficiary in enumerate(files):
+            stage = index % 5
+            opened = today - timedelta(days=rng.randint(20, 200))
+            parcours = services.parcours_open(beneficiary=beneficiary, by=caseworker, on=opened)
+            if stage == 0:
+                continue  # welcome module to run
+            welcome_on = opened + timedelta(days=7)
+            services.welcome_update(
+                parcours=parcours,
+                by=caseworker,
+                data={
+                    "social_assessment_on": welcome_on,
+                    "rights_duties_on": welcome_on,
+                    "french_test_on": welcome_on,
+                    "french_level": rng.choice(["below_a1", "a1", "a2_plus"]),
+                    "wants_orientation": rng.random() < 0.4,
+                },
+            )
+            if stage == 1:
+                continue  # convention to sign
+            welcome = parcours.welcome
+            welcome.refresh_from_db()
+            french = welcome.french_level != "a2_plus"
+            services.convention_sign(
+                parcours=parcours,
+                by=caseworker,
+                signed_on=welcome_on,
+                start_on=welcome_on,
+                citizenship_hours=Decimal("60"),
+                french_required=french,
+                french_hours=Decimal("400"),
+                orientation_required=welcome.wants_orientation,
+                orientation_hours=Decimal("4"),
+            )
+            done = {2: Decimal("12"), 3: Decimal("45"), 4: Decimal("60")}[stage]
+            for axis in parcours.axes.exclude(status="not_required"):
+                hours = min(done if axis.kind == "citizenship" else done * 3, axis.required_hours)
+                if stage == 4:
+                    hours = axis.required_hours
+                services.hours_record(
+                    axis=axis,
+                    on=min(welcome_on + timedelta(days=30), today),
+                    hours=hours,
+                    by=caseworker,
+                    note="Démonstration",
+                )
+        return len(files)
 
     def _staff(self) -> dict[int, list[Any]]:
         User = get_user_model()

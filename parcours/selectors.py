@@ -122,6 +122,7 @@ def path_deadlines(
 
 def path_panel(parcours: Parcours, *, today: date) -> dict[str, Any]:
     axes: list[Axis] = list(parcours.axes.annotate(total=Sum("hours__hours")).order_by("id"))
+    extensions = list(Extension.objects.filter(parcours=parcours).select_related("recorded_by"))
     deadlines, axis_due = path_deadlines(
         parcours,
         axes=axes,
@@ -129,7 +130,7 @@ def path_panel(parcours: Parcours, *, today: date) -> dict[str, Any]:
         suspensions=list(
             Suspension.objects.filter(Q(parcours=parcours) | Q(parcours__isnull=True))
         ),
-        extensions=list(Extension.objects.filter(parcours=parcours)),
+        extensions=extensions,
     )
     rows = []
     for axis in axes:
@@ -154,6 +155,7 @@ def path_panel(parcours: Parcours, *, today: date) -> dict[str, Any]:
         "deadlines": deadlines,
         "evaluations": evaluations,
         "next_evaluation": next_evaluation,
+        "extensions": extensions,
         "held_evaluations": [e for e in evaluations if e.held_on is not None],
         "status_actions": status_actions(parcours),
     }

@@ -14,4 +14,9 @@ urlpatterns = [
     path("prorogation/", views.extension_add, name="extension"),
     path("evaluation/", views.evaluation_save, name="evaluation"),
     path("operateur/", views.axis_operator, name="operator"),
+    path(
+        "prorogation/<int:extension_pk>/decision/",
+        views.extension_document,
+        name="extension-document",
+    ),
 ]

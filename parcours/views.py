@@ -26,7 +26,7 @@ from parcours.forms import (
     StatusForm,
     WelcomeForm,
 )
-from parcours.models import Axis, Convention, Evaluation, Parcours, WelcomeModule
+from parcours.models import Axis, Convention, Evaluation, Extension, Parcours, WelcomeModule
 from parcours.selectors import current_path, status_actions
 
 
@@ -196,3 +196,15 @@ def axis_operator(request: HttpRequest, beneficiary: Any) -> HttpResponse:
     services.axis_set_operator(axis=axis, operator=operator, by=request.user)
     messages.success(request, _("Opérateur enregistré."))
     return _back(beneficiary.pk, "axes")
+
+
+@role_required(*EDIT_ROLES)
+def extension_document(request: HttpRequest, pk: int, extension_pk: int) -> FileResponse:
+    """The minister's decision, only through a file the user can reach."""
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
+    extension = get_object_or_404(Extension, parcours__beneficiary=beneficiary, pk=extension_pk)
+    if not extension.document:
+        raise Http404
+    return FileResponse(
+        extension.document.open("rb"), filename=extension.document.name.rsplit("/", 1)[-1]
+    )

@@ -73,6 +73,7 @@ OBJECT_URLS: dict[str, tuple[str, set[str], int]] = {
     "parcours:extension": ("post", EDITORS, 400),  # empty form: refused, page shown again
     "parcours:evaluation": ("post", EDITORS, 400),  # empty form: refused, page shown again
     "parcours:operator": ("post", EDITORS, 404),  # no such axis on that path
+    "parcours:extension-document": ("get", EDITORS, 200),
 }
 
 
@@ -108,6 +109,20 @@ def _file_url(url_name: str, caseworker: User) -> str:
         parcours.evaluations.create(due_on="2027-04-01")
         if url_name == "parcours:convention-pdf":
             args.append(convention.pk)
+        if url_name == "parcours:extension-document":
+            from parcours.models import Extension
+
+            extension = Extension(
+                parcours=parcours,
+                deadline="attestation",
+                decided_on="2026-10-02",
+                new_end_on="2027-10-02",
+                reason="Maladie",
+                recorded_by=caseworker,
+            )
+            extension.document.save("decision.pdf", ContentFile(b"%PDF-1.4"), save=False)
+            extension.save()
+            args.append(extension.pk)
     return reverse(url_name, args=args)
 
 

@@ -35,7 +35,7 @@ from parcours.forms import (
     WelcomeForm,
 )
 from parcours.models import ObligationAssessment
-from parcours.selectors import current_path, path_panel, timeline
+from parcours.selectors import TIMELINE_LINES, current_path, path_panel, timeline
 from parcours.services import OPEN_STATUSES as OPEN_PATH_STATUSES
 from parcours.services import obligation_assess
 
@@ -145,7 +145,10 @@ class BeneficiaryDetailView(RoleRequiredMixin, DetailView):
                 beneficiary=beneficiary, may_see_health=health, auto_id="exemption_%s"
             )
         context.update(self.path_context(beneficiary, editable=context["may_edit"]))
-        context["timeline"] = timeline(beneficiary)
+        everything = self.request.GET.get("historique") == "tout"
+        events = timeline(beneficiary, limit=None if everything else TIMELINE_LINES)
+        context["timeline"] = events[:TIMELINE_LINES] if not everything else events
+        context["timeline_truncated"] = not everything and len(events) > TIMELINE_LINES
         return context
 
     def path_context(self, beneficiary: Beneficiary, *, editable: bool) -> dict[str, Any]:

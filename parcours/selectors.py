@@ -16,10 +16,13 @@ from parcours.models import (
     AxisKind,
     DeadlineKind,
     Extension,
+    HoursEntry,
     Parcours,
     PathEvent,
     Suspension,
 )
+
+LEDGER_LINES = 100
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,12 @@ def path_panel(parcours: Parcours, *, today: date) -> dict[str, Any]:
         "conventions": conventions,
         "convention": conventions[0] if conventions else None,
         "axis_rows": rows,
+        # The ledger, newest first (one query): every line with its date, source and author.
+        "ledger": list(
+            HoursEntry.objects.filter(axis__parcours=parcours)
+            .select_related("axis", "recorded_by")
+            .order_by("-on", "-id")[:LEDGER_LINES]
+        ),
         "required_axes": [r.axis for r in rows if r.axis.status != Axis.Status.NOT_REQUIRED],
         "deadlines": deadlines,
         "evaluations": evaluations,
@@ -178,8 +187,13 @@ def status_actions(parcours: Parcours) -> list[tuple[str, str]]:
     return actions
 
 
-def timeline(beneficiary: Any, *, limit: int = 30) -> list[PathEvent]:
-    return list(PathEvent.objects.filter(beneficiary=beneficiary).select_related("by")[:limit])
+TIMELINE_LINES = 30
+
+
+def timeline(beneficiary: Any, *, limit: int | None = TIMELINE_LINES) -> list[PathEvent]:
+    """Newest first; ``limit`` lines, plus one to tell whether there are more."""
+    events = PathEvent.objects.filter(beneficiary=beneficiary).select_related("by")
+    return list(events if limit is None else events[: limit + 1])
 
 
 @dataclass(frozen=True)

@@ -112,3 +112,41 @@ def test_a_refused_form_keeps_what_was_typed(
     assert "Cette date est dans le futur." in page
     assert 'value="75"' in page  # what was typed is still there
     assert not welcomed.conventions.exists()
+
+
+def test_ledger_lines_are_shown_with_their_source_and_author(
+    login_client: Any, caseworker: User, welcomed: Parcours
+) -> None:
+    convention_sign(parcours=welcomed, by=caseworker, **SIGN)
+    french = welcomed.axes.get(kind="french")
+    hours_record(axis=french, on=date(2026, 10, 2), hours=Decimal("3"), by=caseworker)
+    hours_record(
+        axis=french,
+        on=date(2026, 10, 3),
+        hours=Decimal("-1.5"),
+        by=caseworker,
+        note="Erreur de saisie",
+    )
+    page = (
+        login_client(caseworker)
+        .get(reverse("beneficiaries:detail", args=[welcomed.beneficiary_id]))
+        .content.decode()
+    )
+    assert "Registre des heures (2 lignes)" in page
+    assert "Erreur de saisie" in page and "Correction" in page and "-1,5" in page
+
+
+def test_timeline_shows_30_events_then_everything_on_request(
+    login_client: Any, caseworker: User, welcomed: Parcours
+) -> None:
+    from parcours.services import event_log
+
+    for n in range(40):
+        event_log(beneficiary=welcomed.beneficiary, by=caseworker, message=f"Événement n°{n}")
+    client = login_client(caseworker)
+    url = reverse("beneficiaries:detail", args=[welcomed.beneficiary_id])
+    page = client.get(url).content.decode()
+    assert "Événement n°39" in page and "Événement n°5 " not in page
+    assert "Voir tout l'historique" in page
+    page = client.get(url, {"historique": "tout"}).content.decode()
+    assert "Événement n°0<" in page.replace("</span>", "<")

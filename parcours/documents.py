@@ -12,6 +12,19 @@ from parcours import path_rules
 from parcours.models import AxisKind, Convention, FrenchLevel
 
 
+def attestation_deadline(convention: Convention) -> Any:
+    """The attestation deadline as of this version: the latest extension decided on or
+    before its signature, else the one from the rules."""
+    extension = (
+        convention.parcours.extensions.filter(
+            deadline="attestation", decided_on__lte=convention.signed_on
+        )
+        .order_by("-decided_on", "-id")
+        .first()
+    )
+    return extension.new_end_on if extension else convention.parcours.attestation_deadline
+
+
 def convention_snapshot(convention: Convention) -> dict[str, Any]:
     """Everything the convention PDF shows, as plain values (the rendering is pure)."""
     parcours = convention.parcours
@@ -48,7 +61,7 @@ def convention_snapshot(convention: Convention) -> dict[str, Any]:
         "signed_on": convention.signed_on,
         "signed_by": str(convention.signed_by),
         "signed_by_function": convention.signed_by.function,
-        "attestation_deadline": parcours.attestation_deadline,
+        "attestation_deadline": attestation_deadline(convention),
         "amendment_reason": convention.amendment_reason,
     }
 

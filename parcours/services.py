@@ -578,6 +578,42 @@ def extension_record(
                 "date": f"{new_end_on:%d/%m/%Y}",
             },
         )
+        previous = parcours.conventions.first()
+        if previous is not None:
+            # "The convention is extended with it": an amendment with the same axes and
+            # hours, whose PDF states the new deadline.
+            from parcours.tasks import render_convention_pdf
+
+            amendment = Convention.objects.create(
+                parcours=parcours,
+                version=previous.version + 1,
+                start_on=previous.start_on,
+                signed_on=decided_on,
+                signed_by=by,
+                citizenship_hours=previous.citizenship_hours,
+                french_required=previous.french_required,
+                french_hours=previous.french_hours,
+                orientation_required=previous.orientation_required,
+                orientation_hours=previous.orientation_hours,
+                amendment_reason=gettext(
+                    "Prorogation (%(deadline)s) jusqu'au %(date)s, décision du %(decided)s : "
+                    "%(reason)s"
+                )
+                % {
+                    "deadline": extension.get_deadline_display().lower(),
+                    "date": f"{new_end_on:%d/%m/%Y}",
+                    "decided": f"{decided_on:%d/%m/%Y}",
+                    "reason": extension.reason,
+                },
+            )
+            event_log(
+                beneficiary=parcours.beneficiary,
+                parcours=parcours,
+                by=by,
+                message=gettext("Convention v%(version)s (avenant de prorogation)")
+                % {"version": amendment.version},
+            )
+            render_convention_pdf.delay_on_commit(amendment.pk)
     return extension
 
 

@@ -396,3 +396,29 @@ def test_documents_use_the_shipped_fonts_and_fetch_nothing_else(caplog: Any) -> 
     for url in ("http://example.org/logo.png", "file:///etc/passwd"):
         with pytest.raises(ValueError):
             fetcher.fetch(url)
+
+
+def test_extension_extends_the_convention_with_a_new_version(
+    welcomed: Parcours, caseworker: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    from pypdf import PdfReader
+
+    from parcours.services import extension_record
+
+    with django_capture_on_commit_callbacks(execute=True):
+        convention_sign(parcours=welcomed, by=caseworker, **SIGN)
+    with django_capture_on_commit_callbacks(execute=True):
+        extension_record(
+            parcours=welcomed,
+            deadline="attestation",
+            decided_on=date(2027, 1, 5),
+            new_end_on=date(2029, 12, 20),
+            reason="Maladie longue",
+            by=caseworker,
+        )
+    amendment = welcomed.conventions.first()
+    assert amendment.version == 2
+    assert "Prorogation (attestation) jusqu'au 20/12/2029" in amendment.amendment_reason
+    assert (amendment.citizenship_hours, amendment.french_hours) == (60, 400)
+    text = PdfReader(io.BytesIO(amendment.pdf.read())).pages[0].extract_text()
+    assert "20/12/2029" in text

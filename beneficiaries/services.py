@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from beneficiaries.models import Beneficiary, Exemption, ExemptionCode
+from cainamur.text import field_labels
 
 logger = logging.getLogger(__name__)
 
@@ -91,23 +92,15 @@ def beneficiary_update(*, beneficiary: Beneficiary, data: dict[str, Any], by: An
             beneficiary=beneficiary,
             by=by,
             message=gettext("Dossier modifié : %(fields)s")
-            % {
-                "fields": ", ".join(
-                    str(Beneficiary._meta.get_field(n).verbose_name)  # type: ignore[union-attr]
-                    for n in changed
-                )
-            },
+            % {"fields": field_labels(Beneficiary, changed)},
         )
         facts = [name for name in changed if name in OBLIGATION_FACTS]
         if facts:
-            labels = ", ".join(
-                str(Beneficiary._meta.get_field(n).verbose_name)  # type: ignore[union-attr]
-                for n in facts
-            )
             obligation_assess(
                 beneficiary=beneficiary,
                 by=by,
-                trigger=gettext("Modification : %(fields)s") % {"fields": labels},
+                trigger=gettext("Modification : %(fields)s")
+                % {"fields": field_labels(Beneficiary, facts)},
             )
     logger.info("File %s updated by user %s", beneficiary.pk, getattr(by, "pk", None))
     return changed

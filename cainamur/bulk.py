@@ -48,29 +48,6 @@ def copy_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequenc
         cursor.connection.cursor().copy_expert(f"COPY {table} ({names}) FROM STDIN", buffer)
 
 
-def copy_instances(model: type[Model], objects: Sequence[Model]) -> None:
-    """COPY unsaved instances (every concrete field but the primary key and generated
-    columns; ``auto_now_add`` fields are filled as ``save()`` would). No signals, no ids
-    set on the instances: look rows up by a natural key afterwards if needed."""
-    fields = [
-        field
-        for field in model._meta.concrete_fields
-        if not field.primary_key and not getattr(field, "generated", False)
-    ]
-    columns = [field.column for field in fields]
-
-    def value(field: Any, obj: Model) -> Any:
-        raw = field.pre_save(obj, True)
-        return (
-            raw
-            if raw is None
-            or isinstance(raw, (bool, int, float, Decimal, date, datetime, list, tuple, dict))
-            else str(raw)
-        )
-
-    copy_rows(model, columns, ([value(f, obj) for f in fields] for obj in objects))
-
-
 def copy_dicts(model: type[Model], rows: Sequence[dict[str, Any]]) -> None:
     """COPY rows given as ``{attname: value}``; missing fields take their default (``now``
     for ``auto_now``/``auto_now_add``). Builds no model instance: the fastest path."""

@@ -5,20 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
-
-
-@register(Tags.database, deploy=True)
-def check_real_database(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
-    if getattr(settings, "USING_EMBEDDED_DATABASE", False):
-        return [
-            Warning(
-                "DATABASE_URL is not set: the embedded development PostgreSQL is in use.",
-                hint="Point DATABASE_URL at the production PostgreSQL server.",
-                id="cainamur.W001",
-            )
-        ]
-    return []
+from django.core.checks import Warning, register
 
 
 @register(deploy=True)

@@ -30,9 +30,6 @@ class Env:
         value = self._environ.get(name)
         return None if value is None else value.strip()
 
-    def is_set(self, name: Text) -> Flag:
-        return bool(self._raw(name))
-
     def str(self, name: Text, default: Text | None = None, *, required: Flag = False) -> Text:
         value = self._raw(name)
         if value:

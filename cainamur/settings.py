@@ -112,7 +112,6 @@ else:
             **embedded_database(VAR_DIR),  # type: ignore[typeddict-item]
         }
     }
-USING_EMBEDDED_DATABASE = DATABASE_URL is None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -----------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from cainamur.text import field_labels
 from parcours import path_rules, rules
 from parcours.models import (
     Axis,
@@ -293,10 +294,7 @@ def welcome_update(*, parcours: Parcours, data: dict[str, Any], by: Any) -> list
             setattr(welcome, name, data[name])
         welcome.full_clean()
         welcome.save()
-        labels = ", ".join(
-            str(WelcomeModule._meta.get_field(n).verbose_name)  # type: ignore[union-attr]
-            for n in changed
-        )
+        labels = field_labels(WelcomeModule, changed)
         event_log(
             beneficiary=parcours.beneficiary,
             parcours=parcours,

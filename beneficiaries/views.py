@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView, ListView
 
+from attestations.selectors import file_attestations
+from attestations.services import missing_for_attestation
 from beneficiaries.filters import BeneficiaryFilter
 from beneficiaries.forms import BeneficiaryForm, ExemptionForm
 from beneficiaries.languages import LANGUAGE_NAMES
@@ -145,11 +147,26 @@ class BeneficiaryDetailView(RoleRequiredMixin, DetailView):
                 beneficiary=beneficiary, may_see_health=health, auto_id="exemption_%s"
             )
         context.update(self.path_context(beneficiary, editable=context["may_edit"]))
+        context.update(self.attestation_context(beneficiary, context.get("parcours")))
         everything = self.request.GET.get("historique") == "tout"
         events = timeline(beneficiary, limit=None if everything else TIMELINE_LINES)
         context["timeline"] = events[:TIMELINE_LINES] if not everything else events
         context["timeline_truncated"] = not everything and len(events) > TIMELINE_LINES
         return context
+
+    def attestation_context(self, beneficiary: Beneficiary, parcours: Any) -> dict[str, Any]:
+        if parcours is None:
+            return {}
+        user = self.request.user
+        return {
+            "attestations": file_attestations(beneficiary),
+            "attestation_missing": (
+                missing_for_attestation(parcours)
+                if parcours.status in ("convention_signed", "in_progress")
+                else []
+            ),
+            "may_revoke": user.has_role(Role.COORDINATOR),
+        }
 
     def path_context(self, beneficiary: Beneficiary, *, editable: bool) -> dict[str, Any]:
         parcours = current_path(beneficiary)

@@ -5,7 +5,7 @@ from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
-from cainamur.models import User
+from cainamur.models import Centre, User
 from cainamur.roles import ALL_OFFICES_ROLES, ROLE_BY_GROUP_NAME
 
 
@@ -107,3 +107,50 @@ class StaffAdmin(UserAdmin):
     @admin.display(description=_("bureaux"))
     def office_list(self, obj: User) -> str:
         return ", ".join(office.name for office in obj.offices.all())
+
+
+class CentreForm(forms.ModelForm):
+    class Meta:
+        model = Centre
+        fields = (
+            "name",
+            "description",
+            "logo",
+            "street",
+            "postal_code",
+            "city",
+            "phone",
+            "email",
+            "website",
+            "place_of_issue",
+            "signatory_name",
+            "signatory_function",
+        )
+
+    def clean_logo(self):  # type: ignore[no-untyped-def]
+        logo = self.cleaned_data.get("logo")
+        if logo and getattr(logo, "size", 0) > 200 * 1024:
+            raise forms.ValidationError(_("Le logo dépasse 200 Ko : réduisez-le."))
+        return logo
+
+
+@admin.register(Centre)
+class CentreAdmin(admin.ModelAdmin):
+    """The centre's identity printed on documents: one row, changed here."""
+
+    form = CentreForm
+    list_display = ("name", "city", "signatory_name", "updated_at")
+    fieldsets = (
+        (_("Identité"), {"fields": ("name", "description", "logo")}),
+        (
+            _("Coordonnées"),
+            {"fields": ("street", "postal_code", "city", "phone", "email", "website")},
+        ),
+        (_("Attestations"), {"fields": ("place_of_issue", "signatory_name", "signatory_function")}),
+    )
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False  # a single row, created by a migration
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

@@ -8,6 +8,7 @@ exactly as a task sent to a worker would only see committed rows.
 from __future__ import annotations
 
 import os
+import random
 from functools import partial
 from typing import Any
 
@@ -43,6 +44,14 @@ class CaiTask(DjangoTask):
         if countdown is not None:
             countdown = min(countdown, settings.CELERY_MAX_RETRY_DELAY)
         return super().retry(*args, countdown=countdown, **kwargs)
+
+
+def retry_countdown(retries: int) -> float:
+    """Exponential backoff with jitter: base × 2^retries (±20 %), never longer than
+    ``CELERY_MAX_RETRY_DELAY`` (itself well below the broker's visibility timeout)."""
+    base = float(settings.CAI_RETRY_BASE_SECONDS) * 2**retries
+    jitter = random.uniform(0.8, 1.2)  # noqa: S311 - spreading retries, not a secret
+    return min(base * jitter, float(settings.CELERY_MAX_RETRY_DELAY))
 
 
 app = Celery("cainamur", task_cls=CaiTask)

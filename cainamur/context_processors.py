@@ -44,6 +44,13 @@ NAVIGATION: tuple[NavItem, ...] = (
         "dossiers",
     ),
     NavItem(
+        _("Attestations"),
+        "attestations:register",
+        "bi-award",
+        frozenset({Role.COORDINATOR}),
+        "attestations",
+    ),
+    NavItem(
         _("Administration"),
         "home-administrator",
         "bi-gear",

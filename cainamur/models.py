@@ -66,3 +66,71 @@ class User(AbstractUser):
             if role in self.roles:
                 return role
         return None
+
+
+class Centre(models.Model):
+    """The centre's identity as printed on its documents (one row, edited in the admin)."""
+
+    name = models.CharField(_("nom"), max_length=150, default="Centre d'Action Interculturelle")
+    description = models.CharField(
+        _("description"),
+        max_length=200,
+        default="Centre régional d'intégration de la province de Namur",
+    )
+    street = models.CharField(_("rue et numéro"), max_length=200, default="Rue Docteur Haibe 2")
+    postal_code = models.CharField(_("code postal"), max_length=4, default="5002")
+    city = models.CharField(_("localité"), max_length=100, default="Namur (Saint-Servais)")
+    phone = models.CharField(_("téléphone"), max_length=30, default="081 71 35 18")
+    email = models.EmailField(_("adresse e-mail"), default="accompagnement@cainamur.be")
+    website = models.CharField(_("site web"), max_length=100, default="www.cainamur.be")
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="centre/",
+        blank=True,
+        help_text=_(
+            "PNG ou JPEG, 200 Ko au plus, imprimé en haut des documents. Sans logo, un "
+            "bandeau au nom du centre le remplace."
+        ),
+    )
+    place_of_issue = models.CharField(
+        _("lieu de délivrance"), max_length=100, default="Namur", help_text=_("« Fait à … »")
+    )
+    signatory_name = models.CharField(
+        _("signataire des attestations"), max_length=150, default="La direction"
+    )
+    signatory_function = models.CharField(
+        _("fonction du signataire"), max_length=150, default="Directrice"
+    )
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("identité du centre")
+        verbose_name_plural = _("identité du centre")
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="centre_single_row")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def current(cls) -> Centre:
+        centre, _created = cls.objects.get_or_create(pk=1)
+        return centre
+
+
+class PdfStatus(models.TextChoices):
+    PENDING = "pending", _("en préparation")
+    READY = "ready", _("prêt")
+    FAILED = "failed", _("échec")
+
+
+class RenderedPdf(models.Model):
+    """A record whose PDF a task renders after commit, with a visible, retryable state."""
+
+    pdf_status = models.CharField(
+        _("état du PDF"), max_length=10, choices=PdfStatus.choices, default=PdfStatus.PENDING
+    )
+    pdf_error = models.CharField(_("erreur du PDF"), max_length=500, blank=True)
+    pdf_sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True)
+
+    class Meta:
+        abstract = True

@@ -7,14 +7,24 @@ on every machine) and may not fetch anything from the network: only files under
 
 from __future__ import annotations
 
+import base64
+import functools
 import hashlib
+import mimetypes
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
+
+from cainamur.models import Centre, PdfStatus, RenderedPdf
+
+Doc = TypeVar("Doc", bound=RenderedPdf)
 
 STATIC_DIR = Path(settings.BASE_DIR) / "static"
 
@@ -25,6 +35,8 @@ def _local_only_fetcher() -> Any:
 
     class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]
         def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)  # inline images (an uploaded logo)
             if not url.startswith("file://"):
                 raise ValueError(f"Documents may not fetch {url!r}: only files under static/.")
             path = Path(unquote(url.removeprefix("file://").split("?")[0])).resolve()
@@ -32,18 +44,137 @@ def _local_only_fetcher() -> Any:
                 raise ValueError(f"Documents may not read {path}.")
             return super().fetch(url, headers)
 
-    return LocalOnlyFetcher(allowed_protocols=("file",))
+    return LocalOnlyFetcher(allowed_protocols=("file", "data"))
 
 
-def render_pdf(template_name: str, context: dict[str, Any], *, language: str = "fr") -> bytes:
-    """Render ``template_name`` (under templates/pdf/) with ``context`` to PDF bytes."""
+# WeasyPrint's own user-agent stylesheet styles every HTML element there is; matching it
+# is a good part of the rendering time. Documents use a handful of elements: this covers
+# them and nothing else (anything new in a document template must be added here).
+LEAN_UA_CSS = """
+html, body, div, p, h1, h2, h3, ul, ol, li, header, footer, section { display: block; }
+head, style, title, meta, script { display: none; }
+table { display: table; border-spacing: 0; }
+thead { display: table-header-group; } tbody { display: table-row-group; }
+tr { display: table-row; } td, th { display: table-cell; }
+img { display: inline-block; }
+ul, ol { padding-left: 1.5em; } li { display: list-item; }
+b, strong, th, h1, h2, h3 { font-weight: bold; }
+i, em { font-style: italic; }
+p, ul, ol { margin: 0.8em 0; }
+br::before { content: "\\A"; white-space: pre-line; }
+"""
+
+
+@functools.cache
+def _engine() -> tuple[Any, Any, Any]:
+    """The font configuration, user-agent stylesheet and fetcher, built once per process
+    (a warm worker renders without reloading fonts or re-parsing CSS)."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    fetcher = _local_only_fetcher()
+    return FontConfiguration(), CSS(string=LEAN_UA_CSS, url_fetcher=fetcher), fetcher
+
+
+@functools.cache
+def _stylesheet(name: str) -> Any:
+    """``static/pdf/<name>`` compiled once, its @font-face rules registered once."""
+    from weasyprint import CSS
+
+    font_config, _ua, fetcher = _engine()
+    path = STATIC_DIR / "pdf" / name
+    return CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config)
+
+
+def render_pdf(
+    template_name: str,
+    context: dict[str, Any],
+    *,
+    stylesheet: str = "document.css",
+    language: str = "fr",
+) -> bytes:
+    """Render ``template_name`` (under templates/pdf/) with ``context`` to PDF bytes, styled
+    by ``static/pdf/<stylesheet>``."""
     from weasyprint import HTML
 
+    class LeanHTML(HTML):  # type: ignore[misc]
+        def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+            return [ua]
+
+    font_config, ua, fetcher = _engine()
     with translation.override(language):
-        html = render_to_string(template_name, {**context, "fonts_dir": STATIC_DIR / "fonts"})
-    document = HTML(string=html, base_url=str(STATIC_DIR) + "/", url_fetcher=_local_only_fetcher())
-    return document.write_pdf()
+        html = render_to_string(template_name, context)
+    document = LeanHTML(string=html, base_url=str(STATIC_DIR) + "/", url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=[_stylesheet(stylesheet)], font_config=font_config)
+
+
+def centre_snapshot(centre: Centre | None = None) -> dict[str, str]:
+    """The centre's identity as printed on documents (the logo inlined as a data URI)."""
+    centre = centre or Centre.current()
+    logo = ""
+    if centre.logo:
+        with centre.logo.open("rb") as handle:
+            content = handle.read()
+        mime = mimetypes.guess_type(centre.logo.name)[0] or "image/png"
+        logo = f"data:{mime};base64,{base64.b64encode(content).decode()}"
+    return {
+        "name": centre.name,
+        "description": centre.description,
+        "address": f"{centre.street}, {centre.postal_code} {centre.city}",
+        "contact": " · ".join(x for x in (centre.phone, centre.email, centre.website) if x),
+        "logo": logo,
+        "place": centre.place_of_issue,
+        "signatory_name": centre.signatory_name,
+        "signatory_function": centre.signatory_function,
+    }
 
 
 def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
+
+
+def pdf_store(
+    model: type[Doc],
+    pk: int,
+    *,
+    render: Callable[[Doc], bytes],
+    filename: Callable[[Doc], str],
+    related: tuple[str, ...] = (),
+) -> Doc:
+    """Render a record's PDF and store it with its SHA-256, once.
+
+    The row is locked while rendering: a task delivered twice waits, then finds the PDF
+    stored and does nothing.
+    """
+    with transaction.atomic():
+        document = (
+            model._default_manager.select_for_update(of=("self",))
+            .select_related(*related)
+            .get(pk=pk)
+        )
+        if document.pdf_status == PdfStatus.READY:
+            return document
+        content = render(document)
+        document.pdf.save(filename(document), ContentFile(content), save=False)  # type: ignore[attr-defined]
+        document.pdf_sha256 = sha256(content)
+        document.pdf_status = PdfStatus.READY
+        document.pdf_error = ""
+        document.save(update_fields=["pdf", "pdf_sha256", "pdf_status", "pdf_error"])
+        return document
+
+
+def pdf_failed(model: type[RenderedPdf], pk: int, error: BaseException) -> None:
+    """Leave a visible, retryable state after the last attempt failed."""
+    message = f"{type(error).__name__}: {error}"[:500]
+    model._default_manager.filter(pk=pk).exclude(pdf_status=PdfStatus.READY).update(
+        pdf_status=PdfStatus.FAILED, pdf_error=message
+    )
+
+
+def pdf_retry(model: type[RenderedPdf], pk: int) -> bool:
+    """Put a failed PDF back in preparation; the caller queues the task after commit."""
+    return bool(
+        model._default_manager.filter(pk=pk, pdf_status=PdfStatus.FAILED).update(
+            pdf_status=PdfStatus.PENDING, pdf_error=""
+        )
+    )

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "beneficiaries",
     "parcours",
     "operators",
+    "attestations",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -250,7 +252,32 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cainamur.tasks.clear_expired_sessions",
         "schedule": 24 * 60 * 60,
     },
+    "outbox-watch": {
+        "task": "outbox.tasks.outbox_watch",
+        "schedule": 5 * 60,
+    },
 }
+# First retry after about this many seconds, then doubling (with jitter).
+CAI_RETRY_BASE_SECONDS: float = env.int("CAI_RETRY_BASE_SECONDS", 30, minimum=0)
+
+# --- Outgoing messages (attestation copies, later reminders) -----------------------------
+# Attempts per message before it is marked failed (a person can then resend it).
+OUTBOX_MAX_ATTEMPTS = env.int("CAI_OUTBOX_MAX_ATTEMPTS", 5, minimum=1)
+# A message still "sending" after this long belongs to a worker that died: the periodic
+# task puts it back in the queue. Longer than the task time limit, so never a live task.
+OUTBOX_STALE_MINUTES = env.int("CAI_OUTBOX_STALE_MINUTES", 15, minimum=1)
+# Mails say where they come from; the domain also names their Message-ID.
+OUTBOX_MESSAGE_ID_DOMAIN = env.str("CAI_MESSAGE_ID_DOMAIN", "cainamur.be")
+
+# --- Public attestation check --------------------------------------------------------------
+# The address printed under the QR code of attestations (no trailing slash).
+CAI_PUBLIC_URL = env.str(
+    "CAI_PUBLIC_URL",
+    "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0].lstrip('.')}",
+).rstrip("/")
+# Checks allowed per client address (django-ratelimit syntax: count/period).
+CAI_VERIFY_RATE = env.str("CAI_VERIFY_RATE", "20/m")
+RATELIMIT_IP_META_KEY = "cainamur.netutils.client_ip"
 
 # --- Security -----------------------------------------------------------------------------
 CSRF_FAILURE_VIEW = "cainamur.views.csrf_failure"

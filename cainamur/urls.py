@@ -13,6 +13,7 @@ urlpatterns = [
     path("administration/", views.AdministratorHomeView.as_view(), name="home-administrator"),
     path("dossiers/", include("beneficiaries.urls")),
     path("dossiers/<int:pk>/parcours/", include("parcours.urls")),
+    path("", include("attestations.urls")),
     path("health/", health.health, name="health"),
     # Authentication (Django's views, French templates in templates/registration/).
     path(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from appointments.models import Office
+from attestations.selectors import dispatch_attention_count
 from beneficiaries.models import Beneficiary, Commune, Cpas
 from cainamur.permissions import STAFF_ROLES, RoleRequiredMixin, role_required
 from cainamur.roles import Role
@@ -88,6 +89,7 @@ class CoordinatorHomeView(RoleRequiredMixin, TemplateView):
             files = files.filter(office_id=int(office_id))
             context["selected_office"] = int(office_id)
         context["queue"] = work_queue(files, today=timezone.localdate())
+        context["copies_attention"] = dispatch_attention_count(self.request.user)
         return context
 
 

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.files.base import ContentFile
-from django.db import transaction
-
-from cainamur.pdf import render_pdf, sha256
+from cainamur.pdf import centre_snapshot, pdf_store, render_pdf
 from parcours import path_rules
 from parcours.models import AxisKind, Convention, FrenchLevel
 
@@ -43,6 +40,7 @@ def convention_snapshot(convention: Convention) -> dict[str, Any]:
         for kind, hours in convention.required_hours().items()
     ]
     return {
+        "centre": centre_snapshot(),
         "file_number": beneficiary.file_number,
         "full_name": beneficiary.full_name,
         "birth_date": beneficiary.birth_date,
@@ -66,18 +64,15 @@ def convention_snapshot(convention: Convention) -> dict[str, Any]:
     }
 
 
-def convention_pdf_store(*, convention_id: int) -> None:
-    with transaction.atomic():
-        # Lock the row: a second delivery of the task waits, then finds the PDF stored.
-        Convention.objects.select_for_update().filter(pk=convention_id).exists()
-        convention = Convention.objects.select_related(
-            "parcours__beneficiary__commune", "parcours__welcome", "signed_by"
-        ).get(pk=convention_id)
-        if convention.pdf:
-            return  # already rendered: a task delivered twice does nothing
-        content = render_pdf("pdf/convention.html", convention_snapshot(convention))
-        number = convention.parcours.beneficiary.file_number
-        name = f"{number}-convention-v{convention.version}.pdf"
-        convention.pdf.save(name, ContentFile(content), save=False)
-        convention.pdf_sha256 = sha256(content)
-        convention.save(update_fields=["pdf", "pdf_sha256"])
+def convention_pdf_render(convention: Convention) -> bytes:
+    return render_pdf("pdf/convention.html", convention_snapshot(convention))
+
+
+def convention_pdf_store(*, convention_id: int) -> Convention:
+    return pdf_store(
+        Convention,
+        convention_id,
+        render=convention_pdf_render,
+        filename=lambda c: f"{c.parcours.beneficiary.file_number}-convention-v{c.version}.pdf",
+        related=("parcours__beneficiary__commune", "parcours__welcome", "signed_by"),
+    )

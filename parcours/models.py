@@ -8,6 +8,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cainamur.models import RenderedPdf
 from parcours import rules
 
 
@@ -227,7 +228,7 @@ class AxisKind(models.TextChoices):
     ORIENTATION = "orientation", _("Orientation socioprofessionnelle")
 
 
-class Convention(models.Model):
+class Convention(RenderedPdf):
     """The convention signed by the CRI and the person; an amendment is a new version."""
 
     parcours = models.ForeignKey(
@@ -258,7 +259,6 @@ class Convention(models.Model):
     )
     amendment_reason = models.TextField(_("motif de l'avenant"), blank=True)
     pdf = models.FileField(_("PDF"), upload_to="conventions/%Y/", blank=True)
-    pdf_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

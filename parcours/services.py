@@ -183,7 +183,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
             Parcours.Status.TRANSFERRED,
         }
     ),
-    Parcours.Status.ATTESTATION_ISSUED: frozenset(),
+    # Back to "completed" only when its attestation is revoked.
+    Parcours.Status.ATTESTATION_ISSUED: frozenset({Parcours.Status.COMPLETED}),
     Parcours.Status.EXEMPTED: frozenset(),
     Parcours.Status.ABANDONED: frozenset(),
     Parcours.Status.TRANSFERRED: frozenset(),
@@ -220,6 +221,8 @@ def _move(parcours: Parcours, to: str, *, on: date, by: Any, why: str = "") -> N
     parcours.status = to
     if to in CLOSING:
         parcours.closed_on = on
+    else:
+        parcours.closed_on = None
     parcours.save(update_fields=["status", "resume_status", "closed_on"])
     message = gettext("Parcours : %(from)s → %(to)s") % {
         "from": before,
@@ -493,6 +496,12 @@ def _refresh_completion(parcours: Parcours, *, on: date, by: Any) -> None:
         )
 
 
+def parcours_move(parcours: Parcours, to: str, *, by: Any, why: str = "") -> None:
+    """Move a path (locked by the caller) along the transition map, with its timeline entry;
+    for other apps' services (the attestation closes the path, its revocation reopens it)."""
+    _move(parcours, to, on=timezone.localdate(), by=by, why=why)
+
+
 def parcours_change_status(
     *, parcours: Parcours, to: str, by: Any, reason: str, on: date | None = None
 ) -> None:
@@ -665,3 +674,15 @@ def axis_set_operator(*, axis: Axis, operator: str, by: Any) -> None:
             message=gettext("%(axis)s : opérateur « %(operator)s »")
             % {"axis": axis.get_kind_display(), "operator": operator or "—"},
         )
+
+
+def convention_pdf_retry(convention: Convention) -> bool:
+    """Try again to render a convention PDF whose generation failed."""
+    from cainamur.pdf import pdf_retry
+    from parcours.tasks import render_convention_pdf
+
+    with transaction.atomic():
+        if not pdf_retry(Convention, convention.pk):
+            return False
+        render_convention_pdf.delay_on_commit(convention.pk)
+    return True

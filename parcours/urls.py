@@ -9,6 +9,11 @@ urlpatterns = [
     path("accueil/", views.welcome_save, name="welcome"),
     path("convention/", views.convention_sign, name="convention"),
     path("convention/<int:convention_pk>.pdf", views.convention_pdf, name="convention-pdf"),
+    path(
+        "convention/<int:convention_pk>/pdf/relancer/",
+        views.convention_pdf_retry,
+        name="convention-pdf-retry",
+    ),
     path("heures/", views.hours_add, name="hours"),
     path("statut/", views.status_change, name="status"),
     path("prorogation/", views.extension_add, name="extension"),

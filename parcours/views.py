@@ -156,6 +156,18 @@ def convention_pdf(request: HttpRequest, pk: int, convention_pk: int) -> FileRes
     )
 
 
+@role_required(*EDIT_ROLES)
+@require_POST
+def convention_pdf_retry(request: HttpRequest, pk: int, convention_pk: int) -> HttpResponse:
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
+    convention = get_object_or_404(Convention, parcours__beneficiary=beneficiary, pk=convention_pk)
+    if services.convention_pdf_retry(convention):
+        messages.success(request, _("Nouvelle tentative de génération du PDF lancée."))
+    else:
+        messages.error(request, _("Le PDF de cette convention n'est pas en échec."))
+    return _back(pk)
+
+
 @path_action
 def extension_add(request: HttpRequest, beneficiary: Any) -> HttpResponse:
     parcours = _open_path(beneficiary)

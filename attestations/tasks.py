@@ -1,0 +1,38 @@
+"""Celery tasks of attestations: thin, take ids, safe to deliver twice."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from cainamur.celery import retry_countdown
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, max_retries=4)
+def render_attestation_pdf(self, attestation_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Render and store the attestation's PDF (once), then queue its copies.
+
+    A passing failure (disk, storage) is retried with backoff; after the last attempt, or
+    on any other error, the attestation shows « échec » with a button to try again.
+    """
+    from attestations.documents import attestation_pdf_store
+    from attestations.models import Attestation
+    from attestations.services import copies_send
+    from cainamur.pdf import pdf_failed
+
+    try:
+        attestation_pdf_store(attestation_id)
+    except OSError as error:
+        if self.request.retries < self.max_retries:
+            raise self.retry(exc=error, countdown=retry_countdown(self.request.retries)) from error
+        pdf_failed(Attestation, attestation_id, error)
+        logger.exception("Attestation %s: PDF failed", attestation_id)
+        return
+    except Exception as error:
+        pdf_failed(Attestation, attestation_id, error)
+        logger.exception("Attestation %s: PDF failed", attestation_id)
+        return
+    copies_send(attestation_id)

@@ -1,0 +1,357 @@
+"""Attestations: the file's actions, the coordinators' register and copies page, and the
+public verification page (the only view without login)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.db.models import QuerySet
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django.views.generic import ListView
+from django_ratelimit.decorators import ratelimit
+
+from attestations import services
+from attestations.filters import AttestationFilter
+from attestations.forms import ReasonForm, RecipientEmailForm, VerifyForm
+from attestations.models import Attestation
+from attestations.selectors import attestation_register, dispatches_needing_attention
+from beneficiaries.views import EDIT_ROLES, scoped_files
+from cainamur.pagination import CappedCountPaginator
+from cainamur.permissions import RoleRequiredMixin, role_required
+from cainamur.roles import Role
+from outbox.models import Dispatch
+from outbox.services import DispatchError, dispatch_resend, recipient_email_set
+from parcours.selectors import current_path
+
+
+def _back(pk: int) -> HttpResponse:
+    return redirect(reverse("beneficiaries:detail", args=[pk]) + "#attestation")
+
+
+def _scoped_attestation(request: HttpRequest, pk: int, attestation_pk: int) -> Attestation:
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
+    return get_object_or_404(Attestation, beneficiary=beneficiary, pk=attestation_pk)
+
+
+@role_required(*EDIT_ROLES)
+@require_POST
+def issue(request: HttpRequest, pk: int) -> HttpResponse:
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
+    parcours = current_path(beneficiary)
+    if parcours is None:
+        raise Http404
+    try:
+        attestation = services.attestation_issue(parcours=parcours, by=request.user)
+    except services.AttestationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Attestation %(number)s délivrée. Le PDF et les copies sont en préparation.")
+            % {"number": attestation.number},
+        )
+    return _back(pk)
+
+
+def _with_reason(
+    request: HttpRequest, pk: int, attestation_pk: int, action: Any, done: str
+) -> HttpResponse:
+    attestation = _scoped_attestation(request, pk, attestation_pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Indiquez le motif."))
+        return _back(pk)
+    try:
+        result = action(
+            attestation=attestation, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except services.AttestationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done % {"number": result.number, "old": attestation.number})
+    return _back(pk)
+
+
+@role_required(*EDIT_ROLES)
+@require_POST
+def reissue(request: HttpRequest, pk: int, attestation_pk: int) -> HttpResponse:
+    return _with_reason(
+        request,
+        pk,
+        attestation_pk,
+        services.attestation_reissue,
+        _("Attestation %(old)s remplacée par %(number)s."),
+    )
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def revoke(request: HttpRequest, pk: int, attestation_pk: int) -> HttpResponse:
+    return _with_reason(
+        request,
+        pk,
+        attestation_pk,
+        services.attestation_revoke,
+        _("Attestation %(number)s révoquée."),
+    )
+
+
+@role_required(*EDIT_ROLES)
+@require_GET
+def pdf(request: HttpRequest, pk: int, attestation_pk: int) -> FileResponse:
+    attestation = _scoped_attestation(request, pk, attestation_pk)
+    if not attestation.pdf:
+        raise Http404
+    return FileResponse(
+        attestation.pdf.open("rb"),
+        content_type="application/pdf",
+        filename=f"{attestation.number}.pdf",
+    )
+
+
+@role_required(*EDIT_ROLES)
+@require_POST
+def pdf_retry(request: HttpRequest, pk: int, attestation_pk: int) -> HttpResponse:
+    attestation = _scoped_attestation(request, pk, attestation_pk)
+    try:
+        services.attestation_pdf_retry(attestation=attestation, by=request.user)
+    except services.AttestationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Nouvelle tentative de génération du PDF lancée."))
+    return _back(pk)
+
+
+def _resend(request: HttpRequest, dispatch: Dispatch) -> None:
+    try:
+        dispatch_resend(dispatch, by=request.user)
+    except DispatchError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("Copie vers %(to)s relancée.") % {"to": dispatch.recipient_name}
+        )
+
+
+@role_required(*EDIT_ROLES)
+@require_POST
+def resend(request: HttpRequest, pk: int, dispatch_pk: int) -> HttpResponse:
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
+    dispatch = get_object_or_404(
+        Dispatch.objects.select_related("commune", "cpas"),
+        attestation__beneficiary=beneficiary,
+        pk=dispatch_pk,
+    )
+    _resend(request, dispatch)
+    return _back(pk)
+
+
+# --- Coordinators ---------------------------------------------------------------------------
+
+
+class RegisterView(RoleRequiredMixin, ListView):
+    """Every attestation, searchable and filterable; exported as CSV with the same filters.
+    Searches are POSTed (names stay out of URLs), like the file list."""
+
+    allowed_roles = (Role.COORDINATOR,)
+    template_name = "attestations/register.html"
+    context_object_name = "attestations"
+    paginate_by = 50
+    paginator_class = CappedCountPaginator
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.POST.get("export"):
+            return export_csv(request, self.filtered_queryset())
+        self.kwargs["page"] = request.POST.get("page") or 1
+        return self.get(request, *args, **kwargs)
+
+    def filtered_queryset(self) -> QuerySet[Attestation]:
+        if self.request.method == "POST":
+            data = self.request.POST
+        else:
+            data = self.request.GET.copy()
+            data.pop("q", None)
+        fields = {k: v for k, v in data.items() if k in AttestationFilter.base_filters and v}
+        self.filterset = AttestationFilter(
+            fields or None, queryset=attestation_register(self.request.user)
+        )
+        return self.filterset.qs
+
+    def get_queryset(self) -> QuerySet[Attestation]:
+        return self.filtered_queryset()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["filtered"] = self.filterset.is_bound
+        context["attention"] = dispatches_needing_attention(self.request.user).count()
+        return context
+
+
+CSV_COLUMNS = (
+    _("Numéro"),
+    _("Statut"),
+    _("Délivrée le"),
+    _("Dossier"),
+    _("Nom"),
+    _("Commune"),
+    _("Bureau"),
+    _("Régime"),
+    _("Délivrée par"),
+    _("Remplace"),
+    _("Motif (réédition ou révocation)"),
+    _("Copie commune"),
+    _("Copie CPAS"),
+)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def export_csv(request: HttpRequest, queryset: QuerySet[Attestation]) -> StreamingHttpResponse:
+    """The register as CSV (UTF-8 with BOM and semicolons: opens as is in Excel)."""
+
+    def rows() -> Iterator[str]:
+        writer = csv.writer(_Echo(), delimiter=";")
+        yield "\ufeff" + writer.writerow([str(c) for c in CSV_COLUMNS])
+        for a in queryset.order_by("-issued_on", "-id").iterator(chunk_size=500):
+            copies = {d.recipient_kind: d.get_status_display() for d in a.dispatches.all()}
+            yield writer.writerow(
+                [
+                    a.number,
+                    a.get_status_display(),
+                    a.issued_on.strftime("%d/%m/%Y"),
+                    a.beneficiary.file_number,
+                    a.beneficiary.full_name,
+                    a.beneficiary.commune.name,
+                    a.beneficiary.office.name,
+                    a.snapshot.get("kind_label", a.kind),
+                    str(a.issued_by),
+                    a.replaces.number if a.replaces else "",
+                    a.revocation_reason or a.reissue_reason,
+                    copies.get(Dispatch.Recipient.COMMUNE, ""),
+                    copies.get(Dispatch.Recipient.CPAS, ""),
+                ]
+            )
+
+    stamp = timezone.localdate().strftime("%Y-%m-%d")
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="attestations-{stamp}.csv"'
+    return response
+
+
+@role_required(Role.COORDINATOR)
+@require_GET
+def dispatches(request: HttpRequest) -> HttpResponse:
+    """Every copy that failed or waits for an address, oldest first, with what to do."""
+    rows = list(dispatches_needing_attention(request.user)[:500])
+    return render(
+        request,
+        "attestations/dispatches.html",
+        {"dispatches": rows, "address_form": RecipientEmailForm(auto_id="address_%s")},
+    )
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def dispatch_resend_view(request: HttpRequest, dispatch_pk: int) -> HttpResponse:
+    dispatch = get_object_or_404(
+        Dispatch.objects.visible_to(request.user).select_related("commune", "cpas"),
+        pk=dispatch_pk,
+    )
+    _resend(request, dispatch)
+    return redirect("attestations:dispatches")
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def dispatch_address(request: HttpRequest, dispatch_pk: int) -> HttpResponse:
+    dispatch = get_object_or_404(
+        Dispatch.objects.visible_to(request.user).select_related("commune", "cpas"),
+        pk=dispatch_pk,
+    )
+    form = RecipientEmailForm(request.POST, auto_id="address_%s")
+    if not form.is_valid():
+        rows = list(dispatches_needing_attention(request.user)[:500])
+        messages.error(request, form.errors["email"][0])
+        return render(
+            request,
+            "attestations/dispatches.html",
+            {"dispatches": rows, "address_form": form, "form_for": dispatch.pk},
+            status=400,
+        )
+    queued = recipient_email_set(dispatch, email=form.cleaned_data["email"], by=request.user)
+    messages.success(
+        request,
+        _("Adresse de %(to)s enregistrée ; %(count)s copie(s) relancée(s).")
+        % {"to": dispatch.recipient_name, "count": queued},
+    )
+    return redirect("attestations:dispatches")
+
+
+# --- Public ---------------------------------------------------------------------------------
+
+
+def _verify_rate(group: str, request: HttpRequest) -> str:
+    return str(settings.CAI_VERIFY_RATE)
+
+
+@login_not_required
+@require_GET
+@ratelimit(key="ip", rate=_verify_rate, block=False)
+def verify(request: HttpRequest) -> HttpResponse:
+    """Anyone (a commune, an employer) checks an attestation by number and code, typed or
+    scanned from the QR code. The answer says only: valid, superseded, revoked or unknown,
+    with the number, the issue date and the holder's initials."""
+    if getattr(request, "limited", False):
+        return render(request, "attestations/verify_limited.html", status=429)
+    data = request.GET if {"n", "c"} <= request.GET.keys() else None
+    if data is not None:
+        form = VerifyForm({"number": data["n"], "code": data["c"]})
+    elif "number" in request.GET or "code" in request.GET:
+        form = VerifyForm(request.GET)
+    else:
+        form = VerifyForm()
+    result: dict[str, Any] | None = None
+    if form.is_bound and form.is_valid():
+        attestation = (
+            Attestation.objects.filter(number=form.cleaned_data["number"])
+            .select_related("replaced_by")
+            .first()
+        )
+        code = services.normalise_code(form.cleaned_data["code"])
+        if attestation is None or not constant_time_compare(attestation.verification_code, code):
+            result = {"state": "unknown"}
+        else:
+            replaced_by = getattr(attestation, "replaced_by", None)
+            result = {
+                "state": attestation.status,
+                "number": attestation.number,
+                "issued_on": attestation.issued_on,
+                "initials": attestation.holder_initials,
+                "revoked_on": attestation.revoked_at,
+                "replaced_by": replaced_by.number if replaced_by else "",
+            }
+    response = render(request, "attestations/verify.html", {"form": form, "result": result})
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
+    return response

@@ -1,0 +1,118 @@
+"""Outgoing messages: one row per message to send, with a status everyone can see.
+
+A row is created in the same transaction as the work that calls for it (an attestation,
+later an appointment); a task sends it after commit, retries with backoff, and leaves it
+``failed`` or ``needs_address`` for a person to fix and resend.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cainamur.permissions import OfficeScopedQuerySet
+
+
+class DispatchQuerySet(OfficeScopedQuerySet):
+    office_lookup = "attestation__beneficiary__office"
+
+    def needing_attention(self) -> DispatchQuerySet:
+        return self.filter(status__in=[Dispatch.Status.FAILED, Dispatch.Status.NEEDS_ADDRESS])
+
+
+class Dispatch(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("en file d'attente")
+        SENDING = "sending", _("envoi en cours")
+        SENT = "sent", _("envoyée")
+        FAILED = "failed", _("échec")
+        NEEDS_ADDRESS = "needs_address", _("adresse manquante")
+
+    class Purpose(models.TextChoices):
+        ATTESTATION_COPY = "attestation_copy", _("copie d'attestation")
+
+    class Recipient(models.TextChoices):
+        COMMUNE = "commune", _("commune")
+        CPAS = "cpas", _("CPAS")
+
+    purpose = models.CharField(_("objet"), max_length=30, choices=Purpose.choices)
+    attestation = models.ForeignKey(
+        "attestations.Attestation",
+        verbose_name=_("attestation"),
+        on_delete=models.PROTECT,
+        related_name="dispatches",
+        null=True,
+        blank=True,
+    )
+    recipient_kind = models.CharField(_("destinataire"), max_length=20, choices=Recipient.choices)
+    commune = models.ForeignKey(
+        "beneficiaries.Commune",
+        verbose_name=_("commune"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    cpas = models.ForeignKey(
+        "beneficiaries.Cpas",
+        verbose_name=_("CPAS"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    to_address = models.EmailField(_("envoyée à"), blank=True)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    last_error = models.CharField(_("dernière erreur"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    next_attempt_at = models.DateTimeField(_("prochaine tentative"), null=True, blank=True)
+    sending_since = models.DateTimeField(_("envoi commencé le"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
+    message_id = models.CharField(_("identifiant du message"), max_length=250, blank=True)
+    failure_reported_at = models.DateTimeField(_("échec signalé le"), null=True, blank=True)
+
+    objects = DispatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("envoi")
+        verbose_name_plural = _("envois")
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attestation", "recipient_kind"],
+                condition=models.Q(purpose="attestation_copy"),
+                name="dispatch_one_copy_per_recipient",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(recipient_kind="commune", commune__isnull=False)
+                    | models.Q(recipient_kind="cpas", cpas__isnull=False)
+                ),
+                name="dispatch_recipient_set",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "created_at"],
+                name="dispatch_attention",
+                condition=models.Q(status__in=["queued", "sending", "failed", "needs_address"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} → {self.recipient_name} ({self.get_status_display()})"
+
+    @property
+    def recipient_name(self) -> str:
+        if self.recipient_kind == self.Recipient.CPAS and self.cpas is not None:
+            return self.cpas.name
+        if self.commune is not None:
+            return str(_("Commune de %(name)s") % {"name": self.commune.name})
+        return ""
+
+    @property
+    def resendable(self) -> bool:
+        return self.status in (self.Status.FAILED, self.Status.NEEDS_ADDRESS)

@@ -7,6 +7,7 @@ on every machine) and may not fetch anything from the network: only files under
 
 from __future__ import annotations
 
+import atexit
 import base64
 import functools
 import hashlib
@@ -74,6 +75,11 @@ def _engine() -> tuple[Any, Any, Any]:
 
     fetcher = _local_only_fetcher()
     return FontConfiguration(), CSS(string=LEAN_UA_CSS, url_fetcher=fetcher), fetcher
+
+
+# Release the fonts before the interpreter tears its modules down (else a harmless but
+# noisy error from FontConfiguration.__del__ at exit).
+atexit.register(lambda: (_stylesheet.cache_clear(), _engine.cache_clear()))
 
 
 @functools.cache

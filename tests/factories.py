@@ -42,3 +42,40 @@ class BeneficiaryFactory(factory.django.DjangoModelFactory):
     nationality = "MA"
     office = factory.LazyFunction(lambda: Office.objects.get(code="namur"))
     commune = factory.LazyAttribute(lambda b: Commune.objects.filter(office=b.office).first())
+
+
+def complete_path(beneficiary: Beneficiary, by: object, *, voluntary: bool = False) -> object:
+    """Open, welcome, sign and complete a path (citizenship and French), the way a
+    caseworker does it through the services."""
+    from decimal import Decimal
+
+    from parcours.services import convention_sign, hours_record, parcours_open, welcome_update
+
+    parcours = parcours_open(
+        beneficiary=beneficiary, by=by, on=date(2026, 3, 2), voluntary=voluntary
+    )
+    welcome_update(
+        parcours=parcours,
+        by=by,
+        data={
+            "social_assessment_on": date(2026, 3, 2),
+            "rights_duties_on": date(2026, 3, 9),
+            "french_test_on": date(2026, 3, 10),
+            "french_level": "a1",
+        },
+    )
+    convention_sign(
+        parcours=parcours,
+        signed_on=date(2026, 3, 16),
+        start_on=date(2026, 3, 16),
+        by=by,
+        citizenship_hours=Decimal("60"),
+        french_required=True,
+        french_hours=Decimal("120"),
+        orientation_required=False,
+        orientation_hours=Decimal("4"),
+    )
+    for axis in parcours.axes.exclude(status="not_required"):
+        hours_record(axis=axis, on=date(2026, 9, 30), hours=axis.required_hours, by=by)
+    parcours.refresh_from_db()
+    return parcours

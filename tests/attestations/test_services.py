@@ -187,9 +187,13 @@ def test_nobody_can_delete_or_rewrite_an_attestation(
     completed: Parcours, caseworker: User, django_capture_on_commit_callbacks: Any
 ) -> None:
     attestation = issue(completed, caseworker, django_capture_on_commit_callbacks)
-    with pytest.raises(Exception, match="attestation_never_deleted"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM attestations_attestation WHERE id = %s", [attestation.pk])
+    raw_delete = "DELETE FROM attestations_attestation WHERE id = %s"
+    with (
+        pytest.raises(Exception, match="attestation_never_deleted"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(raw_delete, [attestation.pk])
     with pytest.raises(Exception), transaction.atomic():  # noqa: B017 - protected, or trigger
         Attestation.objects.filter(pk=attestation.pk).delete()
     with pytest.raises(Exception, match="attestation_content_frozen"), transaction.atomic():

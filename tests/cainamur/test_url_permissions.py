@@ -24,6 +24,8 @@ URL_ROLES: dict[str, set[str]] = {
     "home-administrator": {"administrator"},
     "beneficiaries:list": {"reception", "caseworker", "coordinator", "outsider"},
     "beneficiaries:create": {"reception", "caseworker", "coordinator", "outsider"},
+    "attestations:register": {"coordinator"},
+    "attestations:dispatches": {"coordinator"},
     "password_change": ALL,
     "password_change_done": ALL,
 }
@@ -35,9 +37,10 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
     "health",
+    "attestations:verify",
 }
-# POST-only or tested separately.
-SEPARATE = {"logout"}
+# POST-only or tested separately (the coordinators' actions on one copy: tests/attestations).
+SEPARATE = {"logout", "attestations:dispatch-resend", "attestations:dispatch-address"}
 
 
 def _named_urls(resolver: URLResolver, prefix: str = "") -> set[str]:
@@ -74,6 +77,13 @@ OBJECT_URLS: dict[str, tuple[str, set[str], int]] = {
     "parcours:evaluation": ("post", EDITORS, 400),  # empty form: refused, page shown again
     "parcours:operator": ("post", EDITORS, 404),  # no such axis on that path
     "parcours:extension-document": ("get", EDITORS, 200),
+    "parcours:convention-pdf-retry": ("post", EDITORS, 302),
+    "attestations:issue": ("post", EDITORS, 302),  # refused (path not complete): message
+    "attestations:pdf": ("get", EDITORS, 200),
+    "attestations:pdf-retry": ("post", EDITORS, 302),
+    "attestations:reissue": ("post", EDITORS, 302),
+    "attestations:revoke": ("post", {"coordinator"}, 302),
+    "attestations:resend": ("post", EDITORS, 302),
 }
 
 
@@ -123,7 +133,50 @@ def _file_url(url_name: str, caseworker: User) -> str:
             extension.document.save("decision.pdf", ContentFile(b"%PDF-1.4"), save=False)
             extension.save()
             args.append(extension.pk)
+        if url_name == "parcours:convention-pdf-retry":
+            args.append(convention.pk)
+    if url_name.startswith("attestations:"):
+        attestation, dispatch = _attestation(beneficiary, caseworker)
+        if url_name == "attestations:resend":
+            args.append(dispatch.pk)
+        elif url_name != "attestations:issue":
+            args.append(attestation.pk)
     return reverse(url_name, args=args)
+
+
+def _attestation(beneficiary: Any, caseworker: User) -> tuple[Any, Any]:
+    """An issued attestation (its PDF stored) with a failed copy, made directly."""
+    from django.core.files.base import ContentFile
+
+    from attestations.models import Attestation
+    from outbox.models import Dispatch
+    from parcours.services import parcours_open
+
+    parcours = parcours_open(beneficiary=beneficiary, by=caseworker, voluntary=True)
+    attestation = Attestation(
+        number=f"CAI-ATT-2026-{beneficiary.pk:05d}",
+        year=2026,
+        sequence=beneficiary.pk,
+        verification_code="ABCD-EFGH",
+        parcours=parcours,
+        beneficiary=beneficiary,
+        kind="obliged",
+        issued_on="2026-11-02",
+        issued_by=caseworker,
+        snapshot={},
+        pdf_status="ready",
+        pdf_sha256="0" * 64,
+    )
+    attestation.pdf.save("att.pdf", ContentFile(b"%PDF-1.4 demo"), save=False)
+    attestation.save()
+    dispatch = Dispatch.objects.create(
+        purpose="attestation_copy",
+        attestation=attestation,
+        recipient_kind="commune",
+        commune=beneficiary.commune,
+        status="failed",
+    )
+    return attestation, dispatch
 
 
 @pytest.mark.parametrize("url_name", sorted(OBJECT_URLS))

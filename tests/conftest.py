@@ -33,6 +33,19 @@ def log_in_through_form(client: Client, username: str, password: str) -> bool:
     return response.status_code == 302
 
 
+@pytest.fixture
+def reference_data(transactional_db: None) -> None:
+    """Tests in real transactions (browser, worker) see the database flushed after each
+    one, reference data included: reload it the way the data migrations load it."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    if not Office.objects.exists():
+        import_module("appointments.migrations.0002_reference_offices").create_offices(apps, None)
+        import_module("beneficiaries.migrations.0002_reference_communes").load_communes(apps, None)
+
+
 @pytest.fixture(autouse=True)
 def tasks_run_in_process() -> Any:
     """Tasks run in the test's process after commit (the no-broker mode), even when

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from attestations.models import Attestation
@@ -128,7 +128,7 @@ def test_the_coordinator_fixes_a_missing_address_and_the_copy_leaves(
     assert copy.status == "needs_address"
     client = login_client(coordinator)
     home = client.get(reverse("home-coordinator")).content.decode()
-    assert "copies d&#x27;attestation à vérifier" in home or "copies d'attestation à vérifier" in home
+    assert "attestation à vérifier" in home
     page = client.get(reverse("attestations:dispatches")).content.decode()
     assert attestation.number in page and "adresse manquante" in page
     url = reverse("attestations:dispatch-address", args=[copy.pk])
@@ -142,9 +142,10 @@ def test_the_coordinator_fixes_a_missing_address_and_the_copy_leaves(
     copy.refresh_from_db()
     assert copy.status == "sent" and copy.to_address == "aide@cpas.namur.test"
     assert Cpas.objects.get(commune__name="Namur").email == "aide@cpas.namur.test"
-    assert "Toutes les copies sont parties" in client.get(
-        reverse("attestations:dispatches")
-    ).content.decode()
+    assert (
+        "Toutes les copies sont parties"
+        in client.get(reverse("attestations:dispatches")).content.decode()
+    )
 
 
 def test_caseworkers_cannot_use_the_coordinators_pages(

@@ -7,34 +7,19 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
 from cainamur.celery import app
 from cainamur.tasks import clear_expired_sessions
+from tests.workers import running_worker, wait_for
 
 
 @pytest.fixture
 def worker() -> Iterator[None]:
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    app.control.purge()  # nothing left over from another run
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
-            yield
-    finally:
-        app.conf.task_always_eager = previous
-
-
-def wait_for(condition: object, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        time.sleep(0.1)
-    return False
+    with running_worker():
+        yield
 
 
 @pytest.mark.django_db(transaction=True)

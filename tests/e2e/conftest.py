@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -40,16 +39,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
-def reference_data(transactional_db: None) -> None:
-    """Browser tests run in real transactions, and the database is flushed after each one,
-    reference data included: reload it the way the data migrations load it."""
-    from django.apps import apps
-
-    from appointments.models import Office
-
-    if not Office.objects.exists():
-        import_module("appointments.migrations.0002_reference_offices").create_offices(apps, None)
-        import_module("beneficiaries.migrations.0002_reference_communes").load_communes(apps, None)
+def _reference_data(reference_data: None) -> None:
+    """Browser tests run in real transactions: reload the reference data after a flush."""
 
 
 @pytest.fixture(scope="session")

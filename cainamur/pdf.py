@@ -79,7 +79,10 @@ def _engine() -> tuple[Any, Any, Any]:
 
 # Release the fonts before the interpreter tears its modules down (else a harmless but
 # noisy error from FontConfiguration.__del__ at exit).
-atexit.register(lambda: (_stylesheet.cache_clear(), _engine.cache_clear()))
+@atexit.register
+def _release_fonts() -> None:
+    _stylesheet.cache_clear()
+    _engine.cache_clear()
 
 
 @functools.cache

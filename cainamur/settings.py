@@ -201,7 +201,10 @@ if EMAIL_HOST:
     EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=EMAIL_PORT == 465)
     EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", 30, minimum=1)
 elif DEBUG:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    # Development: every mail is written to var/mail/ (one .log file per message, PDF
+    # attachments included) instead of being sent.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
 else:
     raise ImproperlyConfigured("EMAIL_HOST must be set outside development mode.")
 

@@ -36,6 +36,8 @@ DEMO_LOGINS: tuple[tuple[str, str, Role, str, str, tuple[str, ...]], ...] = (
 )
 BATCH_SIZE = 5_000
 DEMO_PATHS = 30
+# Communes left without an e-mail address in the demo (their copies wait for one).
+WITHOUT_ADDRESS = ("Cerfontaine", "Doische", "Viroinval")
 
 
 class Command(BaseCommand):
@@ -67,6 +69,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             caseworkers_by_office = self._staff()
         created = self._beneficiaries(wanted, rng, caseworkers_by_office)
+        self._addresses()
         paths = self._paths(rng)
         elapsed = time.monotonic() - started
         self.stdout.write(
@@ -78,6 +81,22 @@ class Command(BaseCommand):
         self.stdout.write("Comptes de démonstration (identifiant / mot de passe) :")
         for username, password, role, *_ in DEMO_LOGINS:
             self.stdout.write(f"  {role.label:<15} {username:<16} {password}")
+
+    def _addresses(self) -> None:
+        """Demo addresses for the copies of attestations, except a few communes and CPAS,
+        so that « adresse manquante » can be seen and fixed."""
+        from django.utils.text import slugify
+
+        from beneficiaries.models import Cpas
+
+        for commune in Commune.objects.filter(population_email="").exclude(
+            name__in=WITHOUT_ADDRESS
+        ):
+            commune.population_email = f"population.{slugify(commune.name)}@demo.cainamur.be"
+            commune.save(update_fields=["population_email"])
+        for cpas in Cpas.objects.filter(email="").exclude(commune__name__in=WITHOUT_ADDRESS):
+            cpas.email = f"cpas.{slugify(cpas.commune.name)}@demo.cainamur.be"
+            cpas.save(update_fields=["email"])
 
     def _paths(self, rng: random.Random) -> int:
         """Paths at every stage on a few dozen obliged files (through the real services,
@@ -139,6 +158,12 @@ class Command(BaseCommand):
                     by=caseworker,
                     note="Démonstration",
                 )
+            if stage == 4 and index % 10 == 9:
+                # Half of the completed paths have their attestation (and its copies).
+                from attestations.services import attestation_issue
+
+                parcours.refresh_from_db()
+                attestation_issue(parcours=parcours, by=caseworker)
         return len(files)
 
     def _staff(self) -> dict[int, list[Any]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -147,6 +147,10 @@ def path_panel(parcours: Parcours, *, today: date) -> dict[str, Any]:
     conventions = list(parcours.conventions.select_related("signed_by"))
     evaluations = list(parcours.evaluations.all())
     next_evaluation = next((e for e in evaluations if e.held_on is None), None)
+    if parcours.closed_on is not None:
+        # A closed path (attestation issued, exempted, abandoned...) has nothing left to do.
+        deadlines, next_evaluation = [], None
+        rows = [replace(row, deadline=None) for row in rows]
     return {
         "parcours": parcours,
         "welcome": welcome,

@@ -300,3 +300,15 @@ def test_an_empty_verification_form_explains_itself(client: Any, db: None) -> No
     cache.clear()
     page = client.get(reverse("attestations:verify"), {"number": "", "code": ""}).content.decode()
     assert "Indiquez le numéro" in page and "Indiquez le code" in page
+
+
+def test_after_the_attestation_nothing_is_due_any_more(
+    completed: Parcours,
+    caseworker: User,
+    login_client: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    issued(completed, caseworker, django_capture_on_commit_callbacks)
+    page = login_client(caseworker).get(detail(completed.beneficiary_id)).content.decode()
+    assert "Obligation remplie : attestation délivrée le" in page
+    assert "en retard" not in page and "Prochain entretien" not in page

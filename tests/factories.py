@@ -44,30 +44,35 @@ class BeneficiaryFactory(factory.django.DjangoModelFactory):
     commune = factory.LazyAttribute(lambda b: Commune.objects.filter(office=b.office).first())
 
 
-def complete_path(beneficiary: Beneficiary, by: object, *, voluntary: bool = False) -> object:
+def complete_path(
+    beneficiary: Beneficiary,
+    by: object,
+    *,
+    voluntary: bool = False,
+    start: date = date(2026, 3, 2),
+) -> object:
     """Open, welcome, sign and complete a path (citizenship and French), the way a
-    caseworker does it through the services."""
+    caseworker does it through the services, starting on ``start``."""
+    from datetime import timedelta
     from decimal import Decimal
 
     from parcours.services import convention_sign, hours_record, parcours_open, welcome_update
 
-    parcours = parcours_open(
-        beneficiary=beneficiary, by=by, on=date(2026, 3, 2), voluntary=voluntary
-    )
+    parcours = parcours_open(beneficiary=beneficiary, by=by, on=start, voluntary=voluntary)
     welcome_update(
         parcours=parcours,
         by=by,
         data={
-            "social_assessment_on": date(2026, 3, 2),
-            "rights_duties_on": date(2026, 3, 9),
-            "french_test_on": date(2026, 3, 10),
+            "social_assessment_on": start,
+            "rights_duties_on": start + timedelta(days=7),
+            "french_test_on": start + timedelta(days=8),
             "french_level": "a1",
         },
     )
     convention_sign(
         parcours=parcours,
-        signed_on=date(2026, 3, 16),
-        start_on=date(2026, 3, 16),
+        signed_on=start + timedelta(days=14),
+        start_on=start + timedelta(days=14),
         by=by,
         citizenship_hours=Decimal("60"),
         french_required=True,
@@ -76,6 +81,6 @@ def complete_path(beneficiary: Beneficiary, by: object, *, voluntary: bool = Fal
         orientation_hours=Decimal("4"),
     )
     for axis in parcours.axes.exclude(status="not_required"):
-        hours_record(axis=axis, on=date(2026, 9, 30), hours=axis.required_hours, by=by)
+        hours_record(axis=axis, on=start + timedelta(days=60), hours=axis.required_hours, by=by)
     parcours.refresh_from_db()
     return parcours

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import logging
 import socket
 import threading
 from collections.abc import Iterator
@@ -62,6 +63,7 @@ def free_port() -> int:
 
 @contextmanager
 def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd: one line per command
     inbox = Inbox()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)

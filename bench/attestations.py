@@ -59,25 +59,29 @@ def prepare(count: int) -> list[int]:
     from django.utils import timezone
 
     from beneficiaries.models import Beneficiary, Commune, Cpas
+    from parcours.services import PathError
     from tests.factories import complete_path
 
     Commune.objects.filter(population_email="").update(population_email="population@bench.test")
     Cpas.objects.filter(email="").update(email="cpas@bench.test")
     caseworker = get_user_model().objects.get(username="accompagnement")
     candidates = list(
-        Beneficiary.objects.filter(obligation_status="obliged", paths__isnull=True)
-        .order_by("id")
-        .values_list("pk", flat=True)[:count]
+        Beneficiary.objects.filter(obligation_status="obliged", paths__isnull=True).order_by("id")
     )
-    if len(candidates) < count:
-        raise SystemExit(f"only {len(candidates)} obliged files without a path: seed more")
-    Beneficiary.objects.filter(pk__in=candidates[::2]).update(cpas_support=True)
-    Beneficiary.objects.filter(pk__in=candidates[1::2]).update(cpas_support=False)
     start = timezone.localdate() - timedelta(days=90)
-    return [
-        complete_path(beneficiary, caseworker, start=start).pk  # type: ignore[attr-defined]
-        for beneficiary in Beneficiary.objects.filter(pk__in=candidates).order_by("id")
-    ]
+    paths: list[int] = []
+    for beneficiary in candidates:
+        if len(paths) == count:
+            break
+        Beneficiary.objects.filter(pk=beneficiary.pk).update(cpas_support=len(paths) % 2 == 0)
+        beneficiary.refresh_from_db()
+        try:
+            paths.append(complete_path(beneficiary, caseworker, start=start).pk)  # type: ignore[attr-defined]
+        except PathError:
+            continue  # not yet obliged on that date (registered since): next one
+    if len(paths) < count:
+        raise SystemExit(f"only {len(paths)} paths could be completed: seed more files")
+    return paths
 
 
 def measure(count: int, smtp_port: int) -> dict[str, Any]:
@@ -198,7 +202,7 @@ def main() -> None:
 
             app.conf.broker_url = env["REDIS_URL"]
             app.control.purge()
-            worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            worker = subprocess.Popen(
                 [
                     sys.executable,
                     "-m",
@@ -237,7 +241,7 @@ def main() -> None:
                 ],
                 env=env,
                 check=True,
-                capture_output=True,
+                stdout=subprocess.PIPE,
                 text=True,
                 cwd=ROOT,
             ).stdout

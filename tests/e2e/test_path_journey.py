@@ -76,7 +76,8 @@ def test_from_registration_to_completed_path(
         page.get_by_role("button", name="Enregistrer les heures").click()
     expect(page.get_by_test_id("axis-total-citizenship")).to_have_text("60")
     expect(page.get_by_test_id("path-status")).to_contain_text("Terminé")
-    expect(page.get_by_text("le parcours est terminé")).to_be_visible()
+    expect(page.get_by_text("Toutes les heures sont atteintes")).to_be_visible()
+    expect(page.get_by_test_id("issue-attestation")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "path-completed.png"), full_page=True)
     parcours = Parcours.objects.get(beneficiary=Beneficiary.objects.get(last_name="Kovalenko"))
     assert parcours.status == "completed"

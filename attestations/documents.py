@@ -116,7 +116,7 @@ def attestation_render(snapshot: dict[str, Any]) -> bytes:
     return render_pdf("pdf/attestation.html", context, stylesheet="attestation.css")
 
 
-def attestation_pdf_store(attestation_id: int) -> Attestation:
+def attestation_pdf_store(attestation_id: int) -> bool:
     return pdf_store(
         Attestation,
         attestation_id,

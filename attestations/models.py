@@ -129,6 +129,14 @@ class Attestation(RenderedPdf):
                 condition=models.Q(replaces__isnull=True) | ~models.Q(reissue_reason=""),
                 name="attestation_reissue_has_reason",
             ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["valid", "superseded", "revoked"]),
+                name="attestation_status_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["obliged", "voluntary"]),
+                name="attestation_kind_known",
+            ),
         ]
         indexes = [
             models.Index(fields=["beneficiary", "-issued_at"], name="attestation_file"),
@@ -151,6 +159,18 @@ class Attestation(RenderedPdf):
                 & (
                     pgtrigger.Q(new__pdf_sha256__df=pgtrigger.F("old__pdf_sha256"))
                     | pgtrigger.Q(new__pdf__df=pgtrigger.F("old__pdf"))
+                    | pgtrigger.Q(new__pdf_status__df=pgtrigger.F("old__pdf_status"))
+                ),
+            ),
+            # Who revoked it, when and why, once recorded.
+            pgtrigger.Protect(
+                name="attestation_revocation_final",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__status="revoked")
+                & (
+                    pgtrigger.Q(new__revoked_at__df=pgtrigger.F("old__revoked_at"))
+                    | pgtrigger.Q(new__revoked_by__df=pgtrigger.F("old__revoked_by"))
+                    | pgtrigger.Q(new__revocation_reason__df=pgtrigger.F("old__revocation_reason"))
                 ),
             ),
         ]

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from attestations.documents import attestation_snapshot
 from attestations.models import Attestation, AttestationCounter
 from cainamur.models import Centre, PdfStatus
 from cainamur.pdf import pdf_retry
-from outbox.services import dispatch_queue, dispatches_for_attestation
+from outbox.services import dispatch_queue, dispatches_cancel, dispatches_for_attestation
 from parcours.models import Axis, Parcours
 from parcours.services import event_log, parcours_move
 
@@ -153,6 +154,7 @@ def attestation_reissue(*, attestation: Attestation, by: Any, reason: str) -> At
         )
         old.status = Attestation.Status.SUPERSEDED
         old.save(update_fields=["status"])
+        dispatches_cancel(old.pk)  # its copies not yet sent are replaced by the new ones
         new = _create(parcours, by=by, on=timezone.localdate(), replaces=old, reason=reason)
         event_log(
             beneficiary=parcours.beneficiary,
@@ -215,9 +217,15 @@ def attestation_pdfs_requeue() -> int:
         .values_list("pk", flat=True)
         .order_by("pk")[:500]
     )
-    for attestation_id in ids:
+    # Once per period for each: tasks do not pile up while the workers are down.
+    queued = [i for i in ids if cache.add(f"attestation-pdf-requeued:{i}", 1, limit_seconds())]
+    for attestation_id in queued:
         _render_then_send(attestation_id)
-    return len(ids)
+    return len(queued)
+
+
+def limit_seconds() -> int:
+    return int(settings.OUTBOX_STALE_MINUTES) * 60
 
 
 def copies_send(attestation_id: int) -> None:

@@ -24,7 +24,7 @@ def render_attestation_pdf(self, attestation_id: int) -> None:  # type: ignore[n
     from cainamur.pdf import pdf_failed
 
     try:
-        attestation_pdf_store(attestation_id)
+        rendered = attestation_pdf_store(attestation_id)
     except OSError as error:
         if self.request.retries < self.max_retries:
             raise self.retry(exc=error, countdown=retry_countdown(self.request.retries)) from error
@@ -35,4 +35,5 @@ def render_attestation_pdf(self, attestation_id: int) -> None:  # type: ignore[n
         pdf_failed(Attestation, attestation_id, error)
         logger.exception("Attestation %s: PDF failed", attestation_id)
         return
-    copies_send(attestation_id)
+    if rendered:
+        copies_send(attestation_id)  # a second delivery of this task queues nothing more

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import QuerySet
 from django.http import (
@@ -222,6 +222,12 @@ CSV_COLUMNS = (
 )
 
 
+def _cell(value: object) -> str:
+    """A cell a spreadsheet will not run as a formula (names are typed by people)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -236,7 +242,8 @@ def export_csv(request: HttpRequest, queryset: QuerySet[Attestation]) -> Streami
         for a in queryset.order_by("-issued_on", "-id").iterator(chunk_size=500):
             copies = {d.recipient_kind: d.get_status_display() for d in a.dispatches.all()}
             yield writer.writerow(
-                [
+                _cell(value)
+                for value in [
                     a.number,
                     a.get_status_display(),
                     a.issued_on.strftime("%d/%m/%Y"),
@@ -244,7 +251,7 @@ def export_csv(request: HttpRequest, queryset: QuerySet[Attestation]) -> Streami
                     a.beneficiary.full_name,
                     a.beneficiary.commune.name,
                     a.beneficiary.office.name,
-                    a.snapshot.get("kind_label", a.kind),
+                    _("Obligatoire") if a.kind == "obliged" else _("Volontaire"),
                     str(a.issued_by),
                     a.replaces.number if a.replaces else "",
                     a.revocation_reason or a.reissue_reason,
@@ -267,7 +274,11 @@ def dispatches(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "attestations/dispatches.html",
-        {"dispatches": rows, "address_form": RecipientEmailForm(auto_id="address_%s")},
+        {
+            "dispatches": rows,
+            "address_form": RecipientEmailForm(auto_id="address_%s"),
+            "may_use_admin": admin.site.has_permission(request),
+        },
     )
 
 
@@ -296,7 +307,12 @@ def dispatch_address(request: HttpRequest, dispatch_pk: int) -> HttpResponse:
         return render(
             request,
             "attestations/dispatches.html",
-            {"dispatches": rows, "address_form": form, "form_for": dispatch.pk},
+            {
+                "dispatches": rows,
+                "address_form": form,
+                "form_for": dispatch.pk,
+                "may_use_admin": admin.site.has_permission(request),
+            },
             status=400,
         )
     queued = recipient_email_set(dispatch, email=form.cleaned_data["email"], by=request.user)
@@ -333,23 +349,16 @@ def verify(request: HttpRequest) -> HttpResponse:
         form = VerifyForm()
     result: dict[str, Any] | None = None
     if form.is_bound and form.is_valid():
-        attestation = (
-            Attestation.objects.filter(number=form.cleaned_data["number"])
-            .select_related("replaced_by")
-            .first()
-        )
+        attestation = Attestation.objects.filter(number=form.cleaned_data["number"]).first()
         code = services.normalise_code(form.cleaned_data["code"])
         if attestation is None or not constant_time_compare(attestation.verification_code, code):
             result = {"state": "unknown"}
         else:
-            replaced_by = getattr(attestation, "replaced_by", None)
             result = {
                 "state": attestation.status,
                 "number": attestation.number,
                 "issued_on": attestation.issued_on,
                 "initials": attestation.holder_initials,
-                "revoked_on": attestation.revoked_at,
-                "replaced_by": replaced_by.number if replaced_by else "",
             }
     response = render(request, "attestations/verify.html", {"form": form, "result": result})
     response["Referrer-Policy"] = "no-referrer"

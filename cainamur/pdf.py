@@ -19,6 +19,7 @@ from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -111,21 +112,54 @@ def render_pdf(
             return [ua]
 
     font_config, ua, fetcher = _engine()
+    centre = context.get("centre")
+    if isinstance(centre, dict):  # the snapshot names the logo; the document shows it
+        context = {**context, "centre": {**centre, "logo": logo_uri(centre.get("logo", ""))}}
     with translation.override(language):
         html = render_to_string(template_name, context)
     document = LeanHTML(string=html, base_url=str(STATIC_DIR) + "/", url_fetcher=fetcher)
     return document.write_pdf(stylesheets=[_stylesheet(stylesheet)], font_config=font_config)
 
 
+@functools.cache
+def _placeholder_logo() -> str:
+    """Printed until an administrator uploads the centre's logo (admin: identité du centre)."""
+    content = (STATIC_DIR / "img" / "logo-placeholder.png").read_bytes()
+    return f"data:image/png;base64,{base64.b64encode(content).decode()}"
+
+
+def _logo_reference(centre: Centre) -> str:
+    """A content-addressed copy of the uploaded logo (``centre/logos/<sha256>.<ext>``),
+    written once: snapshots name it instead of carrying the image, and it never changes
+    under a document that was issued with it."""
+    if not centre.logo:
+        return ""
+    with centre.logo.open("rb") as handle:
+        content = handle.read()
+    extension = Path(centre.logo.name).suffix.lower() or ".png"
+    name = f"centre/logos/{sha256(content)}{extension}"
+    if not default_storage.exists(name):
+        default_storage.save(name, ContentFile(content))
+    return name
+
+
+@functools.lru_cache(maxsize=16)
+def logo_uri(reference: str) -> str:
+    """The logo a snapshot names, as a data URI (the placeholder when there is none)."""
+    if not reference:
+        return _placeholder_logo()
+    if reference.startswith("data:"):
+        return reference
+    with default_storage.open(reference, "rb") as handle:
+        content = handle.read()
+    mime = mimetypes.guess_type(reference)[0] or "image/png"
+    return f"data:{mime};base64,{base64.b64encode(content).decode()}"
+
+
 def centre_snapshot(centre: Centre | None = None) -> dict[str, str]:
-    """The centre's identity as printed on documents (the logo inlined as a data URI)."""
+    """The centre's identity as printed on documents (the logo by reference)."""
     centre = centre or Centre.current()
-    logo = ""
-    if centre.logo:
-        with centre.logo.open("rb") as handle:
-            content = handle.read()
-        mime = mimetypes.guess_type(centre.logo.name)[0] or "image/png"
-        logo = f"data:{mime};base64,{base64.b64encode(content).decode()}"
+    logo = _logo_reference(centre)
     return {
         "name": centre.name,
         "description": centre.description,
@@ -149,8 +183,9 @@ def pdf_store(
     render: Callable[[Doc], bytes],
     filename: Callable[[Doc], str],
     related: tuple[str, ...] = (),
-) -> Doc:
-    """Render a record's PDF and store it with its SHA-256, once.
+) -> bool:
+    """Render a record's PDF and store it with its SHA-256, once; True if it rendered it
+    now, False if it was already stored.
 
     The row is locked while rendering: a task delivered twice waits, then finds the PDF
     stored and does nothing.
@@ -162,14 +197,14 @@ def pdf_store(
             .get(pk=pk)
         )
         if document.pdf_status == PdfStatus.READY:
-            return document
+            return False
         content = render(document)
         document.pdf.save(filename(document), ContentFile(content), save=False)  # type: ignore[attr-defined]
         document.pdf_sha256 = sha256(content)
         document.pdf_status = PdfStatus.READY
         document.pdf_error = ""
         document.save(update_fields=["pdf", "pdf_sha256", "pdf_status", "pdf_error"])
-        return document
+        return True
 
 
 def pdf_failed(model: type[RenderedPdf], pk: int, error: BaseException) -> None:

@@ -12,11 +12,8 @@ from outbox.models import Dispatch
 
 
 def attestation_copy(dispatch: Dispatch) -> EmailMessage:
-    from attestations.documents import attestation_pdf_store
-
     attestation = dispatch.attestation
-    assert attestation is not None
-    attestation = attestation_pdf_store(attestation.pk)  # rendered already, or now
+    assert attestation is not None and attestation.pdf, "claimed only once the PDF is stored"
     snapshot = attestation.snapshot
     centre = Centre.current()
     cpas_line = (

@@ -7,10 +7,15 @@ later an appointment); a task sends it after commit, retries with backoff, and l
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cainamur.permissions import OfficeScopedQuerySet
+
+
+def default_attempts_allowed() -> int:
+    return int(settings.OUTBOX_MAX_ATTEMPTS)
 
 
 class DispatchQuerySet(OfficeScopedQuerySet):
@@ -27,6 +32,7 @@ class Dispatch(models.Model):
         SENT = "sent", _("envoyée")
         FAILED = "failed", _("échec")
         NEEDS_ADDRESS = "needs_address", _("adresse manquante")
+        CANCELLED = "cancelled", _("annulée (attestation remplacée ou révoquée)")
 
     class Purpose(models.TextChoices):
         ATTESTATION_COPY = "attestation_copy", _("copie d'attestation")
@@ -66,6 +72,11 @@ class Dispatch(models.Model):
         _("statut"), max_length=20, choices=Status.choices, default=Status.QUEUED
     )
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    attempts_allowed = models.PositiveSmallIntegerField(
+        _("tentatives permises"),
+        default=default_attempts_allowed,
+        help_text=_("Le dernier essai avant l'échec ; une relance en accorde de nouveaux."),
+    )
     last_error = models.CharField(_("dernière erreur"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     next_attempt_at = models.DateTimeField(_("prochaine tentative"), null=True, blank=True)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import enum
 import logging
+import smtplib
 from datetime import timedelta
 from email.utils import make_msgid
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -20,6 +22,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cainamur.celery import retry_countdown
+from cainamur.models import PdfStatus
 from outbox.models import Dispatch
 
 logger = logging.getLogger(__name__)
@@ -79,17 +83,36 @@ def dispatches_for_attestation(attestation: Any) -> list[Dispatch]:
     return Dispatch.objects.bulk_create(rows)
 
 
+def _ready(dispatch: Dispatch) -> bool | None:
+    """Whether what the message carries exists: None = never (the attestation was
+    superseded or revoked), False = not yet (its PDF is being rendered)."""
+    attestation = dispatch.attestation
+    if attestation is None:
+        return True
+    if attestation.status != "valid":
+        return None
+    return bool(attestation.pdf_status == PdfStatus.READY)
+
+
 def dispatch_claim(dispatch_id: int) -> Dispatch | None:
-    """Lock the row and take it: ``queued`` → ``sending``. None if it is not queued (sent,
-    being sent by another delivery, failed or waiting for an address)."""
+    """Lock the row and take it: ``queued`` → ``sending``. None when there is nothing to
+    send now: sent, being sent by another delivery, failed, waiting for an address, or its
+    PDF not stored yet (the rendering task queues it when it is)."""
     with transaction.atomic():
         dispatch = (
             Dispatch.objects.select_for_update(of=("self",))
-            .select_related("commune", "cpas")
+            .select_related("commune", "cpas", "attestation")
             .filter(pk=dispatch_id)
             .first()
         )
         if dispatch is None or dispatch.status != Dispatch.Status.QUEUED:
+            return None
+        ready = _ready(dispatch)
+        if ready is None:
+            dispatch.status = Dispatch.Status.CANCELLED
+            dispatch.save(update_fields=["status"])
+            return None
+        if not ready:
             return None
         address = recipient_address(dispatch)
         if not address:
@@ -101,7 +124,12 @@ def dispatch_claim(dispatch_id: int) -> Dispatch | None:
         dispatch.attempts += 1
         dispatch.sending_since = timezone.now()
         dispatch.to_address = address
-        dispatch.message_id = make_msgid(domain=settings.OUTBOX_MESSAGE_ID_DOMAIN)
+        # One Message-ID for the copy, whatever the attempt: if a mail accepted by the
+        # server is ever sent again (the worker died before recording it), the recipient's
+        # mail system sees the same message.
+        dispatch.message_id = dispatch.message_id or make_msgid(
+            domain=settings.OUTBOX_MESSAGE_ID_DOMAIN
+        )
         dispatch.save(
             update_fields=["status", "attempts", "sending_since", "to_address", "message_id"]
         )
@@ -114,40 +142,58 @@ def compose(dispatch: Dispatch) -> EmailMessage:
     return COMPOSERS[dispatch.purpose](dispatch)
 
 
-def dispatch_send(dispatch_id: int, *, last_attempt: bool, retry_in: float = 0) -> Outcome:
-    """One attempt at sending a dispatch. On an SMTP or network error the row goes back to
-    ``queued`` (``RETRY``: the caller schedules the retry) or, on the last attempt, to
-    ``failed``."""
+def _permanent(error: BaseException) -> bool:
+    """An SMTP answer in the 5xx range: the same message will never be accepted."""
+    code = getattr(error, "smtp_code", None)
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [answer[0] for answer in error.recipients.values()]
+        return bool(codes) and all(500 <= c < 600 for c in codes)
+    return isinstance(code, int) and 500 <= code < 600
+
+
+def _finish(dispatch: Dispatch, error: BaseException, *, retry: bool) -> tuple[Outcome, float]:
+    retry_in = retry_countdown(dispatch.attempts - 1) if retry else 0.0
+    Dispatch.objects.filter(pk=dispatch.pk).update(
+        status=Dispatch.Status.QUEUED if retry else Dispatch.Status.FAILED,
+        last_error=f"{type(error).__name__}: {error}"[:500],
+        next_attempt_at=timezone.now() + timedelta(seconds=retry_in) if retry else None,
+        sending_since=None,
+    )
+    logger.warning(
+        "Dispatch %s: attempt %s failed (%s)%s",
+        dispatch.pk,
+        dispatch.attempts,
+        type(error).__name__,
+        ", retry planned" if retry else "",
+    )
+    return (Outcome.RETRY if retry else Outcome.FAILED), retry_in
+
+
+def dispatch_send(dispatch_id: int) -> tuple[Outcome, float]:
+    """One attempt at sending a dispatch; returns the outcome and, for ``RETRY``, the delay
+    after which the caller must try again.
+
+    A passing error (network, SMTP 4xx, time limit) puts the row back in the queue until
+    its allowed attempts are used up, then marks it failed; a permanent one (SMTP 5xx, a
+    message that cannot be built) marks it failed at once. Nothing leaves it "sending".
+    """
     dispatch = dispatch_claim(dispatch_id)
     if dispatch is None:
-        return Outcome.SKIPPED
+        return Outcome.SKIPPED, 0.0
     if dispatch.status == Dispatch.Status.NEEDS_ADDRESS:
-        return Outcome.NEEDS_ADDRESS
+        return Outcome.NEEDS_ADDRESS, 0.0
+    more = dispatch.attempts < dispatch.attempts_allowed
     try:
         message = compose(dispatch)
-    except Exception as error:
-        logger.exception("Dispatch %s: message could not be composed", dispatch.pk)
-        Dispatch.objects.filter(pk=dispatch.pk).update(
-            status=Dispatch.Status.FAILED,
-            last_error=f"{type(error).__name__}: {error}"[:500],
-            sending_since=None,
-        )
-        return Outcome.FAILED
-    try:
         message.extra_headers["Message-ID"] = dispatch.message_id
         message.send(fail_silently=False)
+    except SoftTimeLimitExceeded as error:
+        return _finish(dispatch, error, retry=more)
     except OSError as error:  # smtplib.SMTPException and socket errors are OSErrors
-        failed = last_attempt
-        Dispatch.objects.filter(pk=dispatch.pk).update(
-            status=Dispatch.Status.FAILED if failed else Dispatch.Status.QUEUED,
-            last_error=f"{type(error).__name__}: {error}"[:500],
-            next_attempt_at=None if failed else timezone.now() + timedelta(seconds=retry_in),
-            sending_since=None,
-        )
-        logger.warning(
-            "Dispatch %s: attempt %s failed (%s)", dispatch.pk, dispatch.attempts, type(error)
-        )
-        return Outcome.FAILED if failed else Outcome.RETRY
+        return _finish(dispatch, error, retry=more and not _permanent(error))
+    except Exception as error:
+        logger.exception("Dispatch %s: the message could not be built or sent", dispatch.pk)
+        return _finish(dispatch, error, retry=False)
     Dispatch.objects.filter(pk=dispatch.pk).update(
         status=Dispatch.Status.SENT,
         sent_at=timezone.now(),
@@ -156,7 +202,19 @@ def dispatch_send(dispatch_id: int, *, last_attempt: bool, retry_in: float = 0) 
         sending_since=None,
     )
     logger.info("Dispatch %s sent", dispatch.pk)
-    return Outcome.SENT
+    return Outcome.SENT, 0.0
+
+
+def dispatches_cancel(attestation_id: int) -> int:
+    """The attestation was superseded or revoked: its copies not yet sent never will be."""
+    return Dispatch.objects.filter(
+        attestation_id=attestation_id,
+        status__in=[
+            Dispatch.Status.QUEUED,
+            Dispatch.Status.FAILED,
+            Dispatch.Status.NEEDS_ADDRESS,
+        ],
+    ).update(status=Dispatch.Status.CANCELLED, next_attempt_at=None)
 
 
 def dispatch_resend(dispatch: Dispatch, *, by: Any) -> Dispatch:
@@ -164,16 +222,28 @@ def dispatch_resend(dispatch: Dispatch, *, by: Any) -> Dispatch:
     from outbox.tasks import send_dispatch
 
     with transaction.atomic():
-        dispatch = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
+        dispatch = (
+            Dispatch.objects.select_for_update(of=("self",))
+            .select_related("attestation")
+            .get(pk=dispatch.pk)
+        )
         if not dispatch.resendable:
             raise DispatchError(
                 _("Cet envoi est « %(status)s » : il ne peut pas être relancé.")
                 % {"status": dispatch.get_status_display()}
             )
+        if _ready(dispatch) is None:
+            raise DispatchError(
+                _("Cette attestation n'est plus valable : sa copie n'est plus envoyée.")
+            )
         dispatch.status = Dispatch.Status.QUEUED
         dispatch.next_attempt_at = timezone.now()
         dispatch.failure_reported_at = None
-        dispatch.save(update_fields=["status", "next_attempt_at", "failure_reported_at"])
+        # A person's resend grants a fresh series of attempts.
+        dispatch.attempts_allowed = dispatch.attempts + settings.OUTBOX_MAX_ATTEMPTS
+        dispatch.save(
+            update_fields=["status", "next_attempt_at", "failure_reported_at", "attempts_allowed"]
+        )
         if dispatch.attestation_id is not None:
             from parcours.services import event_log
 
@@ -261,17 +331,23 @@ def failures_report() -> int:
             .values_list("email", flat=True)
             .distinct()
         )
-        if recipients:
-            link = settings.CAI_PUBLIC_URL + reverse("attestations:dispatches")
-            body = _(
-                "Bonjour,\n\n"
-                "%(failed)s copie(s) d'attestation n'ont pas pu être envoyées et %(missing)s "
-                "attendent une adresse e-mail.\n\n"
-                "Voir et relancer : %(link)s\n"
-            ) % {"failed": failed, "missing": missing, "link": link}
+        if not recipients:
+            logger.warning("Outbox: no coordinator with an e-mail address to report to")
+            return 0
+        link = settings.CAI_PUBLIC_URL + reverse("attestations:dispatches")
+        body = _(
+            "Bonjour,\n\n"
+            "%(failed)s copie(s) d'attestation n'ont pas pu être envoyées et %(missing)s "
+            "attendent une adresse e-mail.\n\n"
+            "Voir et relancer : %(link)s\n"
+        ) % {"failed": failed, "missing": missing, "link": link}
+        try:
             EmailMessage(
                 subject=_("[CAI] Copies d'attestation à vérifier"), body=body, to=recipients
-            ).send(fail_silently=True)
+            ).send(fail_silently=False)
+        except OSError:
+            logger.warning("Outbox: the failure report could not be mailed; next run")
+            return 0
         Dispatch.objects.filter(pk__in=[pk for pk, _status in rows]).update(
             failure_reported_at=timezone.now()
         )

@@ -5,28 +5,20 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.conf import settings
-
-from cainamur.celery import retry_countdown
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, max_retries=None)
 def send_dispatch(self, dispatch_id: int) -> str:  # type: ignore[no-untyped-def]
-    """Send one dispatch. Retries with exponential backoff (capped below the broker's
-    visibility timeout) up to ``OUTBOX_MAX_ATTEMPTS`` attempts, then leaves it failed."""
+    """Send one dispatch. The row counts its attempts (``attempts_allowed``, from
+    ``OUTBOX_MAX_ATTEMPTS``): retries wait with exponential backoff, capped below the
+    broker's visibility timeout, then the row is left failed."""
     from outbox.services import Outcome, dispatch_send
 
-    attempt = self.request.retries + 1
-    countdown = retry_countdown(self.request.retries)
-    outcome = dispatch_send(
-        dispatch_id,
-        last_attempt=attempt >= settings.OUTBOX_MAX_ATTEMPTS,
-        retry_in=countdown,
-    )
+    outcome, retry_in = dispatch_send(dispatch_id)
     if outcome is Outcome.RETRY:
-        raise self.retry(countdown=countdown)
+        raise self.retry(countdown=retry_in)
     return outcome.value
 
 

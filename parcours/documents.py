@@ -68,7 +68,7 @@ def convention_pdf_render(convention: Convention) -> bytes:
     return render_pdf("pdf/convention.html", convention_snapshot(convention))
 
 
-def convention_pdf_store(*, convention_id: int) -> Convention:
+def convention_pdf_store(*, convention_id: int) -> bool:
     return pdf_store(
         Convention,
         convention_id,

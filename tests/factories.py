@@ -84,3 +84,25 @@ def complete_path(
         hours_record(axis=axis, on=start + timedelta(days=60), hours=axis.required_hours, by=by)
     parcours.refresh_from_db()
     return parcours
+
+
+def give_addresses(commune_name: str = "Namur") -> Commune:
+    """The commune's population service and its CPAS get e-mail addresses (for copies)."""
+    from beneficiaries.models import Cpas
+
+    commune = Commune.objects.get(name=commune_name)
+    commune.population_email = "population@ville.namur.test"
+    commune.save()
+    Cpas.objects.filter(commune=commune).update(email="social@cpas.namur.test")
+    return commune
+
+
+def obliged_file(by: object, **fields: object) -> Beneficiary:
+    """A newcomer registered in January 2026 (obliged), assessed."""
+    from parcours.services import obligation_assess
+
+    fields.setdefault("first_registration_on", date(2026, 1, 12))
+    fields.setdefault("permit_ordered_on", date(2026, 1, 20))
+    beneficiary = BeneficiaryFactory(**fields)
+    obligation_assess(beneficiary=beneficiary, by=by, trigger="test")
+    return beneficiary

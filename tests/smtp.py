@@ -35,11 +35,12 @@ class Inbox:
 
     received: list[Received] = field(default_factory=list)
     failing: bool = False
+    failure: str = "451 4.3.0 Boîte temporairement indisponible"
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.failing:
-            return "451 4.3.0 Boîte temporairement indisponible"
+            return self.failure
         with self.lock:
             self.received.append(
                 Received(

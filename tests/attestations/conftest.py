@@ -3,39 +3,29 @@ have e-mail addresses."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from beneficiaries.models import Beneficiary, Commune, Cpas
+from beneficiaries.models import Beneficiary, Commune
 from cainamur.models import User
 from parcours.models import Parcours
-from parcours.services import obligation_assess
-from tests.factories import BeneficiaryFactory, complete_path
+from tests.factories import complete_path, give_addresses, obliged_file
 
 
 @pytest.fixture
 def addresses() -> Commune:
-    commune = Commune.objects.get(name="Namur")
-    commune.population_email = "population@ville.namur.test"
-    commune.save()
-    Cpas.objects.filter(commune=commune).update(email="social@cpas.namur.test")
-    return commune
+    return give_addresses()
 
 
 @pytest.fixture
 def helped(caseworker: User, addresses: Commune) -> Beneficiary:
-    beneficiary = BeneficiaryFactory(
+    return obliged_file(
+        caseworker,
         first_names="Amina",
         last_name="Benali",
         commune=addresses,
-        first_registration_on=date(2026, 1, 12),
-        permit_ordered_on=date(2026, 1, 20),
         cpas_support=True,
         national_number="85073003328",
     )
-    obligation_assess(beneficiary=beneficiary, by=caseworker, trigger="test")
-    return beneficiary
 
 
 @pytest.fixture

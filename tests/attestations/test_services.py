@@ -208,6 +208,10 @@ def test_nobody_can_delete_or_rewrite_an_attestation(
         )
     with pytest.raises(Exception, match="attestation_status_final"), transaction.atomic():
         Attestation.objects.filter(pk=attestation.pk).update(status="valid")
+    with pytest.raises(Exception, match="attestation_revocation_final"), transaction.atomic():
+        Attestation.objects.filter(pk=attestation.pk).update(revocation_reason="autre")
+    with pytest.raises(Exception, match="attestation_pdf_final"), transaction.atomic():
+        Attestation.objects.filter(pk=attestation.pk).update(pdf_status="failed")
     # ...nor through the file or the path.
     with pytest.raises(Exception), transaction.atomic():  # noqa: B017 - PROTECT or trigger
         Beneficiary.objects.filter(pk=completed.beneficiary_id).delete()
@@ -249,3 +253,31 @@ def test_obliged_status_is_taken_at_issue(
     parcours = complete_path(beneficiary, caseworker)
     attestation = issue(parcours, caseworker, django_capture_on_commit_callbacks)  # type: ignore[arg-type]
     assert [d.recipient_kind for d in attestation.dispatches.all()] == ["commune"]
+
+
+def test_copies_not_yet_sent_are_cancelled_with_their_attestation(
+    completed: Parcours,
+    caseworker: User,
+    coordinator: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from beneficiaries.models import Cpas
+    from outbox.services import DispatchError, dispatch_resend
+
+    Cpas.objects.update(email="")
+    first = issue(completed, caseworker, django_capture_on_commit_callbacks)
+    waiting = first.dispatches.get(recipient_kind="cpas")
+    assert waiting.status == "needs_address"
+    Cpas.objects.update(email="social@cpas.namur.test")
+    with django_capture_on_commit_callbacks(execute=True):
+        second = attestation_reissue(attestation=first, by=caseworker, reason="Correction")
+    waiting.refresh_from_db()
+    assert waiting.status == "cancelled"  # the void attestation never reaches the CPAS
+    with pytest.raises(DispatchError):
+        dispatch_resend(waiting, by=coordinator)
+    assert {d.recipient_kind: d.status for d in second.dispatches.all()} == {
+        "commune": "sent",
+        "cpas": "sent",
+    }
+    sent_to = [m.to[0] for m in mail.outbox]
+    assert sent_to.count("social@cpas.namur.test") == 1  # only the new one

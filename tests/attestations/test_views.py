@@ -312,3 +312,39 @@ def test_after_the_attestation_nothing_is_due_any_more(
     page = login_client(caseworker).get(detail(completed.beneficiary_id)).content.decode()
     assert "Obligation remplie : attestation délivrée le" in page
     assert "en retard" not in page and "Prochain entretien" not in page
+
+
+def test_after_a_revocation_a_new_attestation_can_be_issued_from_the_file(
+    completed: Parcours,
+    caseworker: User,
+    coordinator: User,
+    login_client: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    attestation = issued(completed, caseworker, django_capture_on_commit_callbacks)
+    client = login_client(coordinator)
+    client.post(
+        reverse("attestations:revoke", args=[completed.beneficiary_id, attestation.pk]),
+        {"reason": "Heures mal saisies"},
+    )
+    page = client.get(detail(completed.beneficiary_id)).content.decode()
+    assert "révoquée" in page and 'data-testid="issue-attestation"' in page
+    assert "plus d&#x27;attestation valide" in page or "plus d'attestation valide" in page
+
+
+def test_the_csv_never_carries_a_formula(
+    caseworker: User,
+    coordinator: User,
+    addresses: Commune,
+    login_client: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    beneficiary = BeneficiaryFactory(
+        last_name='=HYPERLINK("http://x")', first_names="@Evil", commune=addresses
+    )
+    parcours = complete_path(beneficiary, caseworker, voluntary=True)
+    issued(parcours, caseworker, django_capture_on_commit_callbacks)  # type: ignore[arg-type]
+    response = login_client(coordinator).post(reverse("attestations:register"), {"export": "1"})
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
+    name = next(csv.reader(io.StringIO(content.splitlines()[1]), delimiter=";"))[4]
+    assert name.startswith("'=") and "HYPERLINK" in name

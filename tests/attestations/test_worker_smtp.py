@@ -4,7 +4,6 @@ in-memory broker otherwise), PostgreSQL, and an SMTP server on localhost (aiosmt
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 import pytest
@@ -12,15 +11,13 @@ from django.db import transaction
 
 from attestations.models import Attestation
 from attestations.services import attestation_issue
-from beneficiaries.models import Commune, Cpas
 from cainamur.models import User
 from cainamur.roles import Role
 from outbox.models import Dispatch
 from outbox.services import dispatch_resend
 from outbox.tasks import send_dispatch
-from parcours.services import obligation_assess
 from tests.conftest import make_staff
-from tests.factories import BeneficiaryFactory, complete_path
+from tests.factories import complete_path, give_addresses, obliged_file
 from tests.smtp import Inbox, smtp_server
 from tests.workers import running_worker, wait_for
 
@@ -44,19 +41,13 @@ def inbox(settings: Any) -> Iterator[Inbox]:
 @pytest.fixture
 def completed_path(reference_data: None) -> tuple[Any, User]:
     staff = make_staff("referente.worker", [Role.CASEWORKER], ["namur"])
-    commune = Commune.objects.get(name="Namur")
-    commune.population_email = "population@ville.namur.test"
-    commune.save()
-    Cpas.objects.filter(commune=commune).update(email="social@cpas.namur.test")
-    beneficiary = BeneficiaryFactory(
+    beneficiary = obliged_file(
+        staff,
         last_name="Haddad",
         first_names="Yasmine",
-        commune=commune,
+        commune=give_addresses(),
         cpas_support=True,
-        first_registration_on=date(2026, 1, 12),
-        permit_ordered_on=date(2026, 1, 20),
     )
-    obligation_assess(beneficiary=beneficiary, by=staff, trigger="test")
     return complete_path(beneficiary, staff), staff
 
 
@@ -128,3 +119,14 @@ def test_smtp_failure_ends_failed_after_the_retries_then_a_resend_succeeds(
         assert wait_for(lambda: set(statuses(attestation).values()) == {"sent"})
     assert inbox.count() == 2
     assert all(d.attempts == 4 for d in attestation.dispatches.all())
+
+
+def test_a_permanent_refusal_fails_at_once(inbox: Inbox, completed_path: tuple[Any, User]) -> None:
+    parcours, staff = completed_path
+    inbox.failing = True
+    inbox.failure = "550 5.1.1 Adresse inconnue"
+    with running_worker():
+        attestation = attestation_issue(parcours=parcours, by=staff)
+        assert wait_for(lambda: set(statuses(attestation).values()) == {"failed"}, timeout=30)
+    assert all(d.attempts == 1 and "550" in d.last_error for d in attestation.dispatches.all())
+    assert inbox.count() == 0

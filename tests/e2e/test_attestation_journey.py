@@ -4,18 +4,15 @@ copies marked sent, downloads the PDF; anyone checks it on the public page."""
 from __future__ import annotations
 
 import io
-from datetime import date
 from typing import Any
 
 import pytest
 from django.core import mail
 
 from attestations.models import Attestation
-from beneficiaries.models import Commune, Cpas
 from cainamur.models import User
-from parcours.services import obligation_assess
 from tests.e2e.conftest import log_in
-from tests.factories import PASSWORD, BeneficiaryFactory, complete_path
+from tests.factories import PASSWORD, complete_path, give_addresses, obliged_file
 
 
 @pytest.mark.django_db(transaction=True)
@@ -25,19 +22,13 @@ def test_caseworker_issues_and_sees_both_copies_sent(
     from playwright.sync_api import expect
 
     settings.MEDIA_ROOT = tmp_path
-    commune = Commune.objects.get(name="Namur")
-    commune.population_email = "population@ville.namur.test"
-    commune.save()
-    Cpas.objects.filter(commune=commune).update(email="social@cpas.namur.test")
-    beneficiary = BeneficiaryFactory(
+    beneficiary = obliged_file(
+        caseworker,
         last_name="Kovalenko",
         first_names="Olena",
-        commune=commune,
+        commune=give_addresses(),
         cpas_support=True,
-        first_registration_on=date(2026, 1, 12),
-        permit_ordered_on=date(2026, 1, 20),
     )
-    obligation_assess(beneficiary=beneficiary, by=caseworker, trigger="test")
     complete_path(beneficiary, caseworker)
 
     log_in(page, caseworker.username, PASSWORD)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import Error, Warning, register
 
 
 @register(deploy=True)
@@ -16,6 +16,21 @@ def check_broker(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
                 "REDIS_URL is not set: Celery tasks run inside web requests.",
                 hint="Set REDIS_URL and run a Celery worker and beat.",
                 id="cainamur.W002",
+            )
+        ]
+    return []
+
+
+@register()
+def check_outbox_timing(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """A copy is re-queued as "stuck" only when no live task can still be sending it."""
+    if settings.OUTBOX_STALE_MINUTES * 60 <= settings.CELERY_TASK_TIME_LIMIT:
+        return [
+            Error(
+                "CAI_OUTBOX_STALE_MINUTES must be longer than the task time limit "
+                f"({settings.CELERY_TASK_TIME_LIMIT // 60} minutes): a copy still being "
+                "sent would be sent twice.",
+                id="cainamur.E003",
             )
         ]
     return []

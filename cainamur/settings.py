@@ -204,7 +204,7 @@ elif DEBUG:
     # Development: every mail is written to var/mail/ (one .log file per message, PDF
     # attachments included) instead of being sent.
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
 else:
     raise ImproperlyConfigured("EMAIL_HOST must be set outside development mode.")
 

@@ -119,3 +119,11 @@ def test_a_failed_pdf_is_visible_and_retried_from_the_file(
     attestation.refresh_from_db()
     assert attestation.pdf_status == "ready"
     assert set(attestation.dispatches.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_stale_delay_shorter_than_a_task_is_refused(settings: Any) -> None:
+    from cainamur.checks import check_outbox_timing
+
+    assert check_outbox_timing() == []
+    settings.OUTBOX_STALE_MINUTES = 3
+    assert [e.id for e in check_outbox_timing()] == ["cainamur.E003"]

@@ -104,7 +104,7 @@ def render_pdf(
     language: str = "fr",
 ) -> bytes:
     """Render ``template_name`` (under templates/pdf/) with ``context`` to PDF bytes, styled
-    by ``static/pdf/<stylesheet>``."""
+    by ``static/pdf/common.css`` then ``static/pdf/<stylesheet>``."""
     from weasyprint import HTML
 
     class LeanHTML(HTML):  # type: ignore[misc]
@@ -118,7 +118,8 @@ def render_pdf(
     with translation.override(language):
         html = render_to_string(template_name, context)
     document = LeanHTML(string=html, base_url=str(STATIC_DIR) + "/", url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[_stylesheet(stylesheet)], font_config=font_config)
+    stylesheets = [_stylesheet("common.css"), _stylesheet(stylesheet)]
+    return document.write_pdf(stylesheets=stylesheets, font_config=font_config)
 
 
 @functools.cache

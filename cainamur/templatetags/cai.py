@@ -73,3 +73,20 @@ def field_errors(bound_field: Any) -> str:
         '<div class="invalid-feedback d-block" role="alert">{}</div>',
         ((error,) for error in errors),
     )
+
+
+STATUS_TONES = {
+    "valid": "text-bg-success",
+    "sent": "text-bg-success",
+    "revoked": "text-bg-danger",
+    "failed": "text-bg-danger",
+    "needs_address": "text-bg-danger",
+    "superseded": "text-bg-secondary",
+    "cancelled": "text-bg-secondary",
+}
+
+
+@register.filter
+def status_tone(status: str) -> str:
+    """The badge colour of an attestation's or a copy's status (in progress: amber)."""
+    return STATUS_TONES.get(status, "text-bg-warning")

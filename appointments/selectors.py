@@ -1,0 +1,187 @@
+"""Reads of calendars: the rows the slot finder needs (a fixed number of queries), the
+day agenda, a person's appointments."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from appointments import slots
+from appointments.models import (
+    ACTIVE_STATUSES,
+    Absence,
+    Appointment,
+    AppointmentType,
+    Closure,
+    Office,
+    OpeningHours,
+    Room,
+    Seat,
+    StaffAvailability,
+)
+from cainamur.roles import GROUP_NAMES, Role
+
+
+def closed_days(office: Office, first: date, last: date) -> dict[date, str]:
+    """Public holidays and the office's (or every office's) closures in the period."""
+    days: dict[date, str] = {}
+    for year in range(first.year, last.year + 1):
+        days.update(
+            {d: name for d, name in slots.public_holidays(year).items() if first <= d <= last}
+        )
+    closures = Closure.objects.filter(
+        Q(office=office) | Q(office__isnull=True), start_on__lte=last, end_on__gte=first
+    )
+    for closure in closures:
+        for day in slots.days_between(max(first, closure.start_on), min(last, closure.end_on)):
+            days[day] = closure.reason
+    return days
+
+
+def _weekly(rows: Any) -> dict[int, list[tuple[time, time]]]:
+    weekly: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    for weekday, opens, closes in rows:
+        weekly[weekday].append((opens, closes))
+    return weekly
+
+
+def eligible_staff(office: Office, kind: AppointmentType) -> QuerySet[Any]:
+    groups = [GROUP_NAMES[Role(role)] for role in kind.roles]
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=groups, availabilities__office=office)
+        .distinct()
+        .order_by("last_name", "first_name", "id")
+    )
+
+
+def slot_search(
+    *,
+    office: Office,
+    kind: AppointmentType,
+    first: date,
+    last: date,
+    beneficiary: Any = None,
+    now: datetime | None = None,
+    limit: int = 12,
+    staff_ids: list[int] | None = None,
+) -> list[slots.Slot]:
+    """The next free slots for ``kind`` at ``office`` between ``first`` and ``last``."""
+    now = now or timezone.now()
+    days = slots.days_between(first, last)
+    closed = set(closed_days(office, first, last))
+    office_open = slots.weekly_windows(
+        days,
+        _weekly(
+            OpeningHours.objects.filter(
+                office=office, kind=OpeningHours.Kind.RECEPTION
+            ).values_list("weekday", "opens", "closes")
+        ),
+        closed=closed,
+    )
+    if not office_open:
+        return []
+    period = DateTimeTZRange(office_open[0][0], office_open[-1][1])
+    staff = list(eligible_staff(office, kind).values_list("id", flat=True))
+    if staff_ids is not None:
+        staff = [s for s in staff if s in staff_ids]
+    presence: dict[int, dict[int, list[tuple[time, time]]]] = defaultdict(lambda: defaultdict(list))
+    for staff_id, weekday, starts, ends in StaffAvailability.objects.filter(
+        office=office, staff_id__in=staff
+    ).values_list("staff_id", "weekday", "starts", "ends"):
+        presence[staff_id][weekday].append((starts, ends))
+    busy: dict[int, list[slots.Interval]] = defaultdict(list)
+    for staff_id, during in Appointment.objects.filter(
+        staff_id__in=staff, status__in=ACTIVE_STATUSES, during__overlap=period
+    ).values_list("staff_id", "during"):
+        busy[staff_id].append((during.lower, during.upper))
+    for staff_id, during in Absence.objects.filter(
+        staff_id__in=staff, during__overlap=period
+    ).values_list("staff_id", "during"):
+        busy[staff_id].append((during.lower, during.upper))
+    rooms: dict[int, list[slots.Interval]] | None = None
+    if kind.needs_room:
+        rooms = {
+            room_id: []
+            for room_id in Room.objects.filter(office=office, is_active=True)
+            .order_by("capacity", "name")
+            .values_list("id", flat=True)
+        }
+        for room_id, during in Appointment.objects.filter(
+            room_id__in=list(rooms), status__in=ACTIVE_STATUSES, during__overlap=period
+        ).values_list("room_id", "during"):
+            rooms[room_id].append((during.lower, during.upper))
+    person: list[slots.Interval] = []
+    if beneficiary is not None:
+        person = person_busy(beneficiary, period)
+    calendars = [
+        slots.StaffCalendar(
+            staff_id=staff_id,
+            presence=slots.weekly_windows(days, presence[staff_id], closed=closed),
+            busy=busy[staff_id],
+        )
+        for staff_id in staff
+    ]
+    return slots.find_slots(
+        office_open=office_open,
+        staff=calendars,
+        duration=timedelta(minutes=kind.duration_minutes),
+        rooms=rooms,
+        person_busy=person,
+        not_before=now,
+        limit=limit,
+    )
+
+
+def person_busy(beneficiary: Any, period: DateTimeTZRange) -> list[slots.Interval]:
+    """A person's own appointments and group-session seats in the period."""
+    own = Appointment.objects.filter(
+        beneficiary=beneficiary, status__in=ACTIVE_STATUSES, during__overlap=period
+    ).values_list("during", flat=True)
+    sessions = Appointment.objects.filter(
+        seats__beneficiary=beneficiary,
+        seats__status__in=[Seat.Status.BOOKED, Seat.Status.ARRIVED],
+        status__in=ACTIVE_STATUSES,
+        during__overlap=period,
+    ).values_list("during", flat=True)
+    return [(d.lower, d.upper) for d in [*own, *sessions]]
+
+
+def day_agenda(office: Office, day: date) -> list[Appointment]:
+    """Every appointment and session of an office on a day, in order (fixed query count)."""
+    start, end = slots.local(day, time(0)), slots.local(day + timedelta(days=1), time(0))
+    return list(
+        Appointment.objects.filter(office=office, during__overlap=DateTimeTZRange(start, end))
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("type", "staff", "room", "beneficiary")
+        .annotate(
+            seats_taken=Count(
+                "seats", filter=Q(seats__status__in=[Seat.Status.BOOKED, Seat.Status.ARRIVED])
+            )
+        )
+        .prefetch_related(
+            Prefetch(
+                "seats",
+                queryset=Seat.objects.exclude(status=Seat.Status.CANCELLED)
+                .select_related("beneficiary")
+                .order_by("beneficiary__last_name"),
+            )
+        )
+        .order_by("during", "id")
+    )
+
+
+def person_appointments(beneficiary: Any) -> list[Appointment]:
+    """A file's appointments, individual and group seats, newest first."""
+    return list(
+        Appointment.objects.filter(Q(beneficiary=beneficiary) | Q(seats__beneficiary=beneficiary))
+        .select_related("type", "staff", "office", "room")
+        .distinct()
+        .order_by("-during")
+    )

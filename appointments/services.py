@@ -1,0 +1,239 @@
+"""Writes on appointments: booking (the database has the last word on double bookings),
+group-session seats under a row lock, and the status of each appointment."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appointments import slots
+from appointments.models import Appointment, AppointmentType, Office, Room, Seat
+from appointments.selectors import slot_search
+
+
+class BookingError(Exception):
+    """A refused booking, with a message for the user (French)."""
+
+
+class SlotTaken(BookingError):
+    """Someone else booked that slot a moment earlier."""
+
+
+# Allowed status changes (one place, as everywhere in the project).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Appointment.Status.BOOKED: frozenset(
+        {
+            Appointment.Status.ARRIVED,
+            Appointment.Status.NO_SHOW,
+            Appointment.Status.CANCELLED,
+            Appointment.Status.MISSED,
+        }
+    ),
+    Appointment.Status.ARRIVED: frozenset({Appointment.Status.DONE, Appointment.Status.BOOKED}),
+    Appointment.Status.DONE: frozenset(),
+    Appointment.Status.NO_SHOW: frozenset({Appointment.Status.BOOKED}),
+    Appointment.Status.MISSED: frozenset({Appointment.Status.DONE}),
+    Appointment.Status.CANCELLED: frozenset(),
+}
+
+
+def _still_free(
+    *,
+    office: Office,
+    kind: AppointmentType,
+    staff_id: int,
+    start: datetime,
+    beneficiary: Any,
+    now: datetime | None = None,
+) -> slots.Slot | None:
+    """The slot as the finder sees it now (hours, closures, presence, absences, the
+    person's other appointments), or None."""
+    day = timezone.localtime(start, slots.BRUSSELS).date()
+    found = slot_search(
+        office=office,
+        kind=kind,
+        first=day,
+        last=day,
+        beneficiary=beneficiary,
+        staff_ids=[staff_id],
+        limit=1000,
+        now=now,
+    )
+    return next((s for s in found if s.start == start), None)
+
+
+def appointment_book(
+    *,
+    beneficiary: Any,
+    kind: AppointmentType,
+    office: Office,
+    staff_id: int,
+    start: datetime,
+    by: Any,
+    interpreter_language: str = "",
+    notes: str = "",
+    rescheduled_from: Appointment | None = None,
+    now: datetime | None = None,
+) -> Appointment:
+    """Book an individual appointment in a slot the finder proposed. Raises ``SlotTaken``
+    when it is no longer free (another booking won the race, the staff member became
+    absent...)."""
+    if kind.is_group:
+        raise BookingError(_("Une séance de groupe se réserve en y inscrivant la personne."))
+    slot = _still_free(
+        office=office,
+        kind=kind,
+        staff_id=staff_id,
+        start=start,
+        beneficiary=beneficiary,
+        now=now,
+    )
+    if slot is None:
+        raise SlotTaken(_("Ce créneau vient d'être pris ou n'est plus disponible."))
+    try:
+        with transaction.atomic():
+            return Appointment.objects.create(
+                type=kind,
+                office=office,
+                staff_id=staff_id,
+                room_id=slot.room_id,
+                beneficiary=beneficiary,
+                during=DateTimeTZRange(slot.start, slot.end),
+                interpreter_language=interpreter_language,
+                interpreter=Appointment.Interpreter.REQUESTED if interpreter_language else "",
+                notes=notes,
+                rescheduled_from=rescheduled_from,
+                created_by=by,
+            )
+    except IntegrityError as error:  # the exclusion constraints: a concurrent booking
+        raise SlotTaken(_("Ce créneau vient d'être pris par une autre réservation.")) from error
+
+
+def session_create(
+    *,
+    kind: AppointmentType,
+    office: Office,
+    staff_id: int,
+    room: Room | None,
+    start: datetime,
+    by: Any,
+) -> Appointment:
+    """Plan a group session (e.g. a rights-and-duties session) in a free slot."""
+    if not kind.is_group:
+        raise BookingError(_("Ce type de rendez-vous n'est pas une séance de groupe."))
+    end = start + timedelta(minutes=kind.duration_minutes)
+    try:
+        with transaction.atomic():
+            return Appointment.objects.create(
+                type=kind,
+                office=office,
+                staff_id=staff_id,
+                room=room,
+                during=DateTimeTZRange(start, end),
+                created_by=by,
+            )
+    except IntegrityError as error:
+        raise SlotTaken(
+            _("Ce membre du personnel ou cette salle est déjà pris à cette heure.")
+        ) from error
+
+
+def seat_book(
+    *, session: Appointment, beneficiary: Any, by: Any, interpreter_language: str = ""
+) -> Seat:
+    """Give a person a place in a group session, counted under a lock on the session."""
+    with transaction.atomic():
+        session = Appointment.objects.select_for_update().select_related("type").get(pk=session.pk)
+        if session.status != Appointment.Status.BOOKED or not session.type.is_group:
+            raise BookingError(_("Cette séance n'accepte plus d'inscriptions."))
+        taken = session.seats.exclude(status=Seat.Status.CANCELLED).count()
+        if taken >= (session.type.capacity or 0):
+            raise SlotTaken(_("Cette séance est complète."))
+        if (
+            session.seats.filter(beneficiary=beneficiary)
+            .exclude(status=Seat.Status.CANCELLED)
+            .exists()
+        ):
+            raise BookingError(_("Cette personne est déjà inscrite à cette séance."))
+        return Seat.objects.create(
+            session=session,
+            beneficiary=beneficiary,
+            interpreter_language=interpreter_language,
+            created_by=by,
+        )
+
+
+def appointment_move(
+    appointment: Appointment, to: str, *, by: Any, reason: str = ""
+) -> Appointment:
+    """Arrived, done, no-show, cancelled (with a reason)."""
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if to not in TRANSITIONS[appointment.status]:
+            raise BookingError(
+                _("Ce rendez-vous ne peut pas passer de « %(from)s » à « %(to)s ».")
+                % {"from": appointment.get_status_display(), "to": Appointment.Status(to).label}
+            )
+        if to == Appointment.Status.CANCELLED and not reason.strip():
+            raise BookingError(_("Indiquez le motif de l'annulation."))
+        appointment.status = to
+        fields = ["status"]
+        if to == Appointment.Status.ARRIVED:
+            appointment.arrived_at = timezone.now()
+            fields.append("arrived_at")
+        if reason.strip():
+            appointment.reason = reason.strip()
+            fields.append("reason")
+        appointment.save(update_fields=fields)
+        return appointment
+
+
+def appointment_reschedule(
+    appointment: Appointment,
+    *,
+    staff_id: int,
+    start: datetime,
+    by: Any,
+    reason: str,
+    now: datetime | None = None,
+) -> Appointment:
+    """Move an appointment to another slot: the old one is cancelled with the reason, the
+    new one remembers it; both in one transaction (nothing changes if the slot is taken)."""
+    if not reason.strip():
+        raise BookingError(_("Indiquez le motif du report."))
+    with transaction.atomic():
+        old = (
+            Appointment.objects.select_for_update()
+            .select_related("type", "office")
+            .get(pk=appointment.pk)
+        )
+        if old.status != Appointment.Status.BOOKED:
+            raise BookingError(_("Seul un rendez-vous prévu peut être reporté."))
+        old.status = Appointment.Status.CANCELLED
+        old.reason = reason.strip()
+        old.save(update_fields=["status", "reason"])
+        return appointment_book(
+            beneficiary=old.beneficiary,
+            kind=old.type,
+            office=old.office,
+            staff_id=staff_id,
+            start=start,
+            by=by,
+            interpreter_language=old.interpreter_language,
+            notes=old.notes,
+            rescheduled_from=old,
+            now=now,
+        )
+
+
+def appointments_mark_missed(now: datetime | None = None) -> int:
+    """Nightly: appointments of the past never checked in become « non pointé »."""
+    now = now or timezone.now()
+    return Appointment.objects.filter(
+        status=Appointment.Status.BOOKED, during__endswith__lt=now, beneficiary__isnull=False
+    ).update(status=Appointment.Status.MISSED)

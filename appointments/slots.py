@@ -1,0 +1,170 @@
+"""Calendars as plain data: public holidays, office windows and the slot finder.
+
+Pure functions (no database): the selectors fetch the rows, these compute. Times are
+aware datetimes; windows are built from local wall-clock hours (Europe/Brussels) and the
+arithmetic runs in UTC, so the weeks when daylight-saving time starts or ends need no
+special case.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+Interval = tuple[datetime, datetime]
+
+
+@cache
+def public_holidays(year: int) -> dict[date, str]:
+    """Belgian public holidays (``holidays`` library, in French) and the Walloon public
+    service's day off, 27 September (Fête de la Fédération Wallonie-Bruxelles)."""
+    days = dict(holidays.country_holidays("BE", years=year, language="fr"))
+    days.setdefault(date(year, 9, 27), "Fête de la Fédération Wallonie-Bruxelles")
+    return days
+
+
+def is_public_holiday(day: date) -> bool:
+    return day in public_holidays(day.year)
+
+
+def local(day: date, at: time) -> datetime:
+    """A wall-clock time in Brussels, as UTC."""
+    return datetime.combine(day, at, tzinfo=BRUSSELS).astimezone(UTC)
+
+
+def days_between(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def weekly_windows(
+    days: Iterable[date],
+    weekly: dict[int, Sequence[tuple[time, time]]],
+    *,
+    closed: set[date] = frozenset(),  # type: ignore[assignment]
+) -> list[Interval]:
+    """Expand weekly hours ({weekday: [(from, to)]}) over ``days``, skipping closed days."""
+    windows = []
+    for day in days:
+        if day in closed:
+            continue
+        for opens, closes in sorted(weekly.get(day.weekday(), ())):
+            windows.append((local(day, opens), local(day, closes)))
+    return windows
+
+
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    result: list[Interval] = []
+    for start, end in sorted(intervals):
+        if result and start <= result[-1][1]:
+            result[-1] = (result[-1][0], max(result[-1][1], end))
+        else:
+            result.append((start, end))
+    return result
+
+
+def intersect(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
+    """Both sorted and non-overlapping."""
+    result, i, j = [], 0, 0
+    while i < len(a) and j < len(b):
+        start, end = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if start < end:
+            result.append((start, end))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return result
+
+
+def subtract(free: Sequence[Interval], busy: Sequence[Interval]) -> list[Interval]:
+    """``free`` minus ``busy`` (both sorted; ``busy`` merged)."""
+    result = []
+    for start, end in free:
+        cursor = start
+        k = bisect.bisect_left(busy, (start,)) - 1
+        k = max(k, 0)
+        while k < len(busy) and busy[k][0] < end:
+            b_start, b_end = busy[k]
+            if b_end > cursor:
+                if b_start > cursor:
+                    result.append((cursor, min(b_start, end)))
+                cursor = max(cursor, b_end)
+            k += 1
+        if cursor < end:
+            result.append((cursor, end))
+    return [(s, e) for s, e in result if s < e]
+
+
+def overlaps(intervals: Sequence[Interval], start: datetime, end: datetime) -> bool:
+    """Whether [start, end) meets any of the sorted, merged ``intervals``."""
+    k = bisect.bisect_left(intervals, (end,))
+    return k > 0 and intervals[k - 1][1] > start
+
+
+@dataclass(frozen=True)
+class StaffCalendar:
+    staff_id: int
+    presence: list[Interval]  # when they are at this office (weekly pattern, expanded)
+    busy: list[Interval]  # their appointments anywhere, and absences
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: datetime
+    end: datetime
+    staff_id: int
+    room_id: int | None
+
+
+def _ceil(moment: datetime, step: timedelta) -> datetime:
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
+    steps = -((epoch - moment) // step)  # ceiling division
+    return epoch + steps * step
+
+
+def find_slots(
+    *,
+    office_open: Sequence[Interval],
+    staff: Sequence[StaffCalendar],
+    duration: timedelta,
+    rooms: dict[int, list[Interval]] | None = None,
+    person_busy: Sequence[Interval] = (),
+    not_before: datetime,
+    step: timedelta = timedelta(minutes=15),
+    limit: int = 12,
+) -> list[Slot]:
+    """The next free slots, earliest first, one per start time (the first staff member
+    free then, in the order given). ``rooms`` (room id → busy intervals) is None when the
+    type needs no room; otherwise a slot needs one free room."""
+    open_merged = merge(office_open)
+    person = merge(person_busy)
+    room_busy = {room: merge(busy) for room, busy in (rooms or {}).items()}
+    by_start: dict[datetime, Slot] = {}
+    for calendar in staff:
+        free = subtract(intersect(open_merged, merge(calendar.presence)), merge(calendar.busy))
+        for start, end in free:
+            candidate = _ceil(max(start, not_before), step)
+            while candidate + duration <= end:
+                finish = candidate + duration
+                if candidate not in by_start and not overlaps(person, candidate, finish):
+                    room_id = None
+                    if rooms is not None:
+                        room_id = next(
+                            (
+                                r
+                                for r, busy in room_busy.items()
+                                if not overlaps(busy, candidate, finish)
+                            ),
+                            None,
+                        )
+                    if rooms is None or room_id is not None:
+                        by_start[candidate] = Slot(candidate, finish, calendar.staff_id, room_id)
+                candidate += step
+    return [by_start[start] for start in sorted(by_start)[:limit]]

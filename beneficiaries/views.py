@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView, ListView
 
+from appointments.selectors import person_appointments
 from attestations.selectors import file_attestations
 from attestations.services import missing_for_attestation
 from beneficiaries.filters import BeneficiaryFilter
@@ -148,6 +149,8 @@ class BeneficiaryDetailView(RoleRequiredMixin, DetailView):
             )
         context.update(self.path_context(beneficiary, editable=context["may_edit"]))
         context.update(self.attestation_context(beneficiary, context.get("parcours")))
+        context["appointments"] = person_appointments(beneficiary)
+        context["now"] = timezone.now()
         everything = self.request.GET.get("historique") == "tout"
         events = timeline(beneficiary, limit=None if everything else TIMELINE_LINES)
         context["timeline"] = events[:TIMELINE_LINES] if not everything else events

@@ -37,6 +37,13 @@ NAVIGATION: tuple[NavItem, ...] = (
         "coordination",
     ),
     NavItem(
+        _("Agenda"),
+        "appointments:agenda",
+        "bi-calendar-week",
+        frozenset({Role.RECEPTION, Role.CASEWORKER, Role.COORDINATOR}),
+        "rendez-vous",
+    ),
+    NavItem(
         _("Dossiers"),
         "beneficiaries:list",
         "bi-folder2-open",

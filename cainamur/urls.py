@@ -14,6 +14,7 @@ urlpatterns = [
     path("dossiers/", include("beneficiaries.urls")),
     path("dossiers/<int:pk>/parcours/", include("parcours.urls")),
     path("", include("attestations.urls")),
+    path("rendez-vous/", include("appointments.urls")),
     path("health/", health.health, name="health"),
     # Authentication (Django's views, French templates in templates/registration/).
     path(

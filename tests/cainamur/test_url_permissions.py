@@ -25,6 +25,7 @@ URL_ROLES: dict[str, set[str]] = {
     "beneficiaries:list": {"reception", "caseworker", "coordinator", "outsider"},
     "beneficiaries:create": {"reception", "caseworker", "coordinator", "outsider"},
     "attestations:register": {"coordinator"},
+    "appointments:agenda": {"reception", "caseworker", "coordinator", "outsider"},
     "attestations:dispatches": {"coordinator"},
     "password_change": ALL,
     "password_change_done": ALL,
@@ -40,7 +41,16 @@ PUBLIC = {
     "attestations:verify",
 }
 # POST-only or tested separately (the coordinators' actions on one copy: tests/attestations).
-SEPARATE = {"logout", "attestations:dispatch-resend", "attestations:dispatch-address"}
+SEPARATE = {
+    "logout",
+    "attestations:dispatch-resend",
+    "attestations:dispatch-address",
+    # Booking and agenda actions (query parameters, POSTs): tests/appointments/test_views.py
+    "appointments:book",
+    "appointments:book-confirm",
+    "appointments:seat",
+    "appointments:status",
+}
 
 
 def _named_urls(resolver: URLResolver, prefix: str = "") -> set[str]:

@@ -71,6 +71,7 @@ class Command(BaseCommand):
         created = self._beneficiaries(wanted, rng, caseworkers_by_office)
         self._addresses()
         paths = self._paths(rng)
+        self._calendars(caseworkers_by_office, rng)
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -81,6 +82,85 @@ class Command(BaseCommand):
         self.stdout.write("Comptes de démonstration (identifiant / mot de passe) :")
         for username, password, role, *_ in DEMO_LOGINS:
             self.stdout.write(f"  {role.label:<15} {username:<16} {password}")
+
+    def _calendars(self, caseworkers_by_office: dict[int, list[Any]], rng: random.Random) -> None:
+        """Each demo caseworker is present during their office's reception hours; the
+        Namur caseworker has a few appointments in the coming days and a rights-and-duties
+        session with places left. Only once."""
+        from appointments import services as booking
+        from appointments.models import (
+            Appointment,
+            AppointmentType,
+            OpeningHours,
+            Room,
+            StaffAvailability,
+        )
+        from appointments.selectors import slot_search
+
+        if StaffAvailability.objects.exists():
+            return
+        for office_id, people in caseworkers_by_office.items():
+            hours = OpeningHours.objects.filter(office_id=office_id, kind="reception")
+            for person in people:
+                StaffAvailability.objects.bulk_create(
+                    StaffAvailability(
+                        staff=person,
+                        office_id=office_id,
+                        weekday=h.weekday,
+                        starts=h.opens,
+                        ends=h.closes,
+                    )
+                    for h in hours
+                )
+        if Appointment.objects.exists():
+            return
+        caseworker = get_user_model().objects.get(username="accompagnement")
+        namur = Office.objects.get(code="namur")
+        today = timezone.localdate()
+        files = list(
+            Beneficiary.objects.filter(office=namur).order_by("id").values_list("id", flat=True)
+        )
+        kinds = list(
+            AppointmentType.objects.filter(
+                is_group=False, code__in=["welcome", "evaluation", "social_assessment"]
+            )
+        )
+        free = slot_search(
+            office=namur, kind=kinds[0], first=today, last=today + timedelta(days=7), limit=60
+        )
+        for index, slot in enumerate(free[::5][:10]):
+            try:
+                booking.appointment_book(
+                    beneficiary=Beneficiary.objects.get(pk=files[index]),
+                    kind=rng.choice(kinds),
+                    office=namur,
+                    staff_id=slot.staff_id,
+                    start=slot.start,
+                    by=caseworker,
+                )
+            except booking.BookingError:
+                continue  # a longer type did not fit there: fine for a demo
+        rights = AppointmentType.objects.get(code="rights_duties")
+        session_slots = slot_search(
+            office=namur,
+            kind=rights,
+            first=today + timedelta(days=2),
+            last=today + timedelta(days=16),
+            limit=1,
+        )
+        if session_slots:
+            session = booking.session_create(
+                kind=rights,
+                office=namur,
+                staff_id=session_slots[0].staff_id,
+                room=Room.objects.get(office=namur, name="Salle de réunion"),
+                start=session_slots[0].start,
+                by=caseworker,
+            )
+            for file_id in files[20:25]:
+                booking.seat_book(
+                    session=session, beneficiary=Beneficiary.objects.get(pk=file_id), by=caseworker
+                )
 
     def _addresses(self) -> None:
         """Demo addresses for the copies of attestations, except a few communes and CPAS,

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from appointments.models import AppointmentType, Office
+from beneficiaries.languages import LANGUAGE_CHOICES
+
+
+class SlotSearchForm(forms.Form):
+    """What to book, where (GET: only ids and a date)."""
+
+    type = forms.ModelChoiceField(
+        label=_("Type de rendez-vous"),
+        queryset=AppointmentType.objects.filter(is_active=True),
+        empty_label=_("— Choisir —"),
+        error_messages={"required": _("Choisissez le type de rendez-vous.")},
+    )
+    office = forms.ModelChoiceField(
+        label=_("Bureau"),
+        queryset=Office.objects.none(),
+        empty_label=_("— Choisir —"),
+        error_messages={"required": _("Choisissez le bureau.")},
+    )
+    since = forms.DateField(label=_("À partir du"), required=False)
+
+    def __init__(self, *args: Any, offices: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["office"].queryset = offices  # type: ignore[attr-defined]
+        for name in ("type", "office"):
+            self.fields[name].widget.attrs["class"] = "form-select"
+        self.fields["since"].widget = forms.DateInput(
+            attrs={"type": "date", "class": "form-control"}
+        )
+
+
+INTERPRETER_CHOICES = [("", _("— Pas d'interprète —"))] + [
+    (code, name) for code, name in LANGUAGE_CHOICES if code != "fr"
+]
+
+
+class BookForm(forms.Form):
+    """The chosen slot (staff member and start) and the practical details."""
+
+    slot = forms.CharField(error_messages={"required": _("Choisissez un créneau.")})
+    interpreter_language = forms.ChoiceField(
+        label=_("Interprète"),
+        choices=INTERPRETER_CHOICES,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    notes = forms.CharField(label=_("Remarque"), max_length=300, required=False)
+
+    def clean_slot(self) -> tuple[int, datetime]:
+        value = self.cleaned_data["slot"]
+        try:
+            staff, start = value.split("|", 1)
+            return int(staff), datetime.fromisoformat(start)
+        except ValueError as error:
+            raise forms.ValidationError(_("Ce créneau n'est pas valable.")) from error
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif"),
+        max_length=300,
+        error_messages={"required": _("Indiquez le motif.")},
+    )

@@ -1,0 +1,244 @@
+"""Reception's screens: book an appointment (the slot finder), the day agenda of an
+office, and the status buttons (arrived, done, no-show, cancel)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from appointments import services
+from appointments.forms import BookForm, ReasonForm, SlotSearchForm
+from appointments.models import Appointment, AppointmentType, Office, Seat
+from appointments.selectors import day_agenda, slot_search
+from appointments.slots import BRUSSELS
+from beneficiaries.views import scoped_files
+from cainamur.permissions import FILE_ROLES, role_required
+
+SEARCH_DAYS = 14
+SLOTS_SHOWN = 120  # over the two weeks
+SLOTS_PER_DAY = 10
+
+
+def visible_offices(user: Any) -> Any:
+    offices = Office.objects.filter(is_active=True)
+    return offices if user.sees_all_offices else offices.filter(id__in=user.office_ids)
+
+
+def visible_appointments(user: Any) -> Any:
+    return Appointment.objects.filter(office__in=visible_offices(user))
+
+
+def _booking_url(beneficiary_pk: int, **params: Any) -> str:
+    query = {"dossier": beneficiary_pk, **{k: v for k, v in params.items() if v}}
+    return reverse("appointments:book") + "?" + urlencode(query)
+
+
+@role_required(*FILE_ROLES)
+def book(request: HttpRequest) -> HttpResponse:
+    """Choose type and office, see the next free slots over two weeks, book one."""
+    dossier = request.GET.get("dossier", "")
+    if not dossier.isdigit():
+        messages.info(request, _("Retrouvez d'abord le dossier de la personne."))
+        return redirect("beneficiaries:list")
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=int(dossier))
+    offices = visible_offices(request.user)
+    initial = {"office": beneficiary.office_id} if request.method == "GET" else {}
+    form = SlotSearchForm(
+        request.GET if "type" in request.GET else None, offices=offices, initial=initial
+    )
+    context: dict[str, Any] = {"beneficiary": beneficiary, "form": form}
+    if form.is_bound and form.is_valid():
+        kind: AppointmentType = form.cleaned_data["type"]
+        office: Office = form.cleaned_data["office"]
+        first = max(form.cleaned_data["since"] or timezone.localdate(), timezone.localdate())
+        context.update(kind=kind, office=office, first=first)
+        if kind.is_group:
+            context["sessions"] = upcoming_sessions(office, kind, first)
+        else:
+            found = slot_search(
+                office=office,
+                kind=kind,
+                first=first,
+                last=first + timedelta(days=SEARCH_DAYS - 1),
+                beneficiary=beneficiary,
+                limit=SLOTS_SHOWN,
+            )
+            staff = get_user_model().objects.in_bulk({s.staff_id for s in found})
+            by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
+            for slot in found:
+                start = timezone.localtime(slot.start, BRUSSELS)
+                if len(by_day[start.date()]) == SLOTS_PER_DAY:
+                    continue
+                by_day[start.date()].append(
+                    {
+                        "value": f"{slot.staff_id}|{slot.start.isoformat()}",
+                        "start": start,
+                        "staff": staff.get(slot.staff_id),
+                    }
+                )
+            context["days"] = sorted(by_day.items())
+            context["next_since"] = first + timedelta(days=SEARCH_DAYS)
+        context["book_form"] = BookForm(
+            initial={
+                "interpreter_language": beneficiary.interpreter_language
+                if beneficiary.interpreter_needed
+                else ""
+            }
+        )
+    return render(request, "appointments/book.html", context)
+
+
+def upcoming_sessions(office: Office, kind: AppointmentType, first: date) -> list[Appointment]:
+    from django.db.models import Count, Q
+
+    start = datetime.combine(first, datetime.min.time(), tzinfo=BRUSSELS)
+    return list(
+        Appointment.objects.filter(
+            office=office,
+            type=kind,
+            status=Appointment.Status.BOOKED,
+            during__startswith__gte=start,
+        )
+        .select_related("staff", "room")
+        .annotate(
+            seats_taken=Count(
+                "seats", filter=Q(seats__status__in=[Seat.Status.BOOKED, Seat.Status.ARRIVED])
+            )
+        )
+        .order_by("during")[:20]
+    )
+
+
+@role_required(*FILE_ROLES)
+@require_POST
+def book_confirm(request: HttpRequest) -> HttpResponse:
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=request.POST.get("dossier"))
+    kind = get_object_or_404(AppointmentType, pk=request.POST.get("type"), is_active=True)
+    office = get_object_or_404(visible_offices(request.user), pk=request.POST.get("office"))
+    back = _booking_url(beneficiary.pk, type=kind.pk, office=office.pk)
+    form = BookForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors.get("slot", [_("Choisissez un créneau.")])[0])
+        return redirect(back)
+    staff_id, start = form.cleaned_data["slot"]
+    try:
+        appointment = services.appointment_book(
+            beneficiary=beneficiary,
+            kind=kind,
+            office=office,
+            staff_id=staff_id,
+            start=start,
+            by=request.user,
+            interpreter_language=form.cleaned_data["interpreter_language"],
+            notes=form.cleaned_data["notes"],
+        )
+    except services.BookingError as error:
+        # A lost race or a slot gone meanwhile: say so, and show fresh slots.
+        messages.error(request, str(error) + " " + _("Voici les créneaux encore libres."))
+        return redirect(back)
+    start_local = timezone.localtime(appointment.during.lower, BRUSSELS)
+    messages.success(
+        request,
+        _("Rendez-vous « %(type)s » le %(date)s à %(time)s avec %(staff)s (%(office)s).")
+        % {
+            "type": kind.name,
+            "date": start_local.strftime("%d/%m/%Y"),
+            "time": start_local.strftime("%H:%M"),
+            "staff": appointment.staff,
+            "office": office.name,
+        },
+    )
+    return redirect(reverse("beneficiaries:detail", args=[beneficiary.pk]) + "#rendez-vous")
+
+
+@role_required(*FILE_ROLES)
+@require_POST
+def seat_confirm(request: HttpRequest, session_pk: int) -> HttpResponse:
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=request.POST.get("dossier"))
+    session = get_object_or_404(visible_appointments(request.user), pk=session_pk)
+    try:
+        services.seat_book(
+            session=session,
+            beneficiary=beneficiary,
+            by=request.user,
+            interpreter_language=request.POST.get("interpreter_language", "")[:3],
+        )
+    except services.BookingError as error:
+        messages.error(request, str(error))
+        return redirect(
+            _booking_url(beneficiary.pk, type=session.type_id, office=session.office_id)
+        )
+    messages.success(request, _("Inscription enregistrée : %(session)s.") % {"session": session})
+    return redirect(reverse("beneficiaries:detail", args=[beneficiary.pk]) + "#rendez-vous")
+
+
+@role_required(*FILE_ROLES)
+@require_GET
+def agenda(request: HttpRequest) -> HttpResponse:
+    """An office's day: every appointment and session, interpreters, arrivals; prints on A4."""
+    offices = list(visible_offices(request.user))
+    if not offices:
+        raise Http404
+    wanted = request.GET.get("bureau", "")
+    office = next((o for o in offices if str(o.pk) == wanted), None)
+    if office is None:
+        mine = set(request.user.office_ids)  # type: ignore[union-attr]
+        office = next((o for o in offices if o.pk in mine), offices[0])
+    try:
+        day = date.fromisoformat(request.GET.get("jour", ""))
+    except ValueError:
+        day = timezone.localdate()
+    return render(
+        request,
+        "appointments/agenda.html",
+        {
+            "offices": offices,
+            "office": office,
+            "day": day,
+            "previous": day - timedelta(days=1),
+            "next": day + timedelta(days=1),
+            "today": timezone.localdate(),
+            "appointments": day_agenda(office, day),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+ACTIONS = {
+    "arrived": Appointment.Status.ARRIVED,
+    "done": Appointment.Status.DONE,
+    "no_show": Appointment.Status.NO_SHOW,
+    "cancelled": Appointment.Status.CANCELLED,
+    "booked": Appointment.Status.BOOKED,
+}
+
+
+@role_required(*FILE_ROLES)
+@require_POST
+def status(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = get_object_or_404(visible_appointments(request.user), pk=pk)
+    to = ACTIONS.get(request.POST.get("to", ""))
+    if to is None:
+        raise Http404
+    try:
+        services.appointment_move(
+            appointment, to, by=request.user, reason=request.POST.get("reason", "")
+        )
+    except services.BookingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Rendez-vous mis à jour."))
+    day = timezone.localtime(appointment.during.lower, BRUSSELS).date()
+    query = urlencode({"bureau": appointment.office_id, "jour": day.isoformat()})
+    return redirect(reverse("appointments:agenda") + "?" + query + f"#rdv-{appointment.pk}")

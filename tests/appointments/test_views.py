@@ -1,0 +1,217 @@
+"""Reception's screens: booking with the slot finder, the day agenda, status buttons."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+import appointments.services as services
+from appointments.models import Appointment, AppointmentType, Office
+from appointments.selectors import slot_search
+from cainamur.models import User
+from tests.factories import BeneficiaryFactory
+
+
+def next_working_day() -> date:
+    from appointments.slots import is_public_holiday
+
+    day = timezone.localdate() + timedelta(days=1)
+    while day.weekday() >= 5 or is_public_holiday(day):
+        day += timedelta(days=1)
+    return day
+
+
+def booking_url(beneficiary_pk: int, kind: AppointmentType, office: Office) -> str:
+    return (
+        reverse("appointments:book")
+        + f"?dossier={beneficiary_pk}&type={kind.pk}&office={office.pk}"
+    )
+
+
+def test_reception_books_in_two_clicks(
+    present: User, reception: User, namur: Office, welcome_type: AppointmentType, login_client: Any
+) -> None:
+    person = BeneficiaryFactory(interpreter_needed=True, interpreter_language="ar")
+    client = login_client(reception)
+    page = client.get(booking_url(person.pk, welcome_type, namur)).content.decode()
+    assert 'name="slot"' in page and 'value="ar" selected' in page
+    slot = slot_search(
+        office=namur,
+        kind=welcome_type,
+        first=timezone.localdate(),
+        last=timezone.localdate() + timedelta(days=13),
+        beneficiary=person,
+    )[0]
+    response = client.post(
+        reverse("appointments:book-confirm"),
+        {
+            "dossier": person.pk,
+            "type": welcome_type.pk,
+            "office": namur.pk,
+            "slot": f"{slot.staff_id}|{slot.start.isoformat()}",
+            "interpreter_language": "ar",
+        },
+        follow=True,
+    )
+    text = response.content.decode()
+    assert (
+        "Rendez-vous « Module d&#x27;accueil »" in text
+        or "Rendez-vous « Module d'accueil »" in text
+    )
+    appointment = Appointment.objects.get()
+    assert appointment.interpreter == "requested" and appointment.created_by == reception
+    assert 'data-testid="file-appointment"' in text  # the file lists it
+
+
+def test_a_lost_race_says_so_and_shows_fresh_slots(
+    present: User, reception: User, namur: Office, welcome_type: AppointmentType, login_client: Any
+) -> None:
+    first, second = BeneficiaryFactory(), BeneficiaryFactory()
+    slot = slot_search(
+        office=namur,
+        kind=welcome_type,
+        first=timezone.localdate(),
+        last=timezone.localdate() + timedelta(days=13),
+    )[0]
+    services.appointment_book(
+        beneficiary=first,
+        kind=welcome_type,
+        office=namur,
+        staff_id=slot.staff_id,
+        start=slot.start,
+        by=present,
+    )
+    response = login_client(reception).post(
+        reverse("appointments:book-confirm"),
+        {
+            "dossier": second.pk,
+            "type": welcome_type.pk,
+            "office": namur.pk,
+            "slot": f"{slot.staff_id}|{slot.start.isoformat()}",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "vient d&#x27;être pris" in text or "vient d'être pris" in text
+    assert "Voici les créneaux encore libres" in text and 'name="slot"' in text
+    assert Appointment.objects.count() == 1
+
+
+def test_booking_is_scoped_and_needs_a_role(
+    present: User,
+    outsider: User,
+    administrator: User,
+    namur: Office,
+    welcome_type: AppointmentType,
+    login_client: Any,
+    client: Any,
+) -> None:
+    person = BeneficiaryFactory()  # Namur
+    url = booking_url(person.pk, welcome_type, namur)
+    assert client.get(url).status_code == 302  # to login
+    assert login_client(administrator).get(url).status_code == 403
+    assert login_client(outsider).get(url).status_code == 404
+    confirm = {
+        "dossier": person.pk,
+        "type": welcome_type.pk,
+        "office": namur.pk,
+        "slot": "1|2030-01-07T09:00:00+01:00",
+    }
+    assert (
+        login_client(outsider).post(reverse("appointments:book-confirm"), confirm).status_code
+        == 404
+    )
+
+
+def test_the_day_agenda_and_its_buttons(
+    present: User,
+    reception: User,
+    outsider: User,
+    namur: Office,
+    welcome_type: AppointmentType,
+    login_client: Any,
+) -> None:
+    day = next_working_day()
+    found = slot_search(office=namur, kind=welcome_type, first=day, last=day)
+    booked = [
+        services.appointment_book(
+            beneficiary=BeneficiaryFactory(),
+            kind=welcome_type,
+            office=namur,
+            staff_id=s.staff_id,
+            start=s.start,
+            by=present,
+        )
+        for s in found[:1]
+    ]
+    client = login_client(reception)
+    url = reverse("appointments:agenda") + f"?bureau={namur.pk}&jour={day.isoformat()}"
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    one = queries()
+    for slot in slot_search(office=namur, kind=welcome_type, first=day, last=day)[4:12:4]:
+        booked.append(
+            services.appointment_book(
+                beneficiary=BeneficiaryFactory(),
+                kind=welcome_type,
+                office=namur,
+                staff_id=slot.staff_id,
+                start=slot.start,
+                by=present,
+            )
+        )
+    assert len(booked) == 3 and queries() == one  # pinned: no query per appointment
+    page = client.get(url).content.decode()
+    assert page.count('data-testid="agenda-row"') == 3
+    status_url = reverse("appointments:status", args=[booked[0].pk])
+    client.post(status_url, {"to": "arrived"})
+    booked[0].refresh_from_db()
+    assert booked[0].status == "arrived" and booked[0].arrived_at is not None
+    refused = client.post(
+        reverse("appointments:status", args=[booked[1].pk]), {"to": "cancelled"}, follow=True
+    )
+    assert "motif" in refused.content.decode()
+    client.post(
+        reverse("appointments:status", args=[booked[1].pk]), {"to": "cancelled", "reason": "Malade"}
+    )
+    booked[1].refresh_from_db()
+    assert booked[1].status == "cancelled"
+    # Another office's staff cannot touch Namur's appointments.
+    assert login_client(outsider).post(status_url, {"to": "done"}).status_code == 404
+
+
+def test_group_session_seats_from_the_booking_screen(
+    present: User, reception: User, namur: Office, login_client: Any
+) -> None:
+    from appointments.models import Room
+
+    kind = AppointmentType.objects.get(code="rights_duties")
+    day = next_working_day()
+    from appointments.slots import local
+
+    session = services.session_create(
+        kind=kind,
+        office=namur,
+        staff_id=present.pk,
+        room=Room.objects.get(office=namur, name="Salle de réunion"),
+        start=local(day, time(13, 30)),
+        by=present,
+    )
+    person = BeneficiaryFactory()
+    client = login_client(reception)
+    page = client.get(booking_url(person.pk, kind, namur)).content.decode()
+    assert "0 / 12 places" in page
+    client.post(reverse("appointments:seat", args=[session.pk]), {"dossier": person.pk})
+    assert session.seats.filter(beneficiary=person).exists()
+    page = client.get(booking_url(person.pk, kind, namur)).content.decode()
+    assert "1 / 12 places" in page

@@ -185,3 +185,20 @@ def person_appointments(beneficiary: Any) -> list[Appointment]:
         .distinct()
         .order_by("-during")
     )
+
+
+def today_appointments(user: Any) -> list[Appointment]:
+    """Today's appointments in the user's offices, for reception's home."""
+    day = timezone.localdate()
+    start, end = slots.local(day, time(0)), slots.local(day + timedelta(days=1), time(0))
+    offices = (
+        Office.objects.all()
+        if user.sees_all_offices
+        else Office.objects.filter(id__in=user.office_ids)
+    )
+    return list(
+        Appointment.objects.filter(office__in=offices, during__overlap=DateTimeTZRange(start, end))
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("type", "staff", "beneficiary", "office")
+        .order_by("during", "id")[:50]
+    )

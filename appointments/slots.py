@@ -9,7 +9,7 @@ special case.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -45,7 +45,7 @@ def days_between(first: date, last: date) -> list[date]:
 
 def weekly_windows(
     days: Iterable[date],
-    weekly: dict[int, Sequence[tuple[time, time]]],
+    weekly: Mapping[int, Sequence[tuple[time, time]]],
     *,
     closed: set[date] = frozenset(),  # type: ignore[assignment]
 ) -> list[Interval]:

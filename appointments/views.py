@@ -47,17 +47,25 @@ def _booking_url(beneficiary_pk: int, **params: Any) -> str:
 @role_required(*FILE_ROLES)
 def book(request: HttpRequest) -> HttpResponse:
     """Choose type and office, see the next free slots over two weeks, book one."""
-    dossier = request.GET.get("dossier", "")
+    moving = None
+    if request.GET.get("reporter", "").isdigit():
+        moving = get_object_or_404(
+            visible_appointments(request.user).filter(
+                status=Appointment.Status.BOOKED, beneficiary__isnull=False
+            ),
+            pk=int(request.GET["reporter"]),
+        )
+    dossier = str(moving.beneficiary_id) if moving else request.GET.get("dossier", "")
     if not dossier.isdigit():
         messages.info(request, _("Retrouvez d'abord le dossier de la personne."))
         return redirect("beneficiaries:list")
     beneficiary = get_object_or_404(scoped_files(request.user), pk=int(dossier))
     offices = visible_offices(request.user)
-    initial = {"office": beneficiary.office_id} if request.method == "GET" else {}
-    form = SlotSearchForm(
-        request.GET if "type" in request.GET else None, offices=offices, initial=initial
-    )
-    context: dict[str, Any] = {"beneficiary": beneficiary, "form": form}
+    data = request.GET if "type" in request.GET else None
+    if moving and data is None:
+        data = {"type": moving.type_id, "office": moving.office_id}
+    form = SlotSearchForm(data, offices=offices, initial={"office": beneficiary.office_id})
+    context: dict[str, Any] = {"beneficiary": beneficiary, "form": form, "moving": moving}
     if form.is_bound and form.is_valid():
         kind: AppointmentType = form.cleaned_data["type"]
         office: Office = form.cleaned_data["office"]
@@ -132,20 +140,38 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
         messages.error(request, form.errors.get("slot", [_("Choisissez un créneau.")])[0])
         return redirect(back)
     staff_id, start = form.cleaned_data["slot"]
-    try:
-        appointment = services.appointment_book(
-            beneficiary=beneficiary,
-            kind=kind,
-            office=office,
-            staff_id=staff_id,
-            start=start,
-            by=request.user,
-            interpreter_language=form.cleaned_data["interpreter_language"],
-            notes=form.cleaned_data["notes"],
+    moving = None
+    if request.POST.get("reporter", "").isdigit():
+        moving = get_object_or_404(
+            visible_appointments(request.user), pk=int(request.POST["reporter"])
         )
+        back = reverse("appointments:book") + "?" + urlencode({"reporter": moving.pk})
+    try:
+        if moving is not None:
+            appointment = services.appointment_reschedule(
+                moving,
+                staff_id=staff_id,
+                start=start,
+                by=request.user,
+                reason=request.POST.get("reason", ""),
+            )
+        else:
+            appointment = services.appointment_book(
+                beneficiary=beneficiary,
+                kind=kind,
+                office=office,
+                staff_id=staff_id,
+                start=start,
+                by=request.user,
+                interpreter_language=form.cleaned_data["interpreter_language"],
+                notes=form.cleaned_data["notes"],
+            )
     except services.BookingError as error:
         # A lost race or a slot gone meanwhile: say so, and show fresh slots.
-        messages.error(request, str(error) + " " + _("Voici les créneaux encore libres."))
+        if isinstance(error, services.SlotTaken):
+            messages.error(request, str(error) + " " + _("Voici les créneaux encore libres."))
+        else:
+            messages.error(request, str(error))
         return redirect(back)
     start_local = timezone.localtime(appointment.during.lower, BRUSSELS)
     messages.success(

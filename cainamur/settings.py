@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -258,6 +259,10 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-watch": {
         "task": "outbox.tasks.outbox_watch",
         "schedule": 5 * 60,
+    },
+    "mark-missed-appointments": {
+        "task": "appointments.tasks.mark_missed_appointments",
+        "schedule": crontab(hour=2, minute=15),
     },
 }
 # First retry after about this many seconds, then doubling (with jitter).

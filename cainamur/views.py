@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from appointments.models import Office
+from appointments.selectors import today_appointments
 from attestations.selectors import dispatch_attention_count
 from beneficiaries.models import Beneficiary, Commune, Cpas
 from cainamur.permissions import STAFF_ROLES, RoleRequiredMixin, role_required
@@ -50,6 +51,7 @@ class ReceptionHomeView(RoleRequiredMixin, TemplateView):
             .select_related("office", "commune")
             .order_by("-created_at")[:8]
         )
+        context["today_appointments"] = today_appointments(user)
         return context
 
 

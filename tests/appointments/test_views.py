@@ -215,3 +215,66 @@ def test_group_session_seats_from_the_booking_screen(
     assert session.seats.filter(beneficiary=person).exists()
     page = client.get(booking_url(person.pk, kind, namur)).content.decode()
     assert "1 / 12 places" in page
+
+
+def test_reception_home_lists_today_and_the_night_marks_the_missed(
+    present: User, reception: User, namur: Office, welcome_type: AppointmentType, login_client: Any
+) -> None:
+    from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+
+    from appointments.slots import local
+    from appointments.tasks import mark_missed_appointments
+
+    today = timezone.localdate()
+    person = BeneficiaryFactory()
+    appointment = Appointment.objects.create(
+        type=welcome_type,
+        office=namur,
+        staff=present,
+        beneficiary=person,
+        during=DateTimeTZRange(local(today, time(0, 15)), local(today, time(0, 45))),
+        created_by=present,
+    )
+    page = login_client(reception).get(reverse("home-reception")).content.decode()
+    assert 'data-testid="today-agenda"' in page and person.full_name in page
+    assert mark_missed_appointments() == 1
+    appointment.refresh_from_db()
+    assert appointment.status == "missed"
+    file_page = login_client(reception).get(reverse("beneficiaries:detail", args=[person.pk]))
+    assert "Non pointé" in file_page.content.decode()
+
+
+def test_rescheduling_from_the_agenda(
+    present: User, reception: User, namur: Office, welcome_type: AppointmentType, login_client: Any
+) -> None:
+    day = next_working_day()
+    found = slot_search(office=namur, kind=welcome_type, first=day, last=day + timedelta(days=7))
+    person = BeneficiaryFactory()
+    booked = services.appointment_book(
+        beneficiary=person,
+        kind=welcome_type,
+        office=namur,
+        staff_id=found[0].staff_id,
+        start=found[0].start,
+        by=present,
+    )
+    client = login_client(reception)
+    page = client.get(reverse("appointments:book") + f"?reporter={booked.pk}").content.decode()
+    assert "Report du rendez-vous" in page and 'name="reason"' in page
+    later = found[-1]
+    response = client.post(
+        reverse("appointments:book-confirm"),
+        {
+            "dossier": person.pk,
+            "type": welcome_type.pk,
+            "office": namur.pk,
+            "reporter": booked.pk,
+            "slot": f"{later.staff_id}|{later.start.isoformat()}",
+            "reason": "Empêchement",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    booked.refresh_from_db()
+    assert booked.status == "cancelled" and booked.reason == "Empêchement"
+    assert booked.rescheduled_to.during.lower == later.start  # type: ignore[attr-defined]

@@ -1,0 +1,20 @@
+"""Celery tasks of appointments: thin, safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task
+def mark_missed_appointments() -> int:
+    """Nightly (beat): past appointments nobody checked in become « non pointé », which the
+    person's file flags."""
+    from appointments.services import appointments_mark_missed
+
+    count = appointments_mark_missed()
+    logger.info("%s past appointment(s) marked as not checked in", count)
+    return count

@@ -227,16 +227,21 @@ def test_reception_home_lists_today_and_the_night_marks_the_missed(
 
     today = timezone.localdate()
     person = BeneficiaryFactory()
-    appointment = Appointment.objects.create(
-        type=welcome_type,
-        office=namur,
-        staff=present,
+    common = {"type": welcome_type, "office": namur, "staff": present, "created_by": present}
+    Appointment.objects.create(
+        beneficiary=BeneficiaryFactory(last_name="Aujourdhui"),
+        during=DateTimeTZRange(local(today, time(23, 0)), local(today, time(23, 30))),
+        **common,
+    )
+    appointment = Appointment.objects.create(  # yesterday, never checked in
         beneficiary=person,
-        during=DateTimeTZRange(local(today, time(0, 15)), local(today, time(0, 45))),
-        created_by=present,
+        during=DateTimeTZRange(
+            local(today - timedelta(days=1), time(10)), local(today - timedelta(days=1), time(11))
+        ),
+        **common,
     )
     page = login_client(reception).get(reverse("home-reception")).content.decode()
-    assert 'data-testid="today-agenda"' in page and person.full_name in page
+    assert 'data-testid="today-agenda"' in page and "AUJOURDHUI" in page
     assert mark_missed_appointments() == 1
     appointment.refresh_from_db()
     assert appointment.status == "missed"

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import phonenumbers
 from django import forms
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -13,6 +12,7 @@ from stdnum.be import bis, nn
 from appointments.models import Office
 from beneficiaries.languages import LANGUAGE_CHOICES
 from beneficiaries.models import Beneficiary, Commune, Cpas, Exemption, ExemptionCode
+from cainamur.phones import phone_normalise
 from cainamur.roles import GROUP_NAMES, Role
 
 
@@ -178,18 +178,7 @@ class BeneficiaryForm(forms.ModelForm):
         return code
 
     def clean_phone(self) -> str:
-        raw = self.cleaned_data["phone"].strip()
-        if not raw:
-            return ""
-        try:
-            number = phonenumbers.parse(raw, "BE")
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            raise forms.ValidationError(
-                _("Ce numéro de téléphone n'est pas valide (ex. 0471 23 45 67 ou +32 81 71 35 18).")
-            )
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return phone_normalise(self.cleaned_data["phone"])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -17,7 +17,7 @@ class NavItem:
     url_name: str
     icon: str
     roles: frozenset[Role]
-    section: str  # the first path segment that marks the item as current
+    section: str  # the path prefix that marks the item as current
 
 
 NAVIGATION: tuple[NavItem, ...] = (
@@ -42,6 +42,13 @@ NAVIGATION: tuple[NavItem, ...] = (
         "bi-calendar-week",
         frozenset({Role.RECEPTION, Role.CASEWORKER, Role.COORDINATOR}),
         "rendez-vous",
+    ),
+    NavItem(
+        _("Rappels"),
+        "appointments:callbacks",
+        "bi-telephone-inbound",
+        frozenset({Role.RECEPTION, Role.CASEWORKER, Role.COORDINATOR}),
+        "rendez-vous/rappels",
     ),
     NavItem(
         _("Dossiers"),
@@ -71,16 +78,23 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    section = request.path.strip("/").split("/", 1)[0]
+    path = request.path.strip("/") + "/"
+    mine = [item for item in NAVIGATION if user.has_role(*item.roles)]
+    # The current item: the longest section the path starts with (« rendez-vous/rappels »
+    # before « rendez-vous »).
+    current = max(
+        (item for item in mine if path.startswith(item.section + "/")),
+        key=lambda item: len(item.section),
+        default=None,
+    )
     items = [
         {
             "label": item.label,
             "url": reverse(item.url_name),
             "icon": item.icon,
-            "active": section == item.section,
+            "active": item is current,
         }
-        for item in NAVIGATION
-        if user.has_role(*item.roles)
+        for item in mine
     ]
     return {
         "nav_items": items,

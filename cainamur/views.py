@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from appointments.callbacks import open_callbacks
 from appointments.models import Office
 from appointments.selectors import today_appointments
 from attestations.selectors import dispatch_attention_count
@@ -52,6 +53,9 @@ class ReceptionHomeView(RoleRequiredMixin, TemplateView):
             .order_by("-created_at")[:8]
         )
         context["today_appointments"] = today_appointments(user)
+        callbacks = open_callbacks(user)
+        context["open_callbacks"] = callbacks[:8]
+        context["open_callback_count"] = callbacks.count()
         return context
 
 

@@ -26,6 +26,8 @@ URL_ROLES: dict[str, set[str]] = {
     "beneficiaries:create": {"reception", "caseworker", "coordinator", "outsider"},
     "attestations:register": {"coordinator"},
     "appointments:agenda": {"reception", "caseworker", "coordinator", "outsider"},
+    "appointments:callbacks": ALL,
+    "appointments:callback-create": ALL,
     "attestations:dispatches": {"coordinator"},
     "password_change": ALL,
     "password_change_done": ALL,
@@ -50,6 +52,8 @@ SEPARATE = {
     "appointments:book-confirm",
     "appointments:seat",
     "appointments:status",
+    "appointments:callback",
+    "appointments:callback-done",
 }
 
 

@@ -500,3 +500,24 @@ class CallbackAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} ({self.at:%d/%m/%Y %H:%M})" if self.at else ""
+
+
+class CalendarFeed(models.Model):
+    """A staff member's private iCal feed. Only the token's SHA-256 is stored: the address
+    is shown once, and regenerating it cuts off the old one."""
+
+    staff = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("membre du personnel"),
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+    )
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("flux iCal")
+        verbose_name_plural = _("flux iCal")
+
+    def __str__(self) -> str:
+        return str(self.staff)

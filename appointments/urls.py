@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments import callbacks, views
+from appointments import calendars, callbacks, views
 
 app_name = "appointments"
 
@@ -10,6 +10,11 @@ urlpatterns = [
     path("nouveau/confirmer/", views.book_confirm, name="book-confirm"),
     path("seances/<int:session_pk>/inscrire/", views.seat_confirm, name="seat"),
     path("<int:pk>/statut/", views.status, name="status"),
+    path("semaine/", calendars.week, name="week"),
+    path("mon-agenda/", calendars.my_calendar, name="mine"),
+    path("mon-agenda/ical/nouveau/", calendars.feed_regenerate, name="ical-regenerate"),
+    path("mon-agenda/ical/desactiver/", calendars.feed_revoke, name="ical-revoke"),
+    path("ical/<str:token>.ics", calendars.ical, name="ical"),
     path("rappels/", callbacks.callback_list, name="callbacks"),
     path("rappels/nouveau/", callbacks.callback_create, name="callback-create"),
     path("rappels/<int:pk>/", callbacks.callback_detail, name="callback"),

@@ -27,6 +27,8 @@ URL_ROLES: dict[str, set[str]] = {
     "attestations:register": {"coordinator"},
     "appointments:agenda": {"reception", "caseworker", "coordinator", "outsider"},
     "appointments:callbacks": ALL,
+    "appointments:week": {"reception", "caseworker", "coordinator", "outsider"},
+    "appointments:mine": {"reception", "caseworker", "coordinator", "outsider"},
     "appointments:callback-create": ALL,
     "attestations:dispatches": {"coordinator"},
     "password_change": ALL,
@@ -41,6 +43,7 @@ PUBLIC = {
     "password_reset_complete",
     "health",
     "attestations:verify",
+    "appointments:ical",  # behind its secret token (tests/appointments/test_calendars.py)
 }
 # POST-only or tested separately (the coordinators' actions on one copy: tests/attestations).
 SEPARATE = {
@@ -54,6 +57,8 @@ SEPARATE = {
     "appointments:status",
     "appointments:callback",
     "appointments:callback-done",
+    "appointments:ical-regenerate",
+    "appointments:ical-revoke",
 }
 
 
@@ -256,7 +261,9 @@ def test_user_without_role_is_refused_everywhere(login_client: Any, db: None) ->
         assert client.get(reverse(url_name)).status_code == 403, url_name
 
 
-@pytest.mark.parametrize("url_name", sorted(PUBLIC - {"password_reset_confirm"}))
+@pytest.mark.parametrize(
+    "url_name", sorted(PUBLIC - {"password_reset_confirm", "appointments:ical"})
+)
 def test_public_pages_answer_anonymous(client: Any, url_name: str, db: None) -> None:
     assert client.get(reverse(url_name)).status_code == 200
 

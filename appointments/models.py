@@ -521,3 +521,100 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return str(self.staff)
+
+
+class Permanence(models.Model):
+    """A recurring walk-in session (no appointment), e.g. the socio-professional insertion
+    permanence « Levons les freins ! » on Wednesday mornings."""
+
+    office = models.ForeignKey(
+        Office, verbose_name=_("bureau"), on_delete=models.PROTECT, related_name="permanences"
+    )
+    theme = models.CharField(_("thème"), max_length=150)
+    weekday = models.PositiveSmallIntegerField(_("jour"), choices=Weekday.choices)
+    starts = models.TimeField(_("de"))
+    ends = models.TimeField(_("à"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("permanence")
+        verbose_name_plural = _("permanences")
+        ordering = ("weekday", "starts")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends__gt=models.F("starts")),
+                name="permanence_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.theme} — {self.office} ({self.get_weekday_display()})"
+
+
+class QueueTicket(models.Model):
+    """One arrival at a permanence on a given day: a ticket number, waiting time, the
+    outcome once seen."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("en attente")
+        CALLED = "called", _("appelé·e")
+        DONE = "done", _("reçu·e")
+        LEFT = "left", _("parti·e sans être reçu·e")
+
+    class Topic(models.TextChoices):
+        DIPLOMA = "diploma", _("équivalence de diplôme")
+        CV = "cv", _("CV et lettre de motivation")
+        JOB_SEARCH = "job_search", _("recherche d'emploi")
+        TRAINING = "training", _("orientation vers une formation")
+        OTHER = "other", _("autre")
+
+    permanence = models.ForeignKey(
+        Permanence, verbose_name=_("permanence"), on_delete=models.PROTECT, related_name="tickets"
+    )
+    on = models.DateField(_("le"))
+    number = models.PositiveSmallIntegerField(_("ticket"))
+    beneficiary = models.ForeignKey(
+        "beneficiaries.Beneficiary",
+        verbose_name=_("dossier"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        null=True,
+        blank=True,
+    )
+    name = models.CharField(_("nom"), max_length=150)
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.WAITING
+    )
+    arrived_at = models.DateTimeField(_("arrivé·e à"), auto_now_add=True)
+    called_at = models.DateTimeField(_("appelé·e à"), null=True, blank=True)
+    called_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reçu·e par"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    finished_at = models.DateTimeField(_("terminé à"), null=True, blank=True)
+    topic = models.CharField(_("sujet"), max_length=15, choices=Topic.choices, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accueilli·e par"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("ticket de permanence")
+        verbose_name_plural = _("tickets de permanence")
+        ordering = ("on", "number")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["permanence", "on", "number"], name="ticket_number_per_session"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"n° {self.number} — {self.name}"

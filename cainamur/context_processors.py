@@ -44,6 +44,13 @@ NAVIGATION: tuple[NavItem, ...] = (
         "rendez-vous",
     ),
     NavItem(
+        _("Permanences"),
+        "appointments:permanences",
+        "bi-door-open",
+        frozenset({Role.RECEPTION, Role.CASEWORKER, Role.COORDINATOR}),
+        "rendez-vous/permanences",
+    ),
+    NavItem(
         _("Rappels"),
         "appointments:callbacks",
         "bi-telephone-inbound",

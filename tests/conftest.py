@@ -45,6 +45,7 @@ def reference_data(transactional_db: None) -> None:
         import_module("appointments.migrations.0002_reference_offices").create_offices(apps, None)
         import_module("beneficiaries.migrations.0002_reference_communes").load_communes(apps, None)
         import_module("appointments.migrations.0004_reference_calendars").load(apps, None)
+        import_module("appointments.migrations.0008_isp_permanence").create(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -28,6 +28,7 @@ URL_ROLES: dict[str, set[str]] = {
     "appointments:agenda": {"reception", "caseworker", "coordinator", "outsider"},
     "appointments:callbacks": ALL,
     "appointments:week": {"reception", "caseworker", "coordinator", "outsider"},
+    "appointments:permanences": {"reception", "caseworker", "coordinator", "outsider"},
     "appointments:mine": {"reception", "caseworker", "coordinator", "outsider"},
     "appointments:callback-create": ALL,
     "attestations:dispatches": {"coordinator"},
@@ -59,6 +60,11 @@ SEPARATE = {
     "appointments:callback-done",
     "appointments:ical-regenerate",
     "appointments:ical-revoke",
+    "appointments:queue",
+    "appointments:queue-arrival",
+    "appointments:queue-next",
+    "appointments:ticket-finish",
+    "appointments:ticket-left",
 }
 
 

@@ -182,6 +182,7 @@ def person_appointments(beneficiary: Any) -> list[Appointment]:
     return list(
         Appointment.objects.filter(Q(beneficiary=beneficiary) | Q(seats__beneficiary=beneficiary))
         .select_related("type", "staff", "office", "room")
+        .prefetch_related("dispatches")
         .distinct()
         .order_by("-during")
     )

@@ -3,9 +3,10 @@ group-session seats under a row lock, and the status of each appointment."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.utils import timezone
@@ -14,6 +15,8 @@ from django.utils.translation import gettext as _
 from appointments import slots
 from appointments.models import Appointment, AppointmentType, Office, Room, Seat
 from appointments.selectors import slot_search
+from outbox.models import Dispatch
+from outbox.services import appointment_messages
 
 
 class BookingError(Exception):
@@ -97,7 +100,7 @@ def appointment_book(
         raise SlotTaken(_("Ce créneau vient d'être pris ou n'est plus disponible."))
     try:
         with transaction.atomic():
-            return Appointment.objects.create(
+            appointment = Appointment.objects.create(
                 type=kind,
                 office=office,
                 staff_id=staff_id,
@@ -110,6 +113,8 @@ def appointment_book(
                 rescheduled_from=rescheduled_from,
                 created_by=by,
             )
+            appointment_messages(purpose=Dispatch.Purpose.CONFIRMATION, appointment=appointment)
+            return appointment
     except IntegrityError as error:  # the exclusion constraints: a concurrent booking
         raise SlotTaken(_("Ce créneau vient d'être pris par une autre réservation.")) from error
 
@@ -160,12 +165,14 @@ def seat_book(
             .exists()
         ):
             raise BookingError(_("Cette personne est déjà inscrite à cette séance."))
-        return Seat.objects.create(
+        seat = Seat.objects.create(
             session=session,
             beneficiary=beneficiary,
             interpreter_language=interpreter_language,
             created_by=by,
         )
+        appointment_messages(purpose=Dispatch.Purpose.CONFIRMATION, seat=seat)
+        return seat
 
 
 def appointment_move(
@@ -237,3 +244,43 @@ def appointments_mark_missed(now: datetime | None = None) -> int:
     return Appointment.objects.filter(
         status=Appointment.Status.BOOKED, during__endswith__lt=now, beneficiary__isnull=False
     ).update(status=Appointment.Status.MISSED)
+
+
+def reminders_queue(now: datetime | None = None) -> int:
+    """The day before, from ``CAI_REMINDER_HOUR``: a reminder for each appointment and
+    group-session seat of tomorrow (once each: the rows are unique). Returns how many."""
+    now = timezone.localtime(now or timezone.now(), slots.BRUSSELS)
+    if now.hour < settings.CAI_REMINDER_HOUR:
+        return 0
+    tomorrow = now.date() + timedelta(days=1)
+    period = DateTimeTZRange(
+        slots.local(tomorrow, time(0)), slots.local(tomorrow + timedelta(days=1), time(0))
+    )
+    queued = 0
+    individual = (
+        Appointment.objects.filter(
+            status=Appointment.Status.BOOKED,
+            beneficiary__isnull=False,
+            during__startswith__gte=period.lower,
+            during__startswith__lt=period.upper,
+        )
+        .select_related("beneficiary")
+        .exclude(dispatches__purpose=Dispatch.Purpose.REMINDER)
+    )
+    for appointment in individual:
+        queued += len(
+            appointment_messages(purpose=Dispatch.Purpose.REMINDER, appointment=appointment)
+        )
+    seats = (
+        Seat.objects.filter(
+            status=Seat.Status.BOOKED,
+            session__status=Appointment.Status.BOOKED,
+            session__during__startswith__gte=period.lower,
+            session__during__startswith__lt=period.upper,
+        )
+        .select_related("beneficiary")
+        .exclude(dispatches__purpose=Dispatch.Purpose.REMINDER)
+    )
+    for seat in seats:
+        queued += len(appointment_messages(purpose=Dispatch.Purpose.REMINDER, seat=seat))
+    return queued

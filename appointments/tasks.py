@@ -18,3 +18,14 @@ def mark_missed_appointments() -> int:
     count = appointments_mark_missed()
     logger.info("%s past appointment(s) marked as not checked in", count)
     return count
+
+
+@shared_task
+def queue_reminders() -> int:
+    """Every 15 minutes (beat): tomorrow's reminders, once the reminder hour has come."""
+    from appointments.services import reminders_queue
+
+    count = reminders_queue()
+    if count:
+        logger.info("%s appointment reminder(s) queued", count)
+    return count

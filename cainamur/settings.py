@@ -260,6 +260,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outbox.tasks.outbox_watch",
         "schedule": 5 * 60,
     },
+    "appointment-reminders": {
+        "task": "appointments.tasks.queue_reminders",
+        "schedule": 15 * 60,
+    },
     "mark-missed-appointments": {
         "task": "appointments.tasks.mark_missed_appointments",
         "schedule": crontab(hour=2, minute=15),
@@ -274,6 +278,10 @@ OUTBOX_MAX_ATTEMPTS = env.int("CAI_OUTBOX_MAX_ATTEMPTS", 5, minimum=1)
 # A message still "sending" after this long belongs to a worker that died: the periodic
 # task puts it back in the queue. Longer than the task time limit, so never a live task.
 OUTBOX_STALE_MINUTES = env.int("CAI_OUTBOX_STALE_MINUTES", 15, minimum=1)
+# SMS: a dotted path to a backend class (outbox/sms.py); the default writes to the log.
+CAI_SMS_BACKEND = env.str("CAI_SMS_BACKEND", "outbox.sms.LogBackend")
+# Appointment reminders go out the day before, from this hour (local time).
+CAI_REMINDER_HOUR = env.int("CAI_REMINDER_HOUR", 10, minimum=0)
 # Mails say where they come from; the domain also names their Message-ID.
 OUTBOX_MESSAGE_ID_DOMAIN = env.str("CAI_MESSAGE_ID_DOMAIN", "cainamur.be")
 

@@ -7,6 +7,8 @@ later an appointment); a task sends it after commit, retries with backoff, and l
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -19,10 +21,26 @@ def default_attempts_allowed() -> int:
 
 
 class DispatchQuerySet(OfficeScopedQuerySet):
-    office_lookup = "attestation__beneficiary__office"
+    def visible_to(self, user: Any) -> DispatchQuerySet:
+        """Copies of attestations through the person's office, messages about an
+        appointment through the appointment's office."""
+        if not getattr(user, "is_authenticated", False) or not user.roles:
+            return self.none()
+        if user.sees_all_offices:
+            return self
+        offices = user.office_ids
+        return self.filter(
+            models.Q(attestation__beneficiary__office__in=offices)
+            | models.Q(appointment__office__in=offices)
+            | models.Q(seat__session__office__in=offices)
+        )
 
     def needing_attention(self) -> DispatchQuerySet:
-        return self.filter(status__in=[Dispatch.Status.FAILED, Dispatch.Status.NEEDS_ADDRESS])
+        """Attestation copies that failed or wait for an address (what coordinators fix)."""
+        return self.filter(
+            purpose=Dispatch.Purpose.ATTESTATION_COPY,
+            status__in=[Dispatch.Status.FAILED, Dispatch.Status.NEEDS_ADDRESS],
+        )
 
 
 class Dispatch(models.Model):
@@ -36,10 +54,17 @@ class Dispatch(models.Model):
 
     class Purpose(models.TextChoices):
         ATTESTATION_COPY = "attestation_copy", _("copie d'attestation")
+        CONFIRMATION = "confirmation", _("confirmation de rendez-vous")
+        REMINDER = "reminder", _("rappel de rendez-vous")
 
     class Recipient(models.TextChoices):
         COMMUNE = "commune", _("commune")
         CPAS = "cpas", _("CPAS")
+        PERSON = "person", _("la personne")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("e-mail")
+        SMS = "sms", _("SMS")
 
     purpose = models.CharField(_("objet"), max_length=30, choices=Purpose.choices)
     attestation = models.ForeignKey(
@@ -51,6 +76,25 @@ class Dispatch(models.Model):
         blank=True,
     )
     recipient_kind = models.CharField(_("destinataire"), max_length=20, choices=Recipient.choices)
+    channel = models.CharField(
+        _("canal"), max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
+    appointment = models.ForeignKey(
+        "appointments.Appointment",
+        verbose_name=_("rendez-vous"),
+        on_delete=models.PROTECT,
+        related_name="dispatches",
+        null=True,
+        blank=True,
+    )
+    seat = models.ForeignKey(
+        "appointments.Seat",
+        verbose_name=_("place en séance"),
+        on_delete=models.PROTECT,
+        related_name="dispatches",
+        null=True,
+        blank=True,
+    )
     commune = models.ForeignKey(
         "beneficiaries.Commune",
         verbose_name=_("commune"),
@@ -67,7 +111,7 @@ class Dispatch(models.Model):
         null=True,
         blank=True,
     )
-    to_address = models.EmailField(_("envoyée à"), blank=True)
+    to_address = models.CharField(_("envoyée à"), max_length=254, blank=True)
     status = models.CharField(
         _("statut"), max_length=20, choices=Status.choices, default=Status.QUEUED
     )
@@ -97,10 +141,22 @@ class Dispatch(models.Model):
                 condition=models.Q(purpose="attestation_copy"),
                 name="dispatch_one_copy_per_recipient",
             ),
+            models.UniqueConstraint(
+                fields=["appointment", "purpose", "channel"],
+                condition=models.Q(appointment__isnull=False),
+                name="dispatch_one_message_per_appointment",
+            ),
+            models.UniqueConstraint(
+                fields=["seat", "purpose", "channel"],
+                condition=models.Q(seat__isnull=False),
+                name="dispatch_one_message_per_seat",
+            ),
             models.CheckConstraint(
                 condition=(
                     models.Q(recipient_kind="commune", commune__isnull=False)
                     | models.Q(recipient_kind="cpas", cpas__isnull=False)
+                    | models.Q(recipient_kind="person", appointment__isnull=False)
+                    | models.Q(recipient_kind="person", seat__isnull=False)
                 ),
                 name="dispatch_recipient_set",
             ),
@@ -118,6 +174,8 @@ class Dispatch(models.Model):
 
     @property
     def recipient_name(self) -> str:
+        if self.recipient_kind == self.Recipient.PERSON:
+            return str(_("la personne (%(channel)s)") % {"channel": self.get_channel_display()})
         if self.recipient_kind == self.Recipient.CPAS and self.cpas is not None:
             return self.cpas.name
         if self.commune is not None:

@@ -14,6 +14,7 @@ from datetime import timedelta
 from email.utils import make_msgid
 from typing import Any
 
+import phonenumbers
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 from cainamur.celery import retry_countdown
 from cainamur.models import PdfStatus
 from outbox.models import Dispatch
+from outbox.sms import Sms, SmsRefused, sms_backend
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +43,31 @@ class DispatchError(Exception):
     """A refused action on a dispatch, with a message for the user (French)."""
 
 
+def is_mobile(phone: str) -> bool:
+    try:
+        number = phonenumbers.parse(phone, "BE")
+    except phonenumbers.NumberParseException:
+        return False
+    kinds = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    return phonenumbers.number_type(number) in kinds
+
+
+def person_of(dispatch: Dispatch) -> Any:
+    if dispatch.seat is not None:
+        return dispatch.seat.beneficiary
+    return dispatch.appointment.beneficiary if dispatch.appointment is not None else None
+
+
 def recipient_address(dispatch: Dispatch) -> str:
-    """The address the recipient has today (communes and CPAS are edited in the admin)."""
+    """The address the recipient has today (communes and CPAS are edited in the admin; the
+    person's e-mail and phone in the file)."""
+    if dispatch.recipient_kind == Dispatch.Recipient.PERSON:
+        person = person_of(dispatch)
+        if person is None:
+            return ""
+        if dispatch.channel == Dispatch.Channel.SMS:
+            return str(person.phone) if person.phone and is_mobile(person.phone) else ""
+        return str(person.email)
     if dispatch.recipient_kind == Dispatch.Recipient.CPAS and dispatch.cpas is not None:
         return dispatch.cpas.email
     if dispatch.recipient_kind == Dispatch.Recipient.COMMUNE and dispatch.commune is not None:
@@ -86,6 +111,12 @@ def dispatches_for_attestation(attestation: Any) -> list[Dispatch]:
 def _ready(dispatch: Dispatch) -> bool | None:
     """Whether what the message carries exists: None = never (the attestation was
     superseded or revoked), False = not yet (its PDF is being rendered)."""
+    if dispatch.seat is not None:
+        seat = dispatch.seat
+        alive = seat.status == "booked" and seat.session.status == "booked"
+        return True if alive else None
+    if dispatch.appointment is not None:
+        return True if dispatch.appointment.status == "booked" else None
     attestation = dispatch.attestation
     if attestation is None:
         return True
@@ -101,7 +132,17 @@ def dispatch_claim(dispatch_id: int) -> Dispatch | None:
     with transaction.atomic():
         dispatch = (
             Dispatch.objects.select_for_update(of=("self",))
-            .select_related("commune", "cpas", "attestation")
+            .select_related(
+                "commune",
+                "cpas",
+                "attestation",
+                "appointment__beneficiary",
+                "appointment__office",
+                "appointment__type",
+                "seat__beneficiary",
+                "seat__session__office",
+                "seat__session__type",
+            )
             .filter(pk=dispatch_id)
             .first()
         )
@@ -136,10 +177,10 @@ def dispatch_claim(dispatch_id: int) -> Dispatch | None:
         return dispatch
 
 
-def compose(dispatch: Dispatch) -> EmailMessage:
-    from outbox.composers import COMPOSERS
+def compose(dispatch: Dispatch) -> EmailMessage | Sms:
+    from outbox.composers import compose_message
 
-    return COMPOSERS[dispatch.purpose](dispatch)
+    return compose_message(dispatch)
 
 
 def _permanent(error: BaseException) -> bool:
@@ -185,12 +226,17 @@ def dispatch_send(dispatch_id: int) -> tuple[Outcome, float]:
     more = dispatch.attempts < dispatch.attempts_allowed
     try:
         message = compose(dispatch)
-        message.extra_headers["Message-ID"] = dispatch.message_id
-        message.send(fail_silently=False)
+        if isinstance(message, Sms):
+            sms_backend().send(message)
+        else:
+            message.extra_headers["Message-ID"] = dispatch.message_id
+            message.send(fail_silently=False)
     except SoftTimeLimitExceeded as error:
         return _finish(dispatch, error, retry=more)
     except OSError as error:  # smtplib.SMTPException and socket errors are OSErrors
         return _finish(dispatch, error, retry=more and not _permanent(error))
+    except SmsRefused as error:
+        return _finish(dispatch, error, retry=False)
     except Exception as error:
         logger.exception("Dispatch %s: the message could not be built or sent", dispatch.pk)
         return _finish(dispatch, error, retry=False)
@@ -386,3 +432,33 @@ def recipient_email_set(dispatch: Dispatch, *, email: str, by: Any) -> int:
         logger.info("Recipient address set by user %s; %s copies queued", by.pk, len(ids))
         dispatch_queue(ids)
     return len(ids)
+
+
+def appointment_messages(*, purpose: str, appointment: Any = None, seat: Any = None) -> list[int]:
+    """Create the confirmation or reminder of an appointment (or a group-session seat) on
+    each channel the person can be reached by (e-mail; SMS to a mobile number), once each,
+    and queue their sending after commit. Returns the ids queued."""
+    person = seat.beneficiary if seat is not None else appointment.beneficiary
+    if person is None:
+        return []
+    channels = []
+    if person.email:
+        channels.append(Dispatch.Channel.EMAIL)
+    if person.phone and is_mobile(person.phone):
+        channels.append(Dispatch.Channel.SMS)
+    ids = []
+    for channel in channels:
+        dispatch, created = Dispatch.objects.get_or_create(
+            purpose=purpose,
+            appointment=appointment if seat is None else None,
+            seat=seat,
+            channel=channel,
+            defaults={
+                "recipient_kind": Dispatch.Recipient.PERSON,
+                "next_attempt_at": timezone.now(),
+            },
+        )
+        if created:
+            ids.append(dispatch.pk)
+    dispatch_queue(ids)
+    return ids

@@ -61,6 +61,17 @@ def tasks_run_in_process() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def sms_in_memory(settings: Any) -> Any:
+    """SMS are kept in memory (outbox.sms.LocmemBackend.outbox), like mails in mail.outbox."""
+    from outbox.sms import LocmemBackend
+
+    settings.CAI_SMS_BACKEND = "outbox.sms.LocmemBackend"
+    LocmemBackend.outbox.clear()
+    yield LocmemBackend.outbox
+    LocmemBackend.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
 def private_media(settings: Any, tmp_path: Any) -> None:
     """Documents written by a test go to its own folder, never to var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"

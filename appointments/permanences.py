@@ -269,3 +269,22 @@ def left(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _ticket(request, pk)
     ticket_left(ticket)
     return redirect(reverse("appointments:queue", args=[ticket.permanence_id]))
+
+
+@role_required(*FILE_ROLES)
+@require_POST
+def link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attach a ticket given to someone without a file to their file, once it exists."""
+    ticket = _ticket(request, pk)
+    number = request.POST.get("file_number", "").strip().upper()
+    beneficiary = scoped_files(request.user).filter(file_number=number).first() if number else None
+    if beneficiary is None:
+        messages.error(request, _("Aucun dossier de vos bureaux ne porte ce numéro."))
+    else:
+        QueueTicket.objects.filter(pk=ticket.pk).update(beneficiary=beneficiary)
+        messages.success(
+            request,
+            _("Ticket n° %(number)s relié au dossier %(file)s.")
+            % {"number": ticket.number, "file": beneficiary.file_number},
+        )
+    return redirect(reverse("appointments:queue", args=[ticket.permanence_id]))

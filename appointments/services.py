@@ -284,3 +284,14 @@ def reminders_queue(now: datetime | None = None) -> int:
     for seat in seats:
         queued += len(appointment_messages(purpose=Dispatch.Purpose.REMINDER, seat=seat))
     return queued
+
+
+def interpreter_confirm(appointment: Appointment) -> Appointment:
+    """The interpreter requested for this appointment has confirmed."""
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if appointment.interpreter != Appointment.Interpreter.REQUESTED:
+            raise BookingError(_("Aucun interprète n'est en attente de confirmation."))
+        appointment.interpreter = Appointment.Interpreter.CONFIRMED
+        appointment.save(update_fields=["interpreter"])
+        return appointment

@@ -21,6 +21,7 @@ urlpatterns = [
     path("permanences/<int:pk>/suivant/", permanences.call_next, name="queue-next"),
     path("permanences/tickets/<int:pk>/termine/", permanences.finish, name="ticket-finish"),
     path("permanences/tickets/<int:pk>/parti/", permanences.left, name="ticket-left"),
+    path("permanences/tickets/<int:pk>/dossier/", permanences.link, name="ticket-link"),
     path("rappels/", callbacks.callback_list, name="callbacks"),
     path("rappels/nouveau/", callbacks.callback_create, name="callback-create"),
     path("rappels/<int:pk>/", callbacks.callback_detail, name="callback"),

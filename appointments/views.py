@@ -254,13 +254,17 @@ ACTIONS = {
 @require_POST
 def status(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = get_object_or_404(visible_appointments(request.user), pk=pk)
-    to = ACTIONS.get(request.POST.get("to", ""))
-    if to is None:
+    action = request.POST.get("to", "")
+    to = ACTIONS.get(action)
+    if to is None and action != "interpreter_confirmed":
         raise Http404
     try:
-        services.appointment_move(
-            appointment, to, by=request.user, reason=request.POST.get("reason", "")
-        )
+        if to is None:
+            services.interpreter_confirm(appointment)
+        else:
+            services.appointment_move(
+                appointment, to, by=request.user, reason=request.POST.get("reason", "")
+            )
     except services.BookingError as error:
         messages.error(request, str(error))
     else:

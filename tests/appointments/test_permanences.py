@@ -57,3 +57,18 @@ def test_another_office_cannot_see_the_queue(outsider: User, login_client: Any) 
     assert client.post(reverse("appointments:queue-next", args=[permanence.pk])).status_code == 404
     page = client.get(reverse("appointments:permanences")).content.decode()
     assert "Levons les freins" not in page
+
+
+def test_a_ticket_is_linked_to_a_file_later(reception: User, login_client: Any) -> None:
+    from django.utils import timezone
+
+    from appointments.permanences import ticket_register
+
+    ticket = ticket_register(isp(), on=timezone.localdate(), by=reception, name="Sans Dossier")
+    person = BeneficiaryFactory()
+    client = login_client(reception)
+    url = reverse("appointments:ticket-link", args=[ticket.pk])
+    assert "Aucun dossier" in client.post(url, {"file_number": "X"}, follow=True).content.decode()
+    client.post(url, {"file_number": person.file_number})
+    ticket.refresh_from_db()
+    assert ticket.beneficiary == person

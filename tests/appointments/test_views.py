@@ -283,3 +283,26 @@ def test_rescheduling_from_the_agenda(
     booked.refresh_from_db()
     assert booked.status == "cancelled" and booked.reason == "Empêchement"
     assert booked.rescheduled_to.during.lower == later.start  # type: ignore[attr-defined]
+
+
+def test_the_interpreter_is_confirmed_from_the_agenda(
+    present: User, reception: User, namur: Office, welcome_type: AppointmentType, login_client: Any
+) -> None:
+    day = next_working_day()
+    slot = slot_search(office=namur, kind=welcome_type, first=day, last=day + timedelta(days=6))[0]
+    booked = services.appointment_book(
+        beneficiary=BeneficiaryFactory(),
+        kind=welcome_type,
+        office=namur,
+        staff_id=slot.staff_id,
+        start=slot.start,
+        by=present,
+        interpreter_language="ps",
+    )
+    client = login_client(reception)
+    url = reverse("appointments:status", args=[booked.pk])
+    client.post(url, {"to": "interpreter_confirmed"})
+    booked.refresh_from_db()
+    assert booked.interpreter == "confirmed"
+    again = client.post(url, {"to": "interpreter_confirmed"}, follow=True).content.decode()
+    assert "Aucun interprète" in again

@@ -65,6 +65,7 @@ SEPARATE = {
     "appointments:queue-next",
     "appointments:ticket-finish",
     "appointments:ticket-left",
+    "appointments:ticket-link",
 }
 
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from appointments import services
 from appointments.forms import BookForm, ReasonForm, SlotSearchForm
@@ -45,6 +45,7 @@ def _booking_url(beneficiary_pk: int, **params: Any) -> str:
 
 
 @role_required(*FILE_ROLES)
+@require_http_methods(["GET", "POST"])
 def book(request: HttpRequest) -> HttpResponse:
     """Choose type and office, see the next free slots over two weeks, book one."""
     moving = None
@@ -57,8 +58,7 @@ def book(request: HttpRequest) -> HttpResponse:
         )
     dossier = str(moving.beneficiary_id) if moving else request.GET.get("dossier", "")
     if not dossier.isdigit():
-        messages.info(request, _("Retrouvez d'abord le dossier de la personne."))
-        return redirect("beneficiaries:list")
+        return find_person(request)
     beneficiary = get_object_or_404(scoped_files(request.user), pk=int(dossier))
     offices = visible_offices(request.user)
     data = request.GET if "type" in request.GET else None
@@ -105,6 +105,16 @@ def book(request: HttpRequest) -> HttpResponse:
             }
         )
     return render(request, "appointments/book.html", context)
+
+
+def find_person(request: HttpRequest) -> HttpResponse:
+    """First step of a booking: find the file (POSTed search: names stay out of URLs) or
+    open one on the spot."""
+    from beneficiaries.selectors import beneficiary_search
+
+    query = request.POST.get("q", "").strip() if request.method == "POST" else ""
+    found = list(beneficiary_search(scoped_files(request.user), query)[:15]) if query else []
+    return render(request, "appointments/book_find.html", {"query": query, "found": found})
 
 
 def upcoming_sessions(office: Office, kind: AppointmentType, first: date) -> list[Appointment]:

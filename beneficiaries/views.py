@@ -265,6 +265,8 @@ class BeneficiaryCreateView(RoleRequiredMixin, FormView):
         messages.success(
             self.request, _("Dossier %(number)s ouvert.") % {"number": beneficiary.file_number}
         )
+        if self.request.GET.get("suite") == "rendez-vous":  # opened from the booking screen
+            return redirect(reverse("appointments:book") + f"?dossier={beneficiary.pk}")
         return redirect("beneficiaries:detail", pk=beneficiary.pk)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

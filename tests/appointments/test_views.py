@@ -306,3 +306,20 @@ def test_the_interpreter_is_confirmed_from_the_agenda(
     assert booked.interpreter == "confirmed"
     again = client.post(url, {"to": "interpreter_confirmed"}, follow=True).content.decode()
     assert "Aucun interprète" in again
+
+
+def test_booking_starts_by_finding_or_opening_the_file(reception: User, login_client: Any) -> None:
+    person = BeneficiaryFactory(last_name="Kowalska", first_names="Anna")
+    client = login_client(reception)
+    page = client.get(reverse("appointments:book")).content.decode()
+    assert "Retrouver le dossier" in page and "?suite=rendez-vous" in page
+    found = client.post(reverse("appointments:book"), {"q": "kowalsk"}).content.decode()
+    assert f"?dossier={person.pk}" in found
+    from tests.beneficiaries.test_file import registration
+
+    response = client.post(
+        reverse("beneficiaries:create") + "?suite=rendez-vous",
+        registration(last_name="Nouvelle", first_names="Personne"),
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("appointments:book") + "?dossier=")

@@ -295,3 +295,27 @@ def interpreter_confirm(appointment: Appointment) -> Appointment:
         appointment.interpreter = Appointment.Interpreter.CONFIRMED
         appointment.save(update_fields=["interpreter"])
         return appointment
+
+
+SEAT_TRANSITIONS: dict[str, frozenset[str]] = {
+    Seat.Status.BOOKED: frozenset(
+        {Seat.Status.ARRIVED, Seat.Status.NO_SHOW, Seat.Status.CANCELLED}
+    ),
+    Seat.Status.ARRIVED: frozenset({Seat.Status.BOOKED}),
+    Seat.Status.NO_SHOW: frozenset({Seat.Status.BOOKED}),
+    Seat.Status.CANCELLED: frozenset(),
+}
+
+
+def seat_move(seat: Seat, to: str) -> Seat:
+    """A participant of a group session: present, absent, or unregistered."""
+    with transaction.atomic():
+        seat = Seat.objects.select_for_update().get(pk=seat.pk)
+        if to not in SEAT_TRANSITIONS[seat.status]:
+            raise BookingError(
+                _("Cette inscription ne peut pas passer de « %(from)s » à « %(to)s ».")
+                % {"from": seat.get_status_display(), "to": Seat.Status(to).label}
+            )
+        seat.status = to
+        seat.save(update_fields=["status"])
+        return seat

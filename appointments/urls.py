@@ -10,6 +10,7 @@ urlpatterns = [
     path("nouveau/confirmer/", views.book_confirm, name="book-confirm"),
     path("seances/<int:session_pk>/inscrire/", views.seat_confirm, name="seat"),
     path("<int:pk>/statut/", views.status, name="status"),
+    path("places/<int:pk>/statut/", views.seat_status, name="seat-status"),
     path("semaine/", calendars.week, name="week"),
     path("mon-agenda/", calendars.my_calendar, name="mine"),
     path("mon-agenda/ical/nouveau/", calendars.feed_regenerate, name="ical-regenerate"),

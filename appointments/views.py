@@ -282,3 +282,24 @@ def status(request: HttpRequest, pk: int) -> HttpResponse:
     day = timezone.localtime(appointment.during.lower, BRUSSELS).date()
     query = urlencode({"bureau": appointment.office_id, "jour": day.isoformat()})
     return redirect(reverse("appointments:agenda") + "?" + query + f"#rdv-{appointment.pk}")
+
+
+@role_required(*FILE_ROLES)
+@require_POST
+def seat_status(request: HttpRequest, pk: int) -> HttpResponse:
+    seat = get_object_or_404(
+        Seat.objects.filter(session__office__in=visible_offices(request.user)).select_related(
+            "session"
+        ),
+        pk=pk,
+    )
+    to = request.POST.get("to", "")
+    if to not in Seat.Status.values:
+        raise Http404
+    try:
+        services.seat_move(seat, to)
+    except services.BookingError as error:
+        messages.error(request, str(error))
+    day = timezone.localtime(seat.session.during.lower, BRUSSELS).date()
+    query = urlencode({"bureau": seat.session.office_id, "jour": day.isoformat()})
+    return redirect(reverse("appointments:agenda") + "?" + query + f"#rdv-{seat.session_id}")

@@ -215,6 +215,14 @@ def test_group_session_seats_from_the_booking_screen(
     assert session.seats.filter(beneficiary=person).exists()
     page = client.get(booking_url(person.pk, kind, namur)).content.decode()
     assert "1 / 12 places" in page
+    seat = session.seats.get(beneficiary=person)
+    client.post(reverse("appointments:seat-status", args=[seat.pk]), {"to": "arrived"})
+    seat.refresh_from_db()
+    assert seat.status == "arrived"
+    agenda = client.get(
+        reverse("appointments:agenda") + f"?bureau={namur.pk}&jour={day.isoformat()}"
+    ).content.decode()
+    assert "présent·e</span>" in agenda
 
 
 def test_reception_home_lists_today_and_the_night_marks_the_missed(

@@ -56,6 +56,7 @@ SEPARATE = {
     "appointments:book-confirm",
     "appointments:seat",
     "appointments:status",
+    "appointments:seat-status",
     "appointments:callback",
     "appointments:callback-done",
     "appointments:ical-regenerate",

@@ -30,10 +30,13 @@ FEED_FUTURE_DAYS = 120
 
 
 def _monday(value: str) -> date:
+    """The Monday of the week asked for; by default this week, or next week at weekends."""
     try:
         day = date.fromisoformat(value)
     except ValueError:
         day = timezone.localdate()
+        if day.weekday() >= 5:
+            day += timedelta(days=7 - day.weekday())
     return day - timedelta(days=day.weekday())
 
 

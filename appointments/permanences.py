@@ -176,6 +176,7 @@ def _queue_context(permanence: Permanence, on: date) -> dict[str, Any]:
     return {
         "permanence": permanence,
         "on": on,
+        "off_day": on.weekday() != permanence.weekday,
         "waiting": [t for t in tickets if t.status == QueueTicket.Status.WAITING],
         "called": [t for t in tickets if t.status == QueueTicket.Status.CALLED],
         "finished": [

@@ -68,7 +68,12 @@ def week(request: HttpRequest) -> HttpResponse:
     person = request.GET.get("personne", "")
     queryset = Appointment.objects.filter(office__in=offices)
     if person.isdigit():
-        staff = get_user_model().objects.filter(pk=int(person), offices__in=offices).first()
+        staff = (
+            get_user_model()
+            .objects.filter(pk=int(person), availabilities__office__in=offices)
+            .distinct()
+            .first()
+        )
         if staff is None:
             raise Http404
         queryset = queryset.filter(staff=staff)

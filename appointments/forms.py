@@ -58,7 +58,10 @@ class BookForm(forms.Form):
         value = self.cleaned_data["slot"]
         try:
             staff, start = value.split("|", 1)
-            return int(staff), datetime.fromisoformat(start)
+            moment = datetime.fromisoformat(start)
+            if moment.tzinfo is None:
+                raise ValueError(start)
+            return int(staff), moment
         except ValueError as error:
             raise forms.ValidationError(_("Ce créneau n'est pas valable.")) from error
 

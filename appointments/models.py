@@ -188,6 +188,15 @@ class Absence(models.Model):
         verbose_name = _("absence")
         verbose_name_plural = _("absences")
         ordering = ("-during",)
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    during__startswith__isnull=False, during__endswith__isnull=False
+                ),
+                name="absence_has_both_ends",
+                violation_error_message=_("Indiquez le début et la fin de l'absence."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.staff} — {self.reason}"

@@ -104,7 +104,8 @@ def slot_search(
     for staff_id, during in Absence.objects.filter(
         staff_id__in=staff, during__overlap=period
     ).values_list("staff_id", "during"):
-        busy[staff_id].append((during.lower, during.upper))
+        # An absence « until further notice » has no end: it covers the whole period.
+        busy[staff_id].append((during.lower or period.lower, during.upper or period.upper))
     rooms: dict[int, list[slots.Interval]] | None = None
     if kind.needs_room:
         rooms = {
@@ -137,6 +138,9 @@ def slot_search(
         not_before=now,
         limit=limit,
     )
+
+
+LIVE_SEAT_STATUSES = (Seat.Status.BOOKED, Seat.Status.ARRIVED, Seat.Status.NO_SHOW)
 
 
 def person_busy(beneficiary: Any, period: DateTimeTZRange) -> list[slots.Interval]:
@@ -180,7 +184,10 @@ def day_agenda(office: Office, day: date) -> list[Appointment]:
 def person_appointments(beneficiary: Any) -> list[Appointment]:
     """A file's appointments, individual and group seats, newest first."""
     return list(
-        Appointment.objects.filter(Q(beneficiary=beneficiary) | Q(seats__beneficiary=beneficiary))
+        Appointment.objects.filter(
+            Q(beneficiary=beneficiary)
+            | Q(seats__beneficiary=beneficiary, seats__status__in=LIVE_SEAT_STATUSES)
+        )
         .select_related("type", "staff", "office", "room")
         .prefetch_related("dispatches")
         .distinct()

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from appointments import slots
 from appointments.models import Appointment, AppointmentType, Office, Room, Seat
-from appointments.selectors import slot_search
+from appointments.selectors import person_busy, slot_search
 from outbox.models import Dispatch
 from outbox.services import appointment_messages
 
@@ -154,9 +154,13 @@ def seat_book(
     """Give a person a place in a group session, counted under a lock on the session."""
     with transaction.atomic():
         session = Appointment.objects.select_for_update().select_related("type").get(pk=session.pk)
-        if session.status != Appointment.Status.BOOKED or not session.type.is_group:
+        if (
+            session.status != Appointment.Status.BOOKED
+            or not session.type.is_group
+            or session.during.lower <= timezone.now()
+        ):
             raise BookingError(_("Cette séance n'accepte plus d'inscriptions."))
-        taken = session.seats.exclude(status=Seat.Status.CANCELLED).count()
+        taken = session.seats.filter(status__in=[Seat.Status.BOOKED, Seat.Status.ARRIVED]).count()
         if taken >= (session.type.capacity or 0):
             raise SlotTaken(_("Cette séance est complète."))
         if (
@@ -165,6 +169,12 @@ def seat_book(
             .exists()
         ):
             raise BookingError(_("Cette personne est déjà inscrite à cette séance."))
+        if slots.overlaps(
+            slots.merge(person_busy(beneficiary, session.during)),
+            session.during.lower,
+            session.during.upper,
+        ):
+            raise BookingError(_("Cette personne a déjà un rendez-vous à cette heure-là."))
         seat = Seat.objects.create(
             session=session,
             beneficiary=beneficiary,
@@ -196,7 +206,19 @@ def appointment_move(
         if reason.strip():
             appointment.reason = reason.strip()
             fields.append("reason")
-        appointment.save(update_fields=fields)
+        try:
+            with transaction.atomic():
+                appointment.save(update_fields=fields)
+        except IntegrityError as error:  # back to « prévu » over a slot taken since
+            raise SlotTaken(
+                _("Ce créneau a été réservé entre-temps : reprenez un rendez-vous.")
+            ) from error
+        if to == Appointment.Status.CANCELLED and appointment.beneficiary_id is None:
+            # A cancelled group session: its participants' places go with it (their
+            # pending confirmations and reminders are then never sent).
+            appointment.seats.exclude(status=Seat.Status.CANCELLED).update(
+                status=Seat.Status.CANCELLED
+            )
         return appointment
 
 
@@ -246,12 +268,15 @@ def appointments_mark_missed(now: datetime | None = None) -> int:
     ).update(status=Appointment.Status.MISSED)
 
 
+REMINDERS_UNTIL_HOUR = 20
+
+
 def reminders_queue(now: datetime | None = None) -> int:
     """The day before, from ``CAI_REMINDER_HOUR``: a reminder for each appointment and
     group-session seat of tomorrow (once each: the rows are unique). Returns how many."""
     now = timezone.localtime(now or timezone.now(), slots.BRUSSELS)
-    if now.hour < settings.CAI_REMINDER_HOUR:
-        return 0
+    if not settings.CAI_REMINDER_HOUR <= now.hour < REMINDERS_UNTIL_HOUR:
+        return 0  # never in the evening nor at night
     tomorrow = now.date() + timedelta(days=1)
     period = DateTimeTZRange(
         slots.local(tomorrow, time(0)), slots.local(tomorrow + timedelta(days=1), time(0))

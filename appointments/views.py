@@ -26,8 +26,7 @@ from beneficiaries.views import scoped_files
 from cainamur.permissions import FILE_ROLES, role_required
 
 SEARCH_DAYS = 14
-SLOTS_SHOWN = 120  # over the two weeks
-SLOTS_PER_DAY = 10
+SLOTS_SHOWN = 1000  # every free start time of the two weeks
 
 
 def visible_offices(user: Any) -> Any:
@@ -37,6 +36,14 @@ def visible_offices(user: Any) -> Any:
 
 def visible_appointments(user: Any) -> Any:
     return Appointment.objects.filter(office__in=visible_offices(user))
+
+
+def _int(data: Any, name: str) -> int:
+    """An id from a form, or 404 (never a 500 on a tampered value)."""
+    value = str(data.get(name, ""))
+    if not value.isdigit():
+        raise Http404
+    return int(value)
 
 
 def _booking_url(beneficiary_pk: int, **params: Any) -> str:
@@ -61,9 +68,13 @@ def book(request: HttpRequest) -> HttpResponse:
         return find_person(request)
     beneficiary = get_object_or_404(scoped_files(request.user), pk=int(dossier))
     offices = visible_offices(request.user)
-    data = request.GET if "type" in request.GET else None
-    if moving and data is None:
-        data = {"type": moving.type_id, "office": moving.office_id}
+    data: Any = request.GET if "type" in request.GET else None
+    if moving:  # a reschedule keeps its type and office; only the date can change
+        data = {
+            "type": moving.type_id,
+            "office": moving.office_id,
+            "since": request.GET.get("since", ""),
+        }
     form = SlotSearchForm(data, offices=offices, initial={"office": beneficiary.office_id})
     context: dict[str, Any] = {"beneficiary": beneficiary, "form": form, "moving": moving}
     if form.is_bound and form.is_valid():
@@ -86,8 +97,6 @@ def book(request: HttpRequest) -> HttpResponse:
             by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
             for slot in found:
                 start = timezone.localtime(slot.start, BRUSSELS)
-                if len(by_day[start.date()]) == SLOTS_PER_DAY:
-                    continue
                 by_day[start.date()].append(
                     {
                         "value": f"{slot.staff_id}|{slot.start.isoformat()}",
@@ -120,7 +129,7 @@ def find_person(request: HttpRequest) -> HttpResponse:
 def upcoming_sessions(office: Office, kind: AppointmentType, first: date) -> list[Appointment]:
     from django.db.models import Count, Q
 
-    start = datetime.combine(first, datetime.min.time(), tzinfo=BRUSSELS)
+    start = max(datetime.combine(first, datetime.min.time(), tzinfo=BRUSSELS), timezone.now())
     return list(
         Appointment.objects.filter(
             office=office,
@@ -141,9 +150,9 @@ def upcoming_sessions(office: Office, kind: AppointmentType, first: date) -> lis
 @role_required(*FILE_ROLES)
 @require_POST
 def book_confirm(request: HttpRequest) -> HttpResponse:
-    beneficiary = get_object_or_404(scoped_files(request.user), pk=request.POST.get("dossier"))
-    kind = get_object_or_404(AppointmentType, pk=request.POST.get("type"), is_active=True)
-    office = get_object_or_404(visible_offices(request.user), pk=request.POST.get("office"))
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=_int(request.POST, "dossier"))
+    kind = get_object_or_404(AppointmentType, pk=_int(request.POST, "type"), is_active=True)
+    office = get_object_or_404(visible_offices(request.user), pk=_int(request.POST, "office"))
     back = _booking_url(beneficiary.pk, type=kind.pk, office=office.pk)
     form = BookForm(request.POST)
     if not form.is_valid():
@@ -201,7 +210,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
 @role_required(*FILE_ROLES)
 @require_POST
 def seat_confirm(request: HttpRequest, session_pk: int) -> HttpResponse:
-    beneficiary = get_object_or_404(scoped_files(request.user), pk=request.POST.get("dossier"))
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=_int(request.POST, "dossier"))
     session = get_object_or_404(visible_appointments(request.user), pk=session_pk)
     try:
         services.seat_book(

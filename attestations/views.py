@@ -286,7 +286,9 @@ def dispatches(request: HttpRequest) -> HttpResponse:
 @require_POST
 def dispatch_resend_view(request: HttpRequest, dispatch_pk: int) -> HttpResponse:
     dispatch = get_object_or_404(
-        Dispatch.objects.visible_to(request.user).select_related("commune", "cpas"),
+        Dispatch.objects.visible_to(request.user)
+        .filter(purpose=Dispatch.Purpose.ATTESTATION_COPY)
+        .select_related("commune", "cpas"),
         pk=dispatch_pk,
     )
     _resend(request, dispatch)
@@ -297,7 +299,9 @@ def dispatch_resend_view(request: HttpRequest, dispatch_pk: int) -> HttpResponse
 @require_POST
 def dispatch_address(request: HttpRequest, dispatch_pk: int) -> HttpResponse:
     dispatch = get_object_or_404(
-        Dispatch.objects.visible_to(request.user).select_related("commune", "cpas"),
+        Dispatch.objects.visible_to(request.user)
+        .filter(purpose=Dispatch.Purpose.ATTESTATION_COPY)
+        .select_related("commune", "cpas"),
         pk=dispatch_pk,
     )
     form = RecipientEmailForm(request.POST, auto_id="address_%s")

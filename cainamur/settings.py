@@ -278,8 +278,10 @@ OUTBOX_MAX_ATTEMPTS = env.int("CAI_OUTBOX_MAX_ATTEMPTS", 5, minimum=1)
 # A message still "sending" after this long belongs to a worker that died: the periodic
 # task puts it back in the queue. Longer than the task time limit, so never a live task.
 OUTBOX_STALE_MINUTES = env.int("CAI_OUTBOX_STALE_MINUTES", 15, minimum=1)
-# SMS: a dotted path to a backend class (outbox/sms.py); the default writes to the log.
-CAI_SMS_BACKEND = env.str("CAI_SMS_BACKEND", "outbox.sms.LogBackend")
+# SMS: a dotted path to a backend class (outbox/sms.py: the provider's API in production).
+# Without one in production, no SMS is planned at all (never marked sent without being
+# sent); in development they are written to files under var/mail/.
+CAI_SMS_BACKEND = env.str("CAI_SMS_BACKEND", "outbox.sms.FileBackend" if DEBUG else "")
 # Appointment reminders go out the day before, from this hour (local time).
 CAI_REMINDER_HOUR = env.int("CAI_REMINDER_HOUR", 10, minimum=0)
 # Mails say where they come from; the domain also names their Message-ID.

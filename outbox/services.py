@@ -111,12 +111,18 @@ def dispatches_for_attestation(attestation: Any) -> list[Dispatch]:
 def _ready(dispatch: Dispatch) -> bool | None:
     """Whether what the message carries exists: None = never (the attestation was
     superseded or revoked), False = not yet (its PDF is being rendered)."""
-    if dispatch.seat is not None:
-        seat = dispatch.seat
-        alive = seat.status == "booked" and seat.session.status == "booked"
-        return True if alive else None
-    if dispatch.appointment is not None:
-        return True if dispatch.appointment.status == "booked" else None
+    meeting: Any = dispatch.seat.session if dispatch.seat is not None else dispatch.appointment
+    if meeting is not None:
+        alive = meeting.status == "booked" and (
+            dispatch.seat is None or dispatch.seat.status == "booked"
+        )
+        start = meeting.during.lower
+        if not alive or start <= timezone.now():
+            return None  # cancelled, or too late to be of use
+        reminder = dispatch.purpose == Dispatch.Purpose.REMINDER
+        if reminder and timezone.localtime(start).date() <= timezone.localdate():
+            return None  # « demain » would be wrong by now
+        return True
     attestation = dispatch.attestation
     if attestation is None:
         return True
@@ -444,7 +450,7 @@ def appointment_messages(*, purpose: str, appointment: Any = None, seat: Any = N
     channels = []
     if person.email:
         channels.append(Dispatch.Channel.EMAIL)
-    if person.phone and is_mobile(person.phone):
+    if settings.CAI_SMS_BACKEND and person.phone and is_mobile(person.phone):
         channels.append(Dispatch.Channel.SMS)
     ids = []
     for channel in channels:

@@ -113,12 +113,15 @@ def test_group_sessions_fill_up_under_a_lock(present: User, namur: Office) -> No
     kind.capacity = 2
     kind.save()
     room = Room.objects.get(office=namur, name="Salle de réunion")
+    from tests.appointments.test_views import next_working_day
+
+    day = next_working_day()
     session = services.session_create(
         kind=kind,
         office=namur,
         staff_id=present.pk,
         room=room,
-        start=local(MONDAY, time(13, 30)),
+        start=local(day, time(13, 30)),
         by=present,
     )
     people = [BeneficiaryFactory() for _i in range(3)]
@@ -128,7 +131,7 @@ def test_group_sessions_fill_up_under_a_lock(present: User, namur: Office) -> No
     services.seat_book(session=session, beneficiary=people[1], by=present)
     with pytest.raises(services.SlotTaken, match="complète"):
         services.seat_book(session=session, beneficiary=people[2], by=present)
-    agenda = day_agenda(namur, MONDAY)
+    agenda = day_agenda(namur, day)
     assert [a.seats_taken for a in agenda] == [2]  # type: ignore[attr-defined]
 
 

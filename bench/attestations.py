@@ -33,16 +33,11 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench import ROOT, last_json_line, percentile, save_result
+
 DEFAULT_REDIS = "redis://127.0.0.1:6379/13"
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def rss_mb() -> float:
@@ -254,7 +249,7 @@ def main() -> None:
         if not args.keep:
             with connection.cursor() as cursor:
                 cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    result = json.loads(out.strip().splitlines()[-1])
+    result = last_json_line(out)
     ids = Counter(r.message["Message-ID"] for r in received)
     pairs = Counter((r.message["Subject"], tuple(r.recipients)) for r in received)
     duplicates = sum(n - 1 for n in ids.values()) + sum(n - 1 for n in pairs.values())
@@ -269,9 +264,7 @@ def main() -> None:
         "copies_not_sent": result["copies_not_sent"],
         "rss_growth_mb": result["rss_growth_mb"],
     }
-    results = ROOT / "bench" / "results"
-    results.mkdir(exist_ok=True)
-    (results / "attestations.json").write_text(json.dumps(result, indent=2) + "\n")
+    save_result("attestations", result)
     if args.json:
         print(json.dumps(result))
     else:

@@ -30,17 +30,12 @@ import sys
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench import ROOT, last_json_line, percentile, save_result, throwaway_database
+
 SEARCHES = 200
 CASEWORKERS = 8
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def setup(people: int) -> dict[str, Any]:
@@ -250,20 +245,10 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.conf import settings
-    from django.db import connection
-
-    from cainamur.embedded_db import connection_url
-
-    name = "cainamur_bench_booking"
-    env = dict(os.environ, DATABASE_URL=connection_url(settings.DATABASES["default"], name=name))
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        subprocess.run(
-            [sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"], env=env, check=True
-        )
+    with throwaway_database("cainamur_bench_booking", keep=args.keep) as url:
+        env = dict(os.environ, DATABASE_URL=url)
+        manage = [sys.executable, str(ROOT / "manage.py")]
+        subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
         out = subprocess.run(
             [
                 sys.executable,
@@ -279,11 +264,7 @@ def main() -> None:
             text=True,
             cwd=ROOT,
         ).stdout
-    finally:
-        if not args.keep:
-            with connection.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    full = json.loads(out.strip().splitlines()[-1])
+    full = last_json_line(out)
     result = {
         "attempts": full["attempts"],
         "booked": full["booked"],
@@ -293,9 +274,7 @@ def main() -> None:
         "slot_finder_median_ms": full["slot_finder_median_ms"],
         "appointments_in_calendar": full["appointments_in_calendar"],
     }
-    results = ROOT / "bench" / "results"
-    results.mkdir(exist_ok=True)
-    (results / "booking_race.json").write_text(json.dumps(result, indent=2) + "\n")
+    save_result("booking_race", result)
     if args.json:
         print(json.dumps(result))
     else:

@@ -7,6 +7,7 @@ from appointments.models import (
     Closure,
     Office,
     OpeningHours,
+    Permanence,
     Room,
     StaffAvailability,
 )
@@ -65,3 +66,9 @@ class AbsenceAdmin(admin.ModelAdmin):
 class AppointmentTypeAdmin(admin.ModelAdmin):
     list_display = ("name", "duration_minutes", "is_group", "capacity", "needs_room", "is_active")
     list_filter = ("is_group", "is_active")
+
+
+@admin.register(Permanence)
+class PermanenceAdmin(admin.ModelAdmin):
+    list_display = ("theme", "office", "weekday", "starts", "ends", "is_active")
+    list_filter = ("office", "is_active")

@@ -331,3 +331,28 @@ def test_booking_starts_by_finding_or_opening_the_file(reception: User, login_cl
     )
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("appointments:book") + "?dossier=")
+
+
+def test_daylight_saving_weeks_display_local_times(
+    present: User, reception: User, namur: Office, welcome_type: AppointmentType, login_client: Any
+) -> None:
+    from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+
+    from appointments.slots import local
+
+    # Monday after the switch to summer time (29 March 2026) and after the return to
+    # winter time (25 October 2026): 9:00 in Namur is 7:00 and 8:00 UTC respectively.
+    client = login_client(reception)
+    for day in (date(2026, 3, 30), date(2026, 10, 26)):
+        Appointment.objects.create(
+            type=welcome_type,
+            office=namur,
+            staff=present,
+            beneficiary=BeneficiaryFactory(),
+            during=DateTimeTZRange(local(day, time(9)), local(day, time(10))),
+            created_by=present,
+        )
+        page = client.get(
+            reverse("appointments:agenda") + f"?bureau={namur.pk}&jour={day.isoformat()}"
+        ).content.decode()
+        assert "09:00–10:00" in page

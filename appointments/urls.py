@@ -9,6 +9,7 @@ urlpatterns = [
     path("nouveau/", views.book, name="book"),
     path("nouveau/confirmer/", views.book_confirm, name="book-confirm"),
     path("seances/<int:session_pk>/inscrire/", views.seat_confirm, name="seat"),
+    path("seances/planifier/", views.session_plan, name="session-plan"),
     path("<int:pk>/statut/", views.status, name="status"),
     path("places/<int:pk>/statut/", views.seat_status, name="seat-status"),
     path("semaine/", calendars.week, name="week"),

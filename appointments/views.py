@@ -22,7 +22,7 @@ from appointments.forms import BookForm, ReasonForm, SlotSearchForm
 from appointments.models import Appointment, AppointmentType, Office, Seat
 from appointments.selectors import day_agenda, slot_search
 from appointments.slots import BRUSSELS
-from beneficiaries.views import scoped_files
+from beneficiaries.views import EDIT_ROLES, scoped_files
 from cainamur.permissions import FILE_ROLES, role_required
 
 SEARCH_DAYS = 14
@@ -84,6 +84,24 @@ def book(request: HttpRequest) -> HttpResponse:
         context.update(kind=kind, office=office, first=first)
         if kind.is_group:
             context["sessions"] = upcoming_sessions(office, kind, first)
+            if request.user.has_role(*EDIT_ROLES):  # type: ignore[union-attr]
+                # Where a new session could be planned (staff, room and time free).
+                planned = slot_search(
+                    office=office,
+                    kind=kind,
+                    first=first,
+                    last=first + timedelta(days=SEARCH_DAYS - 1),
+                    limit=8,
+                )
+                staff = get_user_model().objects.in_bulk({s.staff_id for s in planned})
+                context["session_slots"] = [
+                    {
+                        "value": f"{s.staff_id}|{s.start.isoformat()}|{s.room_id or ''}",
+                        "start": timezone.localtime(s.start, BRUSSELS),
+                        "staff": staff.get(s.staff_id),
+                    }
+                    for s in planned
+                ]
         else:
             found = slot_search(
                 office=office,
@@ -205,6 +223,54 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
         },
     )
     return redirect(reverse("beneficiaries:detail", args=[beneficiary.pk]) + "#rendez-vous")
+
+
+@role_required(*EDIT_ROLES)
+@require_POST
+def session_plan(request: HttpRequest) -> HttpResponse:
+    """Plan a new group session in a free slot (caseworkers and coordinators)."""
+    kind = get_object_or_404(
+        AppointmentType, pk=_int(request.POST, "type"), is_active=True, is_group=True
+    )
+    office = get_object_or_404(visible_offices(request.user), pk=_int(request.POST, "office"))
+    back = _booking_url(_int(request.POST, "dossier"), type=kind.pk, office=office.pk)
+    try:
+        staff, start, _room = request.POST.get("slot", "").split("|", 2)  # room: recomputed
+        moment = datetime.fromisoformat(start)
+        if moment.tzinfo is None or not staff.isdigit():
+            raise ValueError(start)
+    except ValueError:
+        messages.error(request, _("Choisissez un créneau."))
+        return redirect(back)
+    free = slot_search(
+        office=office,
+        kind=kind,
+        first=timezone.localtime(moment, BRUSSELS).date(),
+        last=timezone.localtime(moment, BRUSSELS).date(),
+        staff_ids=[int(staff)],
+        limit=1000,
+    )
+    slot = next((s for s in free if s.start == moment), None)
+    if slot is None:
+        messages.error(
+            request,
+            _("Ce créneau n'est plus libre.") + " " + _("Voici les créneaux encore libres."),
+        )
+        return redirect(back)
+    try:
+        services.session_create(
+            kind=kind,
+            office=office,
+            staff_id=slot.staff_id,
+            room=office.rooms.filter(pk=slot.room_id).first() if slot.room_id else None,
+            start=slot.start,
+            by=request.user,
+        )
+    except services.BookingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Séance planifiée : vous pouvez y inscrire la personne."))
+    return redirect(back)
 
 
 @role_required(*FILE_ROLES)

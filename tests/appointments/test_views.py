@@ -356,3 +356,33 @@ def test_daylight_saving_weeks_display_local_times(
             reverse("appointments:agenda") + f"?bureau={namur.pk}&jour={day.isoformat()}"
         ).content.decode()
         assert "09:00–10:00" in page
+
+
+def test_caseworkers_plan_a_group_session_from_the_booking_screen(
+    present: User, reception: User, namur: Office, login_client: Any
+) -> None:
+    kind = AppointmentType.objects.get(code="rights_duties")
+    person = BeneficiaryFactory()
+    assert (
+        "Planifier une nouvelle séance"
+        not in login_client(reception).get(booking_url(person.pk, kind, namur)).content.decode()
+    )  # reception signs people up; caseworkers plan sessions
+    client = login_client(present)
+    page = client.get(booking_url(person.pk, kind, namur)).content.decode()
+    value = page.split('name="slot" id="session-slot">')[1].split('value="')[1].split('"')[0]
+    client.post(
+        reverse("appointments:session-plan"),
+        {"dossier": person.pk, "type": kind.pk, "office": namur.pk, "slot": value},
+    )
+    session = Appointment.objects.get(type=kind)
+    assert session.beneficiary is None and session.room is not None
+    assert "0 / 12 places" in client.get(booking_url(person.pk, kind, namur)).content.decode()
+    assert (
+        login_client(reception)
+        .post(
+            reverse("appointments:session-plan"),
+            {"dossier": person.pk, "type": kind.pk, "office": namur.pk, "slot": value},
+        )
+        .status_code
+        == 403
+    )

@@ -57,6 +57,7 @@ SEPARATE = {
     "appointments:seat",
     "appointments:status",
     "appointments:seat-status",
+    "appointments:session-plan",
     "appointments:callback",
     "appointments:callback-done",
     "appointments:ical-regenerate",

@@ -65,6 +65,13 @@ NAVIGATION: tuple[NavItem, ...] = (
         "dossiers",
     ),
     NavItem(
+        _("Opérateurs"),
+        "operators:offers",
+        "bi-building",
+        frozenset({Role.CASEWORKER, Role.COORDINATOR}),
+        "operateurs",
+    ),
+    NavItem(
         _("Attestations"),
         "attestations:register",
         "bi-award",

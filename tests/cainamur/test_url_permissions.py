@@ -27,6 +27,7 @@ URL_ROLES: dict[str, set[str]] = {
     "attestations:register": {"coordinator"},
     "appointments:agenda": {"reception", "caseworker", "coordinator", "outsider"},
     "appointments:callbacks": ALL,
+    "operators:offers": {"caseworker", "coordinator", "outsider"},
     "appointments:week": {"reception", "caseworker", "coordinator", "outsider"},
     "appointments:permanences": {"reception", "caseworker", "coordinator", "outsider"},
     "appointments:mine": {"reception", "caseworker", "coordinator", "outsider"},

@@ -72,6 +72,7 @@ class Command(BaseCommand):
         self._addresses()
         paths = self._paths(rng)
         self._calendars(caseworkers_by_office, rng)
+        self._operators()
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -161,6 +162,137 @@ class Command(BaseCommand):
                 booking.seat_book(
                     session=session, beneficiary=Beneficiary.objects.get(pk=file_id), by=caseworker
                 )
+
+    def _operators(self) -> None:
+        """A few partner operators and their offers (demo names). Only once."""
+        from datetime import date as day
+        from decimal import Decimal as D
+
+        from operators.models import Offer, Operator
+
+        if Operator.objects.exists():
+            return
+        # name, kind, families, languages, offers (title, axis, level, communes, hours,
+        # capacity, taken, languages, schedule)
+        catalogue = [
+            (
+                "ILI Namur-Ville (démo)",
+                "ili",
+                ["citizenship", "french"],
+                ["fr", "ar"],
+                [
+                    (
+                        "Formation à la citoyenneté (60 h)",
+                        "citizenship",
+                        "",
+                        ["Namur"],
+                        60,
+                        15,
+                        11,
+                        ["fr", "ar"],
+                        "lundi et jeudi 9 h–12 h",
+                    ),
+                    (
+                        "Citoyenneté en arabe",
+                        "citizenship",
+                        "",
+                        ["Namur", "Andenne"],
+                        60,
+                        12,
+                        12,
+                        ["ar"],
+                        "mardi 13 h–16 h",
+                    ),
+                ],
+            ),
+            (
+                "École de promotion sociale de Namur (démo)",
+                "school",
+                ["french"],
+                ["fr"],
+                [
+                    (
+                        "Français langue étrangère A1",
+                        "french",
+                        "A1",
+                        ["Namur"],
+                        240,
+                        20,
+                        18,
+                        ["fr"],
+                        "du lundi au jeudi 18 h–21 h",
+                    ),
+                    (
+                        "Français langue étrangère A2",
+                        "french",
+                        "A2",
+                        ["Namur", "Gembloux"],
+                        240,
+                        20,
+                        20,
+                        ["fr"],
+                        "mardi et jeudi 9 h–12 h",
+                    ),
+                ],
+            ),
+            (
+                "Maison de l'emploi de Dinant (démo)",
+                "public",
+                ["isp"],
+                ["fr", "en"],
+                [
+                    (
+                        "Séance d'orientation socioprofessionnelle",
+                        "orientation",
+                        "",
+                        ["Dinant", "Ciney"],
+                        4,
+                        10,
+                        3,
+                        ["fr", "en"],
+                        "un mercredi par mois",
+                    ),
+                ],
+            ),
+            (
+                "Association interculturelle de Philippeville (démo)",
+                "education",
+                ["citizenship", "interculturality"],
+                ["fr", "uk", "ru"],
+                [
+                    (
+                        "Citoyenneté en ukrainien",
+                        "citizenship",
+                        "",
+                        ["Philippeville", "Couvin"],
+                        60,
+                        12,
+                        4,
+                        ["uk"],
+                        "vendredi 9 h–15 h",
+                    ),
+                ],
+            ),
+        ]
+        for name, kind, families, languages, offers in catalogue:
+            operator = Operator.objects.create(
+                name=name, kind=kind, families=families, languages=languages, phone="081 00 00 00"
+            )
+            for title, axis, level, communes, hours, capacity, taken, langs, schedule in offers:
+                offer = Offer.objects.create(
+                    operator=operator,
+                    title=title,
+                    axis=axis,
+                    level=level,
+                    hours=D(hours),
+                    capacity=capacity,
+                    taken=taken,
+                    languages=langs,
+                    schedule=schedule,
+                    start_on=day(2027, 1, 11),
+                    end_on=day(2027, 6, 25),
+                )
+                offer.communes.set(Commune.objects.filter(name__in=communes))
 
     def _addresses(self) -> None:
         """Demo addresses for the copies of attestations, except a few communes and CPAS,

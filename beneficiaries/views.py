@@ -30,6 +30,7 @@ from beneficiaries.services import (
 from cainamur.pagination import CappedCountPaginator
 from cainamur.permissions import FILE_ROLES, RoleRequiredMixin, role_required
 from cainamur.roles import Role
+from operators.selectors import file_orientations
 from parcours.forms import (
     ConventionForm,
     EvaluationForm,
@@ -150,6 +151,8 @@ class BeneficiaryDetailView(RoleRequiredMixin, DetailView):
         context.update(self.path_context(beneficiary, editable=context["may_edit"]))
         context.update(self.attestation_context(beneficiary, context.get("parcours")))
         context["appointments"] = person_appointments(beneficiary)
+        if context["may_edit"]:
+            context["orientations"] = file_orientations(beneficiary)
         context["now"] = timezone.now()
         everything = self.request.GET.get("historique") == "tout"
         events = timeline(beneficiary, limit=None if everything else TIMELINE_LINES)

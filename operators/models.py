@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pgtrigger
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -125,3 +127,93 @@ class Offer(models.Model):
     @property
     def places_left(self) -> int:
         return max(0, self.capacity - self.taken)
+
+
+OCCUPYING = ("enrolled", "in_progress")  # statuses that hold a place in the offer
+
+
+class Orientation(models.Model):
+    """A person oriented to an offer, from the proposal to the end of the training. Every
+    change is kept (``OrientationEvent``): a waiting list and each « no place available »
+    are the evidence that protects an obliged person when no place could be offered."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("proposée")
+        WAITING = "waiting", _("liste d'attente")
+        ENROLLED = "enrolled", _("inscrit·e")
+        IN_PROGRESS = "in_progress", _("en cours")
+        COMPLETED = "completed", _("terminée")
+        DROPPED = "dropped", _("abandon")
+        REFUSED = "refused", _("refusée")
+
+    beneficiary = models.ForeignKey(
+        "beneficiaries.Beneficiary",
+        verbose_name=_("dossier"),
+        on_delete=models.PROTECT,
+        related_name="orientations",
+    )
+    offer = models.ForeignKey(
+        Offer, verbose_name=_("offre"), on_delete=models.PROTECT, related_name="orientations"
+    )
+    status = models.CharField(
+        _("statut"), max_length=12, choices=Status.choices, default=Status.PROPOSED
+    )
+    waiting_since = models.DateTimeField(_("en attente depuis"), null=True, blank=True)
+    reason = models.CharField(_("motif"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("par"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("orientation")
+        verbose_name_plural = _("orientations")
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["beneficiary", "offer"],
+                condition=models.Q(status__in=["proposed", "waiting", "enrolled", "in_progress"]),
+                name="orientation_once_per_offer",
+                violation_error_message=_("Cette personne est déjà orientée vers cette offre."),
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["offer", "waiting_since"],
+                condition=models.Q(status="waiting"),
+                name="orientation_waiting_list",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.beneficiary} → {self.offer}"
+
+
+class OrientationEvent(models.Model):
+    """One step of an orientation, never changed: who, when, from what to what, why."""
+
+    orientation = models.ForeignKey(
+        Orientation, verbose_name=_("orientation"), on_delete=models.PROTECT, related_name="events"
+    )
+    at = models.DateTimeField(_("le"), auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("par"), on_delete=models.PROTECT, related_name="+"
+    )
+    from_status = models.CharField(_("de"), max_length=12, blank=True)
+    to_status = models.CharField(_("vers"), max_length=12)
+    no_place = models.BooleanField(_("pas de place disponible"), default=False)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("étape d'orientation")
+        verbose_name_plural = _("étapes d'orientation")
+        ordering = ("at", "id")
+        triggers = [
+            pgtrigger.Protect(
+                name="orientation_events_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"

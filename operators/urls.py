@@ -6,4 +6,7 @@ app_name = "operators"
 
 urlpatterns = [
     path("offres/", views.OfferSearchView.as_view(), name="offers"),
+    path("offres/<int:pk>/", views.offer_detail, name="offer"),
+    path("orientations/proposer/", views.propose, name="propose"),
+    path("orientations/<int:pk>/statut/", views.move, name="move"),
 ]

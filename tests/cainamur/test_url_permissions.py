@@ -59,6 +59,10 @@ SEPARATE = {
     "appointments:status",
     "appointments:seat-status",
     "appointments:session-plan",
+    # Orientations (tests/operators/test_orientations.py)
+    "operators:offer",
+    "operators:propose",
+    "operators:move",
     "appointments:callback",
     "appointments:callback-done",
     "appointments:ical-regenerate",

@@ -217,3 +217,50 @@ class OrientationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+class ReportingLink(models.Model):
+    """An operator's link to report attendance for one offer, without an account. Only the
+    token's SHA-256 is stored; the link expires and can be revoked."""
+
+    offer = models.ForeignKey(
+        Offer, verbose_name=_("offre"), on_delete=models.PROTECT, related_name="links"
+    )
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(_("expire le"))
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("créé par"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lien de l'opérateur")
+        verbose_name_plural = _("liens des opérateurs")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.offer} ({self.expires_at:%d/%m/%Y})"
+
+
+class ReportSubmission(models.Model):
+    """One submission through a link: when, from which address, what was reported."""
+
+    link = models.ForeignKey(
+        ReportingLink, verbose_name=_("lien"), on_delete=models.PROTECT, related_name="submissions"
+    )
+    at = models.DateTimeField(_("le"), auto_now_add=True)
+    ip = models.GenericIPAddressField(_("adresse IP"))
+    period_end = models.DateField(_("période jusqu'au"))
+    lines = models.JSONField(_("lignes"))
+
+    class Meta:
+        verbose_name = _("envoi d'heures")
+        verbose_name_plural = _("envois d'heures")
+        ordering = ("-at",)
+
+    def __str__(self) -> str:
+        return f"{self.link} — {self.at:%d/%m/%Y %H:%M}"

@@ -3,13 +3,25 @@ waiting lists, and every step kept."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from operators.models import OCCUPYING, Offer, Orientation, OrientationEvent
+from operators.models import (
+    OCCUPYING,
+    Offer,
+    Orientation,
+    OrientationEvent,
+    ReportingLink,
+    ReportSubmission,
+)
 
 S = Orientation.Status
 
@@ -132,3 +144,128 @@ def waiting_list(offer: Offer) -> list[Orientation]:
         .select_related("beneficiary")
         .order_by("waiting_since", "id")
     )
+
+
+# --- Operators' reporting links -------------------------------------------------------------
+
+LINK_DAYS = 120
+MAX_HOURS_PER_REPORT = Decimal("200")
+
+
+class LinkRefused(Exception):
+    """Unknown, expired or revoked link."""
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def link_create(*, offer: Offer, by: Any, days: int = LINK_DAYS) -> tuple[ReportingLink, str]:
+    """A new link for the operator of ``offer``; returns it with its token (shown once)."""
+    token = secrets.token_urlsafe(32)
+    link = ReportingLink.objects.create(
+        offer=offer,
+        token_sha256=_digest(token),
+        expires_at=timezone.now() + timedelta(days=days),
+        created_by=by,
+    )
+    return link, token
+
+
+def link_resolve(token: str) -> ReportingLink:
+    link = (
+        ReportingLink.objects.filter(token_sha256=_digest(token))
+        .select_related("offer__operator")
+        .first()
+    )
+    if link is None or link.revoked_at is not None or link.expires_at <= timezone.now():
+        raise LinkRefused
+    return link
+
+
+def reportable(link: ReportingLink) -> list[Orientation]:
+    """The people an operator may report on: enrolled in that offer, nothing else."""
+    return list(
+        link.offer.orientations.filter(status__in=OCCUPYING)
+        .select_related("beneficiary")
+        .order_by("beneficiary__last_name", "beneficiary__first_names")
+    )
+
+
+def report_submit(
+    link: ReportingLink, *, period_end: date, lines: dict[int, tuple[Decimal, bool]], ip: str
+) -> ReportSubmission:
+    """Record hours (and drop-outs) per enrolled person, all or nothing: each line goes into
+    the person's axis ledger with the source « opérateur »."""
+    from parcours.models import Axis, HoursEntry, Parcours
+    from parcours.services import PathError, hours_record
+
+    allowed = {o.pk: o for o in reportable(link)}
+    errors: list[str] = []
+    for orientation_id, (hours, _dropped) in lines.items():
+        if orientation_id not in allowed:
+            errors.append(_("Une personne n'est pas inscrite à cette offre."))
+        elif hours < 0:
+            errors.append(_("Les heures ne peuvent pas être négatives."))
+        elif hours > MAX_HOURS_PER_REPORT or (link.offer.hours and hours > link.offer.hours):
+            errors.append(
+                _("%(name)s : plus d'heures que la formation n'en compte.")
+                % {"name": allowed[orientation_id].beneficiary.full_name}
+            )
+    if period_end > timezone.localdate():
+        errors.append(_("La période ne peut pas se terminer dans le futur."))
+    if errors:
+        raise OrientationError(" ".join(dict.fromkeys(errors)))
+    with transaction.atomic():
+        link = ReportingLink.objects.select_for_update().get(pk=link.pk)
+        recorded = []
+        for orientation_id, (hours, dropped) in lines.items():
+            orientation = allowed[orientation_id]
+            if hours > 0:
+                axis = (
+                    Axis.objects.filter(
+                        parcours__beneficiary_id=orientation.beneficiary_id,
+                        kind=link.offer.axis,
+                        parcours__status__in=[
+                            Parcours.Status.CONVENTION_SIGNED,
+                            Parcours.Status.IN_PROGRESS,
+                            Parcours.Status.COMPLETED,
+                        ],
+                    )
+                    .exclude(status=Axis.Status.NOT_REQUIRED)
+                    .first()
+                )
+                if axis is None:
+                    raise OrientationError(
+                        _("%(name)s n'a pas d'axe « %(axis)s » en cours : prévenez le CAI.")
+                        % {
+                            "name": orientation.beneficiary.full_name,
+                            "axis": link.offer.get_axis_display(),
+                        }
+                    )
+                try:
+                    hours_record(
+                        axis=axis,
+                        on=period_end,
+                        hours=hours,
+                        by=None,
+                        note=_("Déclaré par %(operator)s") % {"operator": link.offer.operator.name},
+                        source=HoursEntry.Source.OPERATOR,
+                    )
+                except PathError as error:
+                    raise OrientationError(
+                        f"{orientation.beneficiary.full_name} : {error}"
+                    ) from error
+                if orientation.status == S.ENROLLED:
+                    Orientation.objects.filter(pk=orientation.pk).update(status=S.IN_PROGRESS)
+            if dropped:
+                Orientation.objects.filter(pk=orientation.pk).update(
+                    status=S.DROPPED, reason=_("Abandon signalé par l'opérateur")
+                )
+                Offer.objects.filter(pk=link.offer_id, taken__gt=0).update(taken=F("taken") - 1)
+            recorded.append(
+                {"orientation": orientation_id, "hours": str(hours), "dropped": dropped}
+            )
+        return ReportSubmission.objects.create(
+            link=link, ip=ip, period_end=period_end, lines=recorded
+        )

@@ -3,25 +3,32 @@ communes, language, places left)."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import ListView
 
 from beneficiaries.languages import LANGUAGE_CHOICES
 from beneficiaries.models import Commune
 from beneficiaries.views import EDIT_ROLES, scoped_files
+from cainamur.netutils import client_ip
 from cainamur.permissions import RoleRequiredMixin, role_required
+from cainamur.roles import Role
 from operators import services
-from operators.models import OFFER_AXES, Offer, Orientation
+from operators.models import OFFER_AXES, Offer, Orientation, ReportingLink
 
 
 class OfferSearchForm(forms.Form):
@@ -157,9 +164,86 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "operators/offer.html",
         {
+            "links": list(offer.links.order_by("-created_at")[:10]),
+            "new_link": request.session.pop("operator_link", None),
+            "may_link": request.user.has_role(Role.COORDINATOR),  # type: ignore[union-attr]
             "offer": offer,
             "enrolled": [o for o in rows if o.status != "waiting"],
             "waiting": services.waiting_list(offer),
             "visible": visible,
         },
+    )
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def link_create(request: HttpRequest, pk: int) -> HttpResponse:
+    offer = get_object_or_404(Offer, pk=pk)
+    _link, token = services.link_create(offer=offer, by=request.user)
+    request.session["operator_link"] = settings.CAI_PUBLIC_URL + reverse(
+        "operators:report", args=[token]
+    )
+    messages.success(request, _("Lien créé : copiez-le maintenant, il ne sera plus affiché."))
+    return redirect("operators:offer", pk=offer.pk)
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    link = get_object_or_404(ReportingLink, pk=pk)
+    ReportingLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    messages.success(request, _("Lien révoqué."))
+    return redirect("operators:offer", pk=link.offer_id)
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest, token: str) -> HttpResponse:
+    """The operator's page (no account): the people enrolled in this offer — name and file
+    number, nothing else — and their hours for a period."""
+    try:
+        link = services.link_resolve(token)
+    except services.LinkRefused:
+        return render(request, "operators/link_refused.html", status=403)
+    people = services.reportable(link)
+    values: dict[str, str] = {}
+    if request.method == "POST":
+        values = {k: v for k, v in request.POST.items() if k.startswith(("h_", "d_", "period"))}
+        try:
+            period_end = date.fromisoformat(request.POST.get("period_end", ""))
+            lines: dict[int, tuple[Decimal, bool]] = {}
+            for key, raw in request.POST.items():
+                if key.startswith("h_") and raw.strip():
+                    lines[int(key[2:])] = (Decimal(raw.replace(",", ".")), False)
+            for key in request.POST:
+                if key.startswith("d_"):
+                    hours = lines.get(int(key[2:]), (Decimal("0"), False))[0]
+                    lines[int(key[2:])] = (hours, True)
+        except (ValueError, InvalidOperation):
+            messages.error(
+                request, _("Vérifiez la date et les heures (des nombres, ex. 3 ou 2,5).")
+            )
+        else:
+            if not lines:
+                messages.error(request, _("Indiquez des heures pour au moins une personne."))
+            else:
+                try:
+                    services.report_submit(
+                        link, period_end=period_end, lines=lines, ip=client_ip(request)
+                    )
+                except services.OrientationError as error:
+                    messages.error(request, str(error) + " " + _("Rien n'a été enregistré."))
+                else:
+                    messages.success(request, _("Merci : les heures sont enregistrées."))
+                    return redirect("operators:report", token=token)
+    for person in people:  # what was typed stays on the page after a refusal
+        person.typed_hours = values.get(f"h_{person.pk}", "")  # type: ignore[attr-defined]
+        person.typed_drop = f"d_{person.pk}" in values  # type: ignore[attr-defined]
+    return render(
+        request,
+        "operators/report.html",
+        {"link": link, "people": people, "values": values, "today": timezone.localdate()},
+        status=400 if request.method == "POST" else 200,
     )

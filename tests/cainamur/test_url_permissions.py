@@ -45,6 +45,7 @@ PUBLIC = {
     "password_reset_complete",
     "health",
     "attestations:verify",
+    "operators:report",  # behind its secret token (tests/operators/test_links.py)
     "appointments:ical",  # behind its secret token (tests/appointments/test_calendars.py)
 }
 # POST-only or tested separately (the coordinators' actions on one copy: tests/attestations).
@@ -63,6 +64,8 @@ SEPARATE = {
     "operators:offer",
     "operators:propose",
     "operators:move",
+    "operators:link-create",
+    "operators:link-revoke",
     "appointments:callback",
     "appointments:callback-done",
     "appointments:ical-regenerate",
@@ -276,7 +279,7 @@ def test_user_without_role_is_refused_everywhere(login_client: Any, db: None) ->
 
 
 @pytest.mark.parametrize(
-    "url_name", sorted(PUBLIC - {"password_reset_confirm", "appointments:ical"})
+    "url_name", sorted(PUBLIC - {"password_reset_confirm", "appointments:ical", "operators:report"})
 )
 def test_public_pages_answer_anonymous(client: Any, url_name: str, db: None) -> None:
     assert client.get(reverse(url_name)).status_code == 200

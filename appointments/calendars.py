@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import icalendar
@@ -21,9 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from appointments.models import Appointment, CalendarFeed
-from appointments.slots import local
-from appointments.views import visible_offices
+from appointments.selectors import visible_offices
+from appointments.slots import day_bounds
 from cainamur.permissions import FILE_ROLES, role_required
+from cainamur.tokens import token_digest, token_new
 
 FEED_PAST_DAYS = 30
 FEED_FUTURE_DAYS = 120
@@ -42,7 +41,7 @@ def _monday(value: str) -> date:
 
 def week_rows(queryset: Any, monday: date) -> list[tuple[date, list[Appointment]]]:
     """Monday to Saturday (Sunday when something is booked then), one list each."""
-    start, end = local(monday, time(0)), local(monday + timedelta(days=7), time(0))
+    start, end = day_bounds(monday, days=7)
     rows = list(
         queryset.filter(during__overlap=DateTimeTZRange(start, end))
         .exclude(status=Appointment.Status.CANCELLED)
@@ -105,10 +104,6 @@ def week(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @role_required(*FILE_ROLES)
 def my_calendar(request: HttpRequest) -> HttpResponse:
     """My week, and my private iCal address (shown once after it is generated)."""
@@ -132,10 +127,8 @@ def my_calendar(request: HttpRequest) -> HttpResponse:
 @role_required(*FILE_ROLES)
 @require_POST
 def feed_regenerate(request: HttpRequest) -> HttpResponse:
-    token = secrets.token_urlsafe(32)
-    CalendarFeed.objects.update_or_create(
-        staff=request.user, defaults={"token_sha256": _digest(token)}
-    )
+    token, digest = token_new()
+    CalendarFeed.objects.update_or_create(staff=request.user, defaults={"token_sha256": digest})
     # Shown once on the next page (kept in the session, never in a URL of ours but the
     # feed's own).
     request.session["calendar_feed_url"] = settings.CAI_PUBLIC_URL + reverse(
@@ -158,7 +151,11 @@ def feed_revoke(request: HttpRequest) -> HttpResponse:
 def ical(request: HttpRequest, token: str) -> HttpResponse:
     """The feed a calendar application subscribes to. It names people by file number only:
     calendars sync to phones and third-party services."""
-    feed = CalendarFeed.objects.filter(token_sha256=_digest(token)).select_related("staff").first()
+    feed = (
+        CalendarFeed.objects.filter(token_sha256=token_digest(token))
+        .select_related("staff")
+        .first()
+    )
     if feed is None or not feed.staff.is_active:
         raise Http404
     now = timezone.now()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from appointments.models import Callback, CallbackAttempt, Office
+from appointments.selectors import visible_offices
 from beneficiaries.languages import LANGUAGE_CHOICES
 from cainamur.pagination import CappedCountPaginator
 from cainamur.permissions import STAFF_ROLES, role_required
@@ -106,14 +107,9 @@ def open_callbacks(user: Any, office: Office | None = None) -> QuerySet[Callback
     return rows.filter(office=office) if office else rows
 
 
-def _offices(user: Any) -> QuerySet[Office]:
-    offices = Office.objects.filter(is_active=True)
-    return offices if user.sees_all_offices else offices.filter(id__in=user.office_ids)
-
-
 @role_required(*STAFF_ROLES)
 def callback_list(request: HttpRequest) -> HttpResponse:
-    offices = _offices(request.user)
+    offices = visible_offices(request.user)
     wanted = request.GET.get("bureau", "")
     office = offices.filter(pk=int(wanted)).first() if wanted.isdigit() else None
     paginator = CappedCountPaginator(open_callbacks(request.user, office), 50)
@@ -127,7 +123,7 @@ def callback_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(*STAFF_ROLES)
 def callback_create(request: HttpRequest) -> HttpResponse:
-    offices = _offices(request.user)
+    offices = visible_offices(request.user)
     mine = [o for o in offices if o.pk in request.user.office_ids]  # type: ignore[union-attr]
     form = CallbackForm(
         request.POST or None,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from appointments.models import Permanence, QueueTicket
-from appointments.views import visible_offices
+from appointments.selectors import visible_offices
 from beneficiaries.models import Beneficiary
 from beneficiaries.views import scoped_files
 from cainamur.permissions import FILE_ROLES, role_required

@@ -28,6 +28,12 @@ from appointments.models import (
 from cainamur.roles import GROUP_NAMES, Role
 
 
+def visible_offices(user: Any) -> QuerySet[Office]:
+    """The active offices a staff member works with (every one for coordinators)."""
+    offices = Office.objects.filter(is_active=True)
+    return offices if user.sees_all_offices else offices.filter(id__in=user.office_ids)
+
+
 def closed_days(office: Office, first: date, last: date) -> dict[date, str]:
     """Public holidays and the office's (or every office's) closures in the period."""
     days: dict[date, str] = {}
@@ -159,7 +165,7 @@ def person_busy(beneficiary: Any, period: DateTimeTZRange) -> list[slots.Interva
 
 def day_agenda(office: Office, day: date) -> list[Appointment]:
     """Every appointment and session of an office on a day, in order (fixed query count)."""
-    start, end = slots.local(day, time(0)), slots.local(day + timedelta(days=1), time(0))
+    start, end = slots.day_bounds(day)
     return list(
         Appointment.objects.filter(office=office, during__overlap=DateTimeTZRange(start, end))
         .exclude(status=Appointment.Status.CANCELLED)
@@ -198,7 +204,7 @@ def person_appointments(beneficiary: Any) -> list[Appointment]:
 def today_appointments(user: Any) -> list[Appointment]:
     """Today's appointments in the user's offices, for reception's home."""
     day = timezone.localdate()
-    start, end = slots.local(day, time(0)), slots.local(day + timedelta(days=1), time(0))
+    start, end = slots.day_bounds(day)
     offices = (
         Office.objects.all()
         if user.sees_all_offices

@@ -3,7 +3,7 @@ group-session seats under a row lock, and the status of each appointment."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -278,9 +278,7 @@ def reminders_queue(now: datetime | None = None) -> int:
     if not settings.CAI_REMINDER_HOUR <= now.hour < REMINDERS_UNTIL_HOUR:
         return 0  # never in the evening nor at night
     tomorrow = now.date() + timedelta(days=1)
-    period = DateTimeTZRange(
-        slots.local(tomorrow, time(0)), slots.local(tomorrow + timedelta(days=1), time(0))
-    )
+    period = DateTimeTZRange(*slots.day_bounds(tomorrow))
     queued = 0
     individual = (
         Appointment.objects.filter(

@@ -39,6 +39,12 @@ def local(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=BRUSSELS).astimezone(UTC)
 
 
+def day_bounds(first: date, days: int = 1) -> Interval:
+    """From midnight of ``first`` to midnight ``days`` later, in Brussels (23 or 25 hours
+    on the days the clocks change), as UTC."""
+    return local(first, time(0)), local(first + timedelta(days=days), time(0))
+
+
 def days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 

@@ -20,30 +20,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from appointments import services
 from appointments.forms import BookForm, ReasonForm, SlotSearchForm
 from appointments.models import Appointment, AppointmentType, Office, Seat
-from appointments.selectors import day_agenda, slot_search
+from appointments.selectors import day_agenda, slot_search, visible_offices
 from appointments.slots import BRUSSELS
 from beneficiaries.views import EDIT_ROLES, scoped_files
+from cainamur.http import int_or_404
 from cainamur.permissions import FILE_ROLES, role_required
 
 SEARCH_DAYS = 14
 SLOTS_SHOWN = 1000  # every free start time of the two weeks
 
 
-def visible_offices(user: Any) -> Any:
-    offices = Office.objects.filter(is_active=True)
-    return offices if user.sees_all_offices else offices.filter(id__in=user.office_ids)
-
-
 def visible_appointments(user: Any) -> Any:
     return Appointment.objects.filter(office__in=visible_offices(user))
-
-
-def _int(data: Any, name: str) -> int:
-    """An id from a form, or 404 (never a 500 on a tampered value)."""
-    value = str(data.get(name, ""))
-    if not value.isdigit():
-        raise Http404
-    return int(value)
 
 
 def _booking_url(beneficiary_pk: int, **params: Any) -> str:
@@ -168,9 +156,11 @@ def upcoming_sessions(office: Office, kind: AppointmentType, first: date) -> lis
 @role_required(*FILE_ROLES)
 @require_POST
 def book_confirm(request: HttpRequest) -> HttpResponse:
-    beneficiary = get_object_or_404(scoped_files(request.user), pk=_int(request.POST, "dossier"))
-    kind = get_object_or_404(AppointmentType, pk=_int(request.POST, "type"), is_active=True)
-    office = get_object_or_404(visible_offices(request.user), pk=_int(request.POST, "office"))
+    beneficiary = get_object_or_404(
+        scoped_files(request.user), pk=int_or_404(request.POST, "dossier")
+    )
+    kind = get_object_or_404(AppointmentType, pk=int_or_404(request.POST, "type"), is_active=True)
+    office = get_object_or_404(visible_offices(request.user), pk=int_or_404(request.POST, "office"))
     back = _booking_url(beneficiary.pk, type=kind.pk, office=office.pk)
     form = BookForm(request.POST)
     if not form.is_valid():
@@ -230,10 +220,10 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
 def session_plan(request: HttpRequest) -> HttpResponse:
     """Plan a new group session in a free slot (caseworkers and coordinators)."""
     kind = get_object_or_404(
-        AppointmentType, pk=_int(request.POST, "type"), is_active=True, is_group=True
+        AppointmentType, pk=int_or_404(request.POST, "type"), is_active=True, is_group=True
     )
-    office = get_object_or_404(visible_offices(request.user), pk=_int(request.POST, "office"))
-    back = _booking_url(_int(request.POST, "dossier"), type=kind.pk, office=office.pk)
+    office = get_object_or_404(visible_offices(request.user), pk=int_or_404(request.POST, "office"))
+    back = _booking_url(int_or_404(request.POST, "dossier"), type=kind.pk, office=office.pk)
     try:
         staff, start, _room = request.POST.get("slot", "").split("|", 2)  # room: recomputed
         moment = datetime.fromisoformat(start)
@@ -276,7 +266,9 @@ def session_plan(request: HttpRequest) -> HttpResponse:
 @role_required(*FILE_ROLES)
 @require_POST
 def seat_confirm(request: HttpRequest, session_pk: int) -> HttpResponse:
-    beneficiary = get_object_or_404(scoped_files(request.user), pk=_int(request.POST, "dossier"))
+    beneficiary = get_object_or_404(
+        scoped_files(request.user), pk=int_or_404(request.POST, "dossier")
+    )
     session = get_object_or_404(visible_appointments(request.user), pk=session_pk)
     try:
         services.seat_book(

@@ -3,8 +3,6 @@ waiting lists, and every step kept."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cainamur.tokens import token_digest, token_new
 from operators.models import (
     OCCUPYING,
     Offer,
@@ -156,16 +155,12 @@ class LinkRefused(Exception):
     """Unknown, expired or revoked link."""
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def link_create(*, offer: Offer, by: Any, days: int = LINK_DAYS) -> tuple[ReportingLink, str]:
     """A new link for the operator of ``offer``; returns it with its token (shown once)."""
-    token = secrets.token_urlsafe(32)
+    token, digest = token_new()
     link = ReportingLink.objects.create(
         offer=offer,
-        token_sha256=_digest(token),
+        token_sha256=digest,
         expires_at=timezone.now() + timedelta(days=days),
         created_by=by,
     )
@@ -174,7 +169,7 @@ def link_create(*, offer: Offer, by: Any, days: int = LINK_DAYS) -> tuple[Report
 
 def link_resolve(token: str) -> ReportingLink:
     link = (
-        ReportingLink.objects.filter(token_sha256=_digest(token))
+        ReportingLink.objects.filter(token_sha256=token_digest(token))
         .select_related("offer__operator")
         .first()
     )

@@ -24,6 +24,7 @@ from django.views.generic import ListView
 from beneficiaries.languages import LANGUAGE_CHOICES
 from beneficiaries.models import Commune
 from beneficiaries.views import EDIT_ROLES, scoped_files
+from cainamur.http import int_or_404
 from cainamur.netutils import client_ip
 from cainamur.permissions import RoleRequiredMixin, role_required
 from cainamur.roles import Role
@@ -101,20 +102,15 @@ class OfferSearchView(RoleRequiredMixin, ListView):
         return context
 
 
-def _scoped_file(request: HttpRequest, value: str) -> Any:
-    if not value.isdigit():
-        raise Http404
-    return get_object_or_404(scoped_files(request.user), pk=int(value))
-
-
 @role_required(*EDIT_ROLES)
 @require_POST
 def propose(request: HttpRequest) -> HttpResponse:
-    beneficiary = _scoped_file(request, request.POST.get("dossier", ""))
-    offre = request.POST.get("offre", "")
-    if not offre.isdigit():
-        raise Http404
-    offer = get_object_or_404(Offer.objects.filter(is_active=True), pk=int(offre))
+    beneficiary = get_object_or_404(
+        scoped_files(request.user), pk=int_or_404(request.POST, "dossier")
+    )
+    offer = get_object_or_404(
+        Offer.objects.filter(is_active=True), pk=int_or_404(request.POST, "offre")
+    )
     try:
         services.orientation_propose(beneficiary=beneficiary, offer=offer, by=request.user)
     except services.OrientationError as error:

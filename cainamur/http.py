@@ -1,0 +1,15 @@
+"""Small helpers for views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+
+
+def int_or_404(data: Any, name: str) -> int:
+    """An id from a form or query string, or 404 (never a 500 on a tampered value)."""
+    value = str(data.get(name, ""))
+    if not value.isdigit():
+        raise Http404
+    return int(value)

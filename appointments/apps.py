@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class AppointmentsConfig(AppConfig):
     name = "appointments"
-    verbose_name = _("Bureaux et rendez-vous")
+    verbose_name = _("Rendez-vous")

@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from appointments.models import Appointment, CalendarFeed
-from appointments.selectors import visible_offices
-from appointments.slots import day_bounds
+from cainamur.lib.localtime import day_bounds
 from cainamur.permissions import FILE_ROLES, role_required
 from cainamur.tokens import token_digest, token_new
+from offices.selectors import visible_offices
 
 FEED_PAST_DAYS = 30
 FEED_FUTURE_DAYS = 120

@@ -6,8 +6,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from appointments.models import AppointmentType, Office
+from appointments.models import AppointmentType
 from beneficiaries.languages import LANGUAGE_CHOICES
+from offices.models import Office
 
 
 class SlotSearchForm(forms.Form):

@@ -13,41 +13,11 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from appointments import slots
-from appointments.models import (
-    ACTIVE_STATUSES,
-    Absence,
-    Appointment,
-    AppointmentType,
-    Closure,
-    Office,
-    OpeningHours,
-    Room,
-    Seat,
-    StaffAvailability,
-)
+from appointments.models import ACTIVE_STATUSES, Appointment, AppointmentType, Seat
+from cainamur.lib import localtime
 from cainamur.roles import GROUP_NAMES, Role
-
-
-def visible_offices(user: Any) -> QuerySet[Office]:
-    """The active offices a staff member works with (every one for coordinators)."""
-    offices = Office.objects.filter(is_active=True)
-    return offices if user.sees_all_offices else offices.filter(id__in=user.office_ids)
-
-
-def closed_days(office: Office, first: date, last: date) -> dict[date, str]:
-    """Public holidays and the office's (or every office's) closures in the period."""
-    days: dict[date, str] = {}
-    for year in range(first.year, last.year + 1):
-        days.update(
-            {d: name for d, name in slots.public_holidays(year).items() if first <= d <= last}
-        )
-    closures = Closure.objects.filter(
-        Q(office=office) | Q(office__isnull=True), start_on__lte=last, end_on__gte=first
-    )
-    for closure in closures:
-        for day in slots.days_between(max(first, closure.start_on), min(last, closure.end_on)):
-            days[day] = closure.reason
-    return days
+from offices.models import Absence, Office, OpeningHours, Room, StaffAvailability
+from offices.selectors import closed_days
 
 
 def _weekly(rows: Any) -> dict[int, list[tuple[time, time]]]:
@@ -80,7 +50,7 @@ def slot_search(
 ) -> list[slots.Slot]:
     """The next free slots for ``kind`` at ``office`` between ``first`` and ``last``."""
     now = now or timezone.now()
-    days = slots.days_between(first, last)
+    days = localtime.days_between(first, last)
     closed = set(closed_days(office, first, last))
     office_open = slots.weekly_windows(
         days,
@@ -102,7 +72,7 @@ def slot_search(
         office=office, staff_id__in=staff
     ).values_list("staff_id", "weekday", "starts", "ends"):
         presence[staff_id][weekday].append((starts, ends))
-    busy: dict[int, list[slots.Interval]] = defaultdict(list)
+    busy: dict[int, list[localtime.Interval]] = defaultdict(list)
     for staff_id, during in Appointment.objects.filter(
         staff_id__in=staff, status__in=ACTIVE_STATUSES, during__overlap=period
     ).values_list("staff_id", "during"):
@@ -112,7 +82,7 @@ def slot_search(
     ).values_list("staff_id", "during"):
         # An absence « until further notice » has no end: it covers the whole period.
         busy[staff_id].append((during.lower or period.lower, during.upper or period.upper))
-    rooms: dict[int, list[slots.Interval]] | None = None
+    rooms: dict[int, list[localtime.Interval]] | None = None
     if kind.needs_room:
         rooms = {
             room_id: []
@@ -124,7 +94,7 @@ def slot_search(
             room_id__in=list(rooms), status__in=ACTIVE_STATUSES, during__overlap=period
         ).values_list("room_id", "during"):
             rooms[room_id].append((during.lower, during.upper))
-    person: list[slots.Interval] = []
+    person: list[localtime.Interval] = []
     if beneficiary is not None:
         person = person_busy(beneficiary, period)
     calendars = [
@@ -149,7 +119,7 @@ def slot_search(
 LIVE_SEAT_STATUSES = (Seat.Status.BOOKED, Seat.Status.ARRIVED, Seat.Status.NO_SHOW)
 
 
-def person_busy(beneficiary: Any, period: DateTimeTZRange) -> list[slots.Interval]:
+def person_busy(beneficiary: Any, period: DateTimeTZRange) -> list[localtime.Interval]:
     """A person's own appointments and group-session seats in the period."""
     own = Appointment.objects.filter(
         beneficiary=beneficiary, status__in=ACTIVE_STATUSES, during__overlap=period
@@ -165,7 +135,7 @@ def person_busy(beneficiary: Any, period: DateTimeTZRange) -> list[slots.Interva
 
 def day_agenda(office: Office, day: date) -> list[Appointment]:
     """Every appointment and session of an office on a day, in order (fixed query count)."""
-    start, end = slots.day_bounds(day)
+    start, end = localtime.day_bounds(day)
     return list(
         Appointment.objects.filter(office=office, during__overlap=DateTimeTZRange(start, end))
         .exclude(status=Appointment.Status.CANCELLED)
@@ -204,7 +174,7 @@ def person_appointments(beneficiary: Any) -> list[Appointment]:
 def today_appointments(user: Any) -> list[Appointment]:
     """Today's appointments in the user's offices, for reception's home."""
     day = timezone.localdate()
-    start, end = slots.day_bounds(day)
+    start, end = localtime.day_bounds(day)
     offices = (
         Office.objects.all()
         if user.sees_all_offices

@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments import slots
-from appointments.models import Appointment, AppointmentType, Office, Room, Seat
+from appointments.models import Appointment, AppointmentType, Seat
 from appointments.selectors import person_busy, slot_search
+from cainamur.lib import localtime
+from offices.models import Office, Room
 from outbox.models import Dispatch
 from outbox.services import appointment_messages
 
@@ -56,7 +58,7 @@ def _still_free(
 ) -> slots.Slot | None:
     """The slot as the finder sees it now (hours, closures, presence, absences, the
     person's other appointments), or None."""
-    day = timezone.localtime(start, slots.BRUSSELS).date()
+    day = timezone.localtime(start, localtime.BRUSSELS).date()
     found = slot_search(
         office=office,
         kind=kind,
@@ -274,11 +276,11 @@ REMINDERS_UNTIL_HOUR = 20
 def reminders_queue(now: datetime | None = None) -> int:
     """The day before, from ``CAI_REMINDER_HOUR``: a reminder for each appointment and
     group-session seat of tomorrow (once each: the rows are unique). Returns how many."""
-    now = timezone.localtime(now or timezone.now(), slots.BRUSSELS)
+    now = timezone.localtime(now or timezone.now(), localtime.BRUSSELS)
     if not settings.CAI_REMINDER_HOUR <= now.hour < REMINDERS_UNTIL_HOUR:
         return 0  # never in the evening nor at night
     tomorrow = now.date() + timedelta(days=1)
-    period = DateTimeTZRange(*slots.day_bounds(tomorrow))
+    period = DateTimeTZRange(*localtime.day_bounds(tomorrow))
     queued = 0
     individual = (
         Appointment.objects.filter(

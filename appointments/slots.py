@@ -1,4 +1,4 @@
-"""Calendars as plain data: public holidays, office windows and the slot finder.
+"""Calendars as plain data: office windows and the slot finder.
 
 Pure functions (no database): the selectors fetch the rows, these compute. Times are
 aware datetimes; windows are built from local wall-clock hours (Europe/Brussels) and the
@@ -12,41 +12,8 @@ import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
-from zoneinfo import ZoneInfo
 
-import holidays
-
-BRUSSELS = ZoneInfo("Europe/Brussels")
-Interval = tuple[datetime, datetime]
-
-
-@cache
-def public_holidays(year: int) -> dict[date, str]:
-    """Belgian public holidays (``holidays`` library, in French) and the Walloon public
-    service's day off, 27 September (Fête de la Fédération Wallonie-Bruxelles)."""
-    days = dict(holidays.country_holidays("BE", years=year, language="fr"))
-    days.setdefault(date(year, 9, 27), "Fête de la Fédération Wallonie-Bruxelles")
-    return days
-
-
-def is_public_holiday(day: date) -> bool:
-    return day in public_holidays(day.year)
-
-
-def local(day: date, at: time) -> datetime:
-    """A wall-clock time in Brussels, as UTC."""
-    return datetime.combine(day, at, tzinfo=BRUSSELS).astimezone(UTC)
-
-
-def day_bounds(first: date, days: int = 1) -> Interval:
-    """From midnight of ``first`` to midnight ``days`` later, in Brussels (23 or 25 hours
-    on the days the clocks change), as UTC."""
-    return local(first, time(0)), local(first + timedelta(days=days), time(0))
-
-
-def days_between(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+from cainamur.lib.localtime import Interval, local
 
 
 def weekly_windows(

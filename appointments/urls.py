@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments import calendars, callbacks, permanences, views
+from appointments import calendars, views
 
 app_name = "appointments"
 
@@ -17,15 +17,4 @@ urlpatterns = [
     path("mon-agenda/ical/nouveau/", calendars.feed_regenerate, name="ical-regenerate"),
     path("mon-agenda/ical/desactiver/", calendars.feed_revoke, name="ical-revoke"),
     path("ical/<str:token>.ics", calendars.ical, name="ical"),
-    path("permanences/", permanences.permanence_list, name="permanences"),
-    path("permanences/<int:pk>/", permanences.queue, name="queue"),
-    path("permanences/<int:pk>/arrivee/", permanences.arrival, name="queue-arrival"),
-    path("permanences/<int:pk>/suivant/", permanences.call_next, name="queue-next"),
-    path("permanences/tickets/<int:pk>/termine/", permanences.finish, name="ticket-finish"),
-    path("permanences/tickets/<int:pk>/parti/", permanences.left, name="ticket-left"),
-    path("permanences/tickets/<int:pk>/dossier/", permanences.link, name="ticket-link"),
-    path("rappels/", callbacks.callback_list, name="callbacks"),
-    path("rappels/nouveau/", callbacks.callback_create, name="callback-create"),
-    path("rappels/<int:pk>/", callbacks.callback_detail, name="callback"),
-    path("rappels/<int:pk>/traite/", callbacks.callback_done, name="callback-done"),
 ]

@@ -19,12 +19,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from appointments import services
 from appointments.forms import BookForm, ReasonForm, SlotSearchForm
-from appointments.models import Appointment, AppointmentType, Office, Seat
-from appointments.selectors import day_agenda, slot_search, visible_offices
-from appointments.slots import BRUSSELS
-from beneficiaries.views import EDIT_ROLES, scoped_files
+from appointments.models import Appointment, AppointmentType, Seat
+from appointments.selectors import day_agenda, slot_search
+from beneficiaries.selectors import scoped_files
 from cainamur.http import int_or_404
-from cainamur.permissions import FILE_ROLES, role_required
+from cainamur.lib.localtime import BRUSSELS
+from cainamur.permissions import EDIT_ROLES, FILE_ROLES, role_required
+from offices.models import Office
+from offices.selectors import visible_offices
 
 SEARCH_DAYS = 14
 SLOTS_SHOWN = 1000  # every free start time of the two weeks

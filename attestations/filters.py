@@ -4,10 +4,10 @@ import django_filters
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from appointments.models import Office
 from attestations.models import Attestation
 from beneficiaries.models import Beneficiary
 from beneficiaries.selectors import beneficiary_search
+from offices.models import Office
 from outbox.models import Dispatch
 from parcours.models import Parcours
 

@@ -32,9 +32,9 @@ from attestations.filters import AttestationFilter
 from attestations.forms import ReasonForm, RecipientEmailForm, VerifyForm
 from attestations.models import Attestation
 from attestations.selectors import attestation_register, dispatches_needing_attention
-from beneficiaries.views import EDIT_ROLES, scoped_files
+from beneficiaries.selectors import scoped_files
 from cainamur.pagination import CappedCountPaginator
-from cainamur.permissions import RoleRequiredMixin, role_required
+from cainamur.permissions import EDIT_ROLES, RoleRequiredMixin, role_required
 from cainamur.roles import Role
 from outbox.models import Dispatch
 from outbox.services import DispatchError, dispatch_resend, recipient_email_set

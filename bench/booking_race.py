@@ -42,9 +42,10 @@ def setup(people: int) -> dict[str, Any]:
     """Caseworkers present every reception hour at Namur, a receptionist, files."""
     from django.contrib.auth import get_user_model
 
-    from appointments.models import AppointmentType, Office, OpeningHours, StaffAvailability
+    from appointments.models import AppointmentType
     from cainamur.roles import Role
     from cainamur.services import user_set_roles
+    from offices.models import Office, OpeningHours, StaffAvailability
     from tests.factories import BeneficiaryFactory
 
     User = get_user_model()

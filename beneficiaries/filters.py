@@ -5,10 +5,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from appointments.models import Office
 from beneficiaries.models import Beneficiary, Commune, ObligationStatus
 from beneficiaries.selectors import beneficiary_search
 from cainamur.roles import GROUP_NAMES, Role
+from offices.models import Office
 from parcours.models import Parcours
 
 

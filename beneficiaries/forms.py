@@ -9,11 +9,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from stdnum.be import bis, nn
 
-from appointments.models import Office
 from beneficiaries.languages import LANGUAGE_CHOICES
 from beneficiaries.models import Beneficiary, Commune, Cpas, Exemption, ExemptionCode
 from cainamur.phones import phone_normalise
 from cainamur.roles import GROUP_NAMES, Role
+from offices.models import Office
 
 
 class DateInput(forms.DateInput):

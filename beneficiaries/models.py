@@ -33,7 +33,7 @@ class Commune(models.Model):
         models.CharField(max_length=4), verbose_name=_("codes postaux"), default=list
     )
     office = models.ForeignKey(
-        "appointments.Office",
+        "offices.Office",
         verbose_name=_("bureau de référence"),
         on_delete=models.PROTECT,
         related_name="communes",
@@ -209,7 +209,7 @@ class Beneficiary(models.Model):
     )
     # Follow-up
     office = models.ForeignKey(
-        "appointments.Office",
+        "offices.Office",
         verbose_name=_("bureau"),
         on_delete=models.PROTECT,
         related_name="beneficiaries",

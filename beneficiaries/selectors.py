@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db.models import Q, QuerySet, Value
@@ -71,4 +72,11 @@ def likely_duplicates(
         .filter(similarity__gte=DUPLICATE_SIMILARITY)
         .select_related("office")
         .order_by("-similarity")[:5]
+    )
+
+
+def scoped_files(user: Any) -> QuerySet[Beneficiary]:
+    """The files a user may open, with what every file page shows of them."""
+    return Beneficiary.objects.visible_to(user).select_related(
+        "office", "commune", "caseworker", "cpas"
     )

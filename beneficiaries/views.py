@@ -20,7 +20,7 @@ from beneficiaries.filters import BeneficiaryFilter
 from beneficiaries.forms import BeneficiaryForm, ExemptionForm
 from beneficiaries.languages import LANGUAGE_NAMES
 from beneficiaries.models import Beneficiary, Exemption
-from beneficiaries.selectors import likely_duplicates
+from beneficiaries.selectors import likely_duplicates, scoped_files
 from beneficiaries.services import (
     beneficiary_register,
     beneficiary_update,
@@ -28,7 +28,13 @@ from beneficiaries.services import (
     exemption_remove,
 )
 from cainamur.pagination import CappedCountPaginator
-from cainamur.permissions import FILE_ROLES, RoleRequiredMixin, role_required
+from cainamur.permissions import (
+    EDIT_ROLES,
+    FILE_ROLES,
+    RoleRequiredMixin,
+    may_see_health,
+    role_required,
+)
 from cainamur.roles import Role
 from operators.selectors import file_orientations
 from parcours.forms import (
@@ -42,8 +48,6 @@ from parcours.models import ObligationAssessment
 from parcours.selectors import TIMELINE_LINES, current_path, path_panel, timeline
 from parcours.services import OPEN_STATUSES as OPEN_PATH_STATUSES
 from parcours.services import obligation_assess
-
-EDIT_ROLES = (Role.CASEWORKER, Role.COORDINATOR)
 
 
 class BeneficiaryListView(RoleRequiredMixin, ListView):
@@ -96,16 +100,6 @@ class BeneficiaryListView(RoleRequiredMixin, ListView):
             self.filterset.form.data.get(name) for name in BeneficiaryFilter.base_filters
         )
         return context
-
-
-def may_see_health(user: Any) -> bool:
-    return bool(user.has_perm("beneficiaries.view_health_data"))
-
-
-def scoped_files(user: Any) -> QuerySet[Beneficiary]:
-    return Beneficiary.objects.visible_to(user).select_related(
-        "office", "commune", "caseworker", "cpas"
-    )
 
 
 class BeneficiaryDetailView(RoleRequiredMixin, DetailView):

@@ -45,14 +45,14 @@ NAVIGATION: tuple[NavItem, ...] = (
     ),
     NavItem(
         _("Permanences"),
-        "appointments:permanences",
+        "reception:permanences",
         "bi-door-open",
         frozenset({Role.RECEPTION, Role.CASEWORKER, Role.COORDINATOR}),
         "rendez-vous/permanences",
     ),
     NavItem(
         _("Rappels"),
-        "appointments:callbacks",
+        "reception:callbacks",
         "bi-telephone-inbound",
         frozenset({Role.RECEPTION, Role.CASEWORKER, Role.COORDINATOR}),
         "rendez-vous/rappels",

@@ -20,7 +20,7 @@ class User(AbstractUser):
         help_text=_("Affichée sur les documents signés, par ex. « Assistante sociale »."),
     )
     offices = models.ManyToManyField(
-        "appointments.Office",
+        "offices.Office",
         verbose_name=_("bureaux"),
         related_name="staff",
         blank=True,

@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 
 STAFF_ROLES: tuple[Role, ...] = tuple(Role)
 FILE_ROLES: tuple[Role, ...] = (Role.RECEPTION, Role.CASEWORKER, Role.COORDINATOR)
+# Who runs the path and edits a file (reception registers and books, but no more).
+EDIT_ROLES: tuple[Role, ...] = (Role.CASEWORKER, Role.COORDINATOR)
+
+
+def may_see_health(user: Any) -> bool:
+    """Health data (a medical exemption, its reason and certificate) needs its permission."""
+    return bool(user.has_perm("beneficiaries.view_health_data"))
 
 
 def user_has_role(user: Any, roles: Iterable[Role]) -> bool:

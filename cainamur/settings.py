@@ -54,7 +54,9 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",  # read-only history of every tracked change, in the admin
     "axes",
+    "offices",
     "appointments",
+    "reception",
     "beneficiaries",
     "parcours",
     "operators",

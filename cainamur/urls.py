@@ -15,6 +15,7 @@ urlpatterns = [
     path("dossiers/<int:pk>/parcours/", include("parcours.urls")),
     path("", include("attestations.urls")),
     path("rendez-vous/", include("appointments.urls")),
+    path("rendez-vous/", include("reception.urls")),
     path("operateurs/", include("operators.urls")),
     path("health/", health.health, name="health"),
     # Authentication (Django's views, French templates in templates/registration/).

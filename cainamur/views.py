@@ -12,14 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from appointments.callbacks import open_callbacks
-from appointments.models import Office
 from appointments.selectors import today_appointments
 from attestations.selectors import dispatch_attention_count
 from beneficiaries.models import Beneficiary, Commune, Cpas
 from cainamur.permissions import STAFF_ROLES, RoleRequiredMixin, role_required
 from cainamur.roles import Role
+from offices.models import Office
 from parcours.selectors import work_queue
+from reception.selectors import open_callbacks
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class AdministratorHomeView(RoleRequiredMixin, TemplateView):
         context["office_count"] = Office.objects.count()
         context["admin_links"] = [
             (reverse("admin:cainamur_user_changelist"), "bi-people", _("Personnel et rôles")),
-            (reverse("admin:appointments_office_changelist"), "bi-building", _("Bureaux")),
+            (reverse("admin:offices_office_changelist"), "bi-building", _("Bureaux")),
             (reverse("admin:beneficiaries_commune_changelist"), "bi-geo-alt", _("Communes")),
             (reverse("admin:beneficiaries_cpas_changelist"), "bi-bank", _("CPAS")),
         ]

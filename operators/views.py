@@ -23,10 +23,10 @@ from django.views.generic import ListView
 
 from beneficiaries.languages import LANGUAGE_CHOICES
 from beneficiaries.models import Commune
-from beneficiaries.views import EDIT_ROLES, scoped_files
+from beneficiaries.selectors import scoped_files
 from cainamur.http import int_or_404
 from cainamur.netutils import client_ip
-from cainamur.permissions import RoleRequiredMixin, role_required
+from cainamur.permissions import EDIT_ROLES, RoleRequiredMixin, role_required
 from cainamur.roles import Role
 from operators import services
 from operators.models import OFFER_AXES, Offer, Orientation, ReportingLink

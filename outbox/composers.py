@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from appointments.slots import BRUSSELS
+from cainamur.lib.localtime import BRUSSELS
 from cainamur.models import Centre
 from outbox.models import Dispatch
 from outbox.sms import Sms

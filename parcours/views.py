@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from beneficiaries.views import EDIT_ROLES, render_file_page, scoped_files
-from cainamur.permissions import role_required
+from beneficiaries.selectors import scoped_files
+from beneficiaries.views import render_file_page
+from cainamur.permissions import EDIT_ROLES, role_required
 from parcours import services
 from parcours.forms import (
     ConventionForm,

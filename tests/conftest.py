@@ -13,10 +13,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from appointments.models import Office
 from cainamur.models import User
 from cainamur.roles import Role
 from cainamur.services import user_set_roles
+from offices.models import Office
 from tests.factories import UserFactory
 
 
@@ -33,19 +33,48 @@ def log_in_through_form(client: Client, username: str, password: str) -> bool:
     return response.status_code == 302
 
 
-@pytest.fixture
-def reference_data(transactional_db: None) -> None:
-    """Tests in real transactions (browser, worker) see the database flushed after each
-    one, reference data included: reload it the way the data migrations load it."""
-    from importlib import import_module
+PROJECT_APPS = (
+    "cainamur",
+    "offices",
+    "outbox",
+    "beneficiaries",
+    "parcours",
+    "operators",
+    "attestations",
+    "appointments",
+    "reception",
+)
 
+
+@pytest.fixture(scope="session", autouse=True)
+def reference_snapshot(django_db_setup: None, django_db_blocker: Any) -> str:
+    """The rows the data migrations loaded (offices, communes and CPAS, calendars,
+    permanences...), taken once when the test database is ready."""
     from django.apps import apps
+    from django.core import serializers
+
+    with django_db_blocker.unblock():
+        rows = [
+            instance
+            for label in PROJECT_APPS
+            for model in apps.get_app_config(label).get_models()
+            if not model._meta.proxy
+            for instance in model._default_manager.order_by("pk")
+        ]
+        return serializers.serialize("json", rows)
+
+
+@pytest.fixture
+def reference_data(transactional_db: None, reference_snapshot: str) -> None:
+    """Tests in real transactions (browser, worker) see the database flushed after each
+    one, reference data included: put back what the migrations loaded."""
+    from django.core import serializers
+    from django.db import transaction
 
     if not Office.objects.exists():
-        import_module("appointments.migrations.0002_reference_offices").create_offices(apps, None)
-        import_module("beneficiaries.migrations.0002_reference_communes").load_communes(apps, None)
-        import_module("appointments.migrations.0004_reference_calendars").load(apps, None)
-        import_module("appointments.migrations.0008_isp_permanence").create(apps, None)
+        with transaction.atomic():
+            for row in serializers.deserialize("json", reference_snapshot):
+                row.save()
 
 
 @pytest.fixture(autouse=True)

@@ -4,8 +4,9 @@ from datetime import time
 
 import pytest
 
-from appointments.models import AppointmentType, Office, StaffAvailability
+from appointments.models import AppointmentType
 from cainamur.models import User
+from offices.models import Office, StaffAvailability
 
 
 @pytest.fixture

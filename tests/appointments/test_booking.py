@@ -11,10 +11,11 @@ from django.db import IntegrityError, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 
 import appointments.services as services
-from appointments.models import Appointment, AppointmentType, Closure, Office, Room
+from appointments.models import Appointment, AppointmentType
 from appointments.selectors import day_agenda, slot_search
-from appointments.slots import BRUSSELS, local
+from cainamur.lib.localtime import BRUSSELS, local
 from cainamur.models import User
+from offices.models import Closure, Office, Room
 from tests.factories import BeneficiaryFactory
 
 NOW = datetime(2026, 1, 2, 12, tzinfo=UTC)  # a Friday; Monday 5 January is a working day

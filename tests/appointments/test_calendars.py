@@ -9,9 +9,10 @@ import icalendar
 from django.urls import reverse
 
 import appointments.services as services
-from appointments.models import AppointmentType, CalendarFeed, Office
+from appointments.models import AppointmentType, CalendarFeed
 from appointments.selectors import slot_search
 from cainamur.models import User
+from offices.models import Office
 from tests.appointments.test_views import next_working_day
 from tests.factories import BeneficiaryFactory
 

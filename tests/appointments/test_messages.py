@@ -10,10 +10,11 @@ from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.urls import reverse
 
 import appointments.services as services
-from appointments.models import Appointment, AppointmentType, Office
+from appointments.models import Appointment, AppointmentType
 from appointments.selectors import slot_search
-from appointments.slots import local
+from cainamur.lib.localtime import local
 from cainamur.models import User
+from offices.models import Office
 from outbox.models import Dispatch
 from tests.appointments.test_views import next_working_day
 from tests.factories import BeneficiaryFactory

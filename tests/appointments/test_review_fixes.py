@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 import appointments.services as services
-from appointments.models import Absence, Appointment, AppointmentType, Office, Room
-from appointments.slots import local
+from appointments.models import Appointment, AppointmentType
+from cainamur.lib.localtime import local
 from cainamur.models import User
+from offices.models import Absence, Office, Room
 from outbox.models import Dispatch
 from outbox.services import dispatch_send
 from tests.appointments.test_views import booking_url, next_working_day

@@ -8,12 +8,12 @@ from appointments.slots import (
     StaffCalendar,
     find_slots,
     intersect,
-    is_public_holiday,
-    local,
     merge,
     subtract,
     weekly_windows,
 )
+from cainamur.lib.localtime import local
+from offices.holidays import is_public_holiday
 
 MORNING = [(time(9), time(12, 30))]
 
@@ -75,7 +75,7 @@ def test_slots_respect_hours_bookings_absences_and_the_person() -> None:
 
 
 def timezone_free(slot: object) -> str:
-    from appointments.slots import BRUSSELS
+    from cainamur.lib.localtime import BRUSSELS
 
     return slot.start.astimezone(BRUSSELS).strftime("%H:%M")  # type: ignore[attr-defined]
 

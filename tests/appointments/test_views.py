@@ -11,14 +11,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 import appointments.services as services
-from appointments.models import Appointment, AppointmentType, Office
+from appointments.models import Appointment, AppointmentType
 from appointments.selectors import slot_search
 from cainamur.models import User
+from offices.models import Office
 from tests.factories import BeneficiaryFactory
 
 
 def next_working_day() -> date:
-    from appointments.slots import is_public_holiday
+    from offices.holidays import is_public_holiday
 
     day = timezone.localdate() + timedelta(days=1)
     while day.weekday() >= 5 or is_public_holiday(day):
@@ -193,11 +194,11 @@ def test_the_day_agenda_and_its_buttons(
 def test_group_session_seats_from_the_booking_screen(
     present: User, reception: User, namur: Office, login_client: Any
 ) -> None:
-    from appointments.models import Room
+    from offices.models import Room
 
     kind = AppointmentType.objects.get(code="rights_duties")
     day = next_working_day()
-    from appointments.slots import local
+    from cainamur.lib.localtime import local
 
     session = services.session_create(
         kind=kind,
@@ -230,8 +231,8 @@ def test_reception_home_lists_today_and_the_night_marks_the_missed(
 ) -> None:
     from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 
-    from appointments.slots import local
     from appointments.tasks import mark_missed_appointments
+    from cainamur.lib.localtime import local
 
     today = timezone.localdate()
     person = BeneficiaryFactory()
@@ -338,7 +339,7 @@ def test_daylight_saving_weeks_display_local_times(
 ) -> None:
     from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 
-    from appointments.slots import local
+    from cainamur.lib.localtime import local
 
     # Monday after the switch to summer time (29 March 2026) and after the return to
     # winter time (25 October 2026): 9:00 in Namur is 7:00 and 8:00 UTC respectively.

@@ -4,8 +4,8 @@ import csv
 from importlib import import_module
 from pathlib import Path
 
-from appointments.models import Office
 from beneficiaries.models import Commune, Cpas
+from offices.models import Office
 
 DATA = Path(__file__).resolve().parents[2] / "beneficiaries" / "data" / "communes-namur.csv"
 migration = import_module("beneficiaries.migrations.0002_reference_communes")

@@ -7,10 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from appointments.models import Office
 from beneficiaries.models import Beneficiary
 from beneficiaries.services import file_numbers_reserve
 from cainamur.models import User
+from offices.models import Office
 from tests.factories import BeneficiaryFactory, UserFactory
 
 

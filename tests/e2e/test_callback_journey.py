@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from appointments.models import Callback
 from cainamur.models import User
+from reception.models import Callback
 from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from appointments.models import QueueTicket
 from cainamur.models import User
+from reception.models import QueueTicket
 from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from appointments.models import Appointment, Office, StaffAvailability
+from appointments.models import Appointment
 from cainamur.models import User
+from offices.models import Office, StaffAvailability
 from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, BeneficiaryFactory
 

@@ -16,13 +16,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 from stdnum.be import nn
 
-from appointments.models import Office
 from beneficiaries.demo import COUNTRY_WEIGHTS, DEMO_CASEWORKERS, NAMES_BY_COUNTRY
 from beneficiaries.models import Beneficiary, Commune, PermitType, Sex
 from beneficiaries.services import file_numbers_reserve
 from cainamur.bulk import copy_dicts
 from cainamur.roles import Role
 from cainamur.services import user_set_roles
+from offices.models import Office
 from parcours import rules
 from parcours.models import ObligationAssessment, Parcours, RulesConfig
 from parcours.services import facts_json
@@ -89,14 +89,9 @@ class Command(BaseCommand):
         Namur caseworker has a few appointments in the coming days and a rights-and-duties
         session with places left. Only once."""
         from appointments import services as booking
-        from appointments.models import (
-            Appointment,
-            AppointmentType,
-            OpeningHours,
-            Room,
-            StaffAvailability,
-        )
+        from appointments.models import Appointment, AppointmentType
         from appointments.selectors import slot_search
+        from offices.models import OpeningHours, Room, StaffAvailability
 
         if StaffAvailability.objects.exists():
             return

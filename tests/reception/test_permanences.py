@@ -6,8 +6,8 @@ from typing import Any
 
 from django.urls import reverse
 
-from appointments.models import Permanence, QueueTicket
 from cainamur.models import User
+from reception.models import Permanence, QueueTicket
 from tests.factories import BeneficiaryFactory
 
 
@@ -21,7 +21,7 @@ def test_arrivals_get_numbers_and_are_called_in_order(
     permanence = isp()
     known = BeneficiaryFactory(last_name="Connu")
     desk = login_client(reception)
-    url = reverse("appointments:queue-arrival", args=[permanence.pk])
+    url = reverse("reception:queue-arrival", args=[permanence.pk])
     refused = desk.post(url, {"file_number": "", "name": "", "phone": ""})
     assert refused.status_code == 400 and "Indiquez le nom" in refused.content.decode()
     refused = desk.post(url, {"file_number": "CAI-2099-99999"})
@@ -33,41 +33,41 @@ def test_arrivals_get_numbers_and_are_called_in_order(
     assert tickets[1].phone == "+32471234567"
 
     staff = login_client(caseworker)
-    queue = reverse("appointments:queue", args=[permanence.pk])
+    queue = reverse("reception:queue", args=[permanence.pk])
     fragment = staff.get(queue, headers={"HX-Request": "true"}).content.decode()
     assert "2 personnes en attente" in fragment and "<html" not in fragment
-    staff.post(reverse("appointments:queue-next", args=[permanence.pk]))
+    staff.post(reverse("reception:queue-next", args=[permanence.pk]))
     first = QueueTicket.objects.get(number=1)
     assert first.status == "called" and first.called_by == caseworker
-    finish = reverse("appointments:ticket-finish", args=[first.pk])
+    finish = reverse("reception:ticket-finish", args=[first.pk])
     assert "Choisissez le sujet" in staff.post(finish, {"topic": ""}, follow=True).content.decode()
     staff.post(finish, {"topic": "diploma", "note": "Dossier NARIC à compléter"})
     first.refresh_from_db()
     assert first.status == "done" and first.topic == "diploma" and first.finished_at
-    staff.post(reverse("appointments:ticket-left", args=[QueueTicket.objects.get(number=2).pk]))
+    staff.post(reverse("reception:ticket-left", args=[QueueTicket.objects.get(number=2).pk]))
     assert QueueTicket.objects.get(number=2).status == "left"
-    empty = staff.post(reverse("appointments:queue-next", args=[permanence.pk]), follow=True)
+    empty = staff.post(reverse("reception:queue-next", args=[permanence.pk]), follow=True)
     assert "Personne n&#x27;attend." in empty.content.decode()
 
 
 def test_another_office_cannot_see_the_queue(outsider: User, login_client: Any) -> None:
     permanence = isp()
     client = login_client(outsider)
-    assert client.get(reverse("appointments:queue", args=[permanence.pk])).status_code == 404
-    assert client.post(reverse("appointments:queue-next", args=[permanence.pk])).status_code == 404
-    page = client.get(reverse("appointments:permanences")).content.decode()
+    assert client.get(reverse("reception:queue", args=[permanence.pk])).status_code == 404
+    assert client.post(reverse("reception:queue-next", args=[permanence.pk])).status_code == 404
+    page = client.get(reverse("reception:permanences")).content.decode()
     assert "Levons les freins" not in page
 
 
 def test_a_ticket_is_linked_to_a_file_later(reception: User, login_client: Any) -> None:
     from django.utils import timezone
 
-    from appointments.permanences import ticket_register
+    from reception.services import ticket_register
 
     ticket = ticket_register(isp(), on=timezone.localdate(), by=reception, name="Sans Dossier")
     person = BeneficiaryFactory()
     client = login_client(reception)
-    url = reverse("appointments:ticket-link", args=[ticket.pk])
+    url = reverse("reception:ticket-link", args=[ticket.pk])
     assert "Aucun dossier" in client.post(url, {"file_number": "X"}, follow=True).content.decode()
     client.post(url, {"file_number": person.file_number})
     ticket.refresh_from_db()

@@ -2,16 +2,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cainamur import health, views
+from cainamur import health
 from cainamur.permissions import STAFF_ROLES, role_required
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("accueil/", views.ReceptionHomeView.as_view(), name="home-reception"),
-    path("accompagnement/", views.CaseworkerHomeView.as_view(), name="home-caseworker"),
-    path("coordination/", views.CoordinatorHomeView.as_view(), name="home-coordinator"),
-    path("administration/", views.AdministratorHomeView.as_view(), name="home-administrator"),
-    path("dossiers/", include("beneficiaries.urls")),
+    path("", include("home.urls")),
+    path("dossiers/", include("home.file_urls")),
     path("dossiers/<int:pk>/parcours/", include("parcours.urls")),
     path("", include("attestations.urls")),
     path("rendez-vous/", include("appointments.urls")),

@@ -6,6 +6,7 @@ app_name = "parcours"
 
 urlpatterns = [
     path("ouvrir/", views.open_path, name="open"),
+    path("reevaluer/", views.reassess, name="reassess"),
     path("accueil/", views.welcome_save, name="welcome"),
     path("convention/", views.convention_sign, name="convention"),
     path("convention/<int:convention_pk>.pdf", views.convention_pdf, name="convention-pdf"),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beneficiaries.selectors import scoped_files
-from beneficiaries.views import render_file_page
+from cainamur.lib import file_page
 from cainamur.permissions import EDIT_ROLES, role_required
 from parcours import services
 from parcours.forms import (
@@ -55,7 +55,7 @@ def path_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 def _refused(request: HttpRequest, beneficiary: Any, message: str, **forms: Any) -> HttpResponse:
     """Say why, and show the page again with the form as typed and its errors."""
     messages.error(request, message + " " + _("Voyez les erreurs indiquées sous les champs."))
-    return render_file_page(request, beneficiary, forms=forms)
+    return file_page.render(request, beneficiary, forms=forms)
 
 
 def _open_path(beneficiary: Any) -> Parcours:
@@ -221,3 +221,12 @@ def extension_document(request: HttpRequest, pk: int, extension_pk: int) -> File
     return FileResponse(
         extension.document.open("rb"), filename=extension.document.name.rsplit("/", 1)[-1]
     )
+
+
+@path_action
+def reassess(request: HttpRequest, beneficiary: Any) -> HttpResponse:
+    services.obligation_assess(
+        beneficiary=beneficiary, by=request.user, trigger=_("Réévaluation demandée")
+    )
+    messages.success(request, _("Obligation réévaluée."))
+    return redirect("beneficiaries:detail", pk=beneficiary.pk)

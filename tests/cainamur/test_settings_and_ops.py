@@ -168,7 +168,7 @@ class TestSeedDemo:
 
     def test_idempotent_with_working_logins(self, db: None, settings: Any, client: Any) -> None:
         from beneficiaries.models import Beneficiary
-        from cainamur.management.commands.seed_demo import DEMO_LOGINS
+        from demo.management.commands.seed_demo import DEMO_LOGINS
 
         settings.DEBUG = True
         call_command("seed_demo", beneficiaries=60, stdout=io.StringIO())

@@ -99,7 +99,7 @@ EDITORS = {"caseworker", "coordinator", "outsider"}
 OBJECT_URLS: dict[str, tuple[str, set[str], int]] = {
     "beneficiaries:detail": ("get", FILE_ROLES, 200),
     "beneficiaries:update": ("get", EDITORS, 200),
-    "beneficiaries:reassess": ("post", EDITORS, 302),
+    "parcours:reassess": ("post", EDITORS, 302),
     "beneficiaries:exemption-add": ("post", EDITORS, 400),  # empty form: refused
     "beneficiaries:exemption-delete": ("post", EDITORS, 302),
     "beneficiaries:exemption-proof": ("get", EDITORS, 200),

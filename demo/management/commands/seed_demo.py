@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 import time
 from datetime import date, timedelta
+from datetime import date as day
 from decimal import Decimal
+from decimal import Decimal as D
 from typing import Any
 
 import pgtrigger
@@ -14,16 +16,22 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from stdnum.be import nn
 
-from beneficiaries.demo import COUNTRY_WEIGHTS, DEMO_CASEWORKERS, NAMES_BY_COUNTRY
-from beneficiaries.models import Beneficiary, Commune, PermitType, Sex
+from appointments import services as booking
+from appointments.models import Appointment, AppointmentType
+from appointments.selectors import slot_search
+from attestations.services import attestation_issue
+from beneficiaries.models import Beneficiary, Commune, Cpas, PermitType, Sex
 from beneficiaries.services import file_numbers_reserve
-from cainamur.bulk import copy_dicts
 from cainamur.roles import Role
 from cainamur.services import user_set_roles
-from offices.models import Office
-from parcours import rules
+from demo.bulk import copy_dicts
+from demo.data import COUNTRY_WEIGHTS, DEMO_CASEWORKERS, NAMES_BY_COUNTRY
+from offices.models import Office, OpeningHours, Room, StaffAvailability
+from operators.models import Offer, Operator
+from parcours import rules, services
 from parcours.models import ObligationAssessment, Parcours, RulesConfig
 from parcours.services import facts_json
 
@@ -88,10 +96,6 @@ class Command(BaseCommand):
         """Each demo caseworker is present during their office's reception hours; the
         Namur caseworker has a few appointments in the coming days and a rights-and-duties
         session with places left. Only once."""
-        from appointments import services as booking
-        from appointments.models import Appointment, AppointmentType
-        from appointments.selectors import slot_search
-        from offices.models import OpeningHours, Room, StaffAvailability
 
         if StaffAvailability.objects.exists():
             return
@@ -160,10 +164,6 @@ class Command(BaseCommand):
 
     def _operators(self) -> None:
         """A few partner operators and their offers (demo names). Only once."""
-        from datetime import date as day
-        from decimal import Decimal as D
-
-        from operators.models import Offer, Operator
 
         if Operator.objects.exists():
             return
@@ -292,9 +292,6 @@ class Command(BaseCommand):
     def _addresses(self) -> None:
         """Demo addresses for the copies of attestations, except a few communes and CPAS,
         so that « adresse manquante » can be seen and fixed."""
-        from django.utils.text import slugify
-
-        from beneficiaries.models import Cpas
 
         for commune in Commune.objects.filter(population_email="").exclude(
             name__in=WITHOUT_ADDRESS
@@ -310,7 +307,6 @@ class Command(BaseCommand):
         so the timeline and documents are those of real use). Only once."""
         if Parcours.objects.exists():
             return 0
-        from parcours import services
 
         caseworker = get_user_model().objects.get(username="accompagnement")
         today = timezone.localdate()
@@ -367,7 +363,6 @@ class Command(BaseCommand):
                 )
             if stage == 4 and index % 10 == 9:
                 # Half of the completed paths have their attestation (and its copies).
-                from attestations.services import attestation_issue
 
                 parcours.refresh_from_db()
                 attestation_issue(parcours=parcours, by=caseworker)

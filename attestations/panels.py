@@ -1,0 +1,24 @@
+"""The file page's attestation card (composed by ``home``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attestations.selectors import file_attestations
+from attestations.services import missing_for_attestation
+from cainamur.roles import Role
+
+
+def panel(beneficiary: Any, user: Any, parcours: Any) -> dict[str, Any]:
+    """``parcours`` is the file's current path (the path panel has already read it)."""
+    if parcours is None:
+        return {}
+    return {
+        "attestations": file_attestations(beneficiary),
+        "attestation_missing": (
+            missing_for_attestation(parcours)
+            if parcours.status in ("convention_signed", "in_progress")
+            else []
+        ),
+        "may_revoke": user.has_role(Role.COORDINATOR),
+    }

@@ -1,0 +1,34 @@
+"""The file page's identity, languages and exemptions (composed by ``home``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from beneficiaries.forms import ExemptionForm
+from beneficiaries.languages import LANGUAGE_NAMES
+from beneficiaries.models import Beneficiary, Exemption
+from cainamur.permissions import EDIT_ROLES, may_see_health
+
+
+def panel(beneficiary: Beneficiary, user: Any) -> dict[str, Any]:
+    health = may_see_health(user)
+    may_edit = user.has_role(*EDIT_ROLES)
+    context: dict[str, Any] = {
+        "may_see_health": health,
+        "may_see_national_number": user.has_perm("beneficiaries.view_national_number"),
+        "may_edit": may_edit,
+        "exemptions": list(
+            Exemption.objects.visible_to(user)
+            .filter(beneficiary=beneficiary)
+            .select_related("recorded_by")
+        ),
+        "languages": [LANGUAGE_NAMES.get(code, code) for code in beneficiary.languages],
+        "interpreter_language": LANGUAGE_NAMES.get(
+            beneficiary.interpreter_language, beneficiary.interpreter_language
+        ),
+    }
+    if may_edit:
+        context["exemption_form"] = ExemptionForm(
+            beneficiary=beneficiary, may_see_health=health, auto_id="exemption_%s"
+        )
+    return context

@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, TemplateView
+
+from appointments.panels import panel as appointments_panel
+from appointments.selectors import today_appointments
+from attestations.panels import panel as attestations_panel
+from attestations.selectors import dispatch_attention_count
+from beneficiaries.models import Beneficiary, Commune, Cpas
+from beneficiaries.panels import panel as beneficiaries_panel
+from beneficiaries.selectors import scoped_files
+from cainamur.permissions import FILE_ROLES, STAFF_ROLES, RoleRequiredMixin, role_required
+from cainamur.roles import Role
+from offices.models import Office
+from operators.panels import panel as operators_panel
+from parcours.panels import panel as parcours_panel
+from parcours.selectors import TIMELINE_LINES, timeline, work_queue
+from reception.selectors import open_callbacks
+
+logger = logging.getLogger(__name__)
+
+HOME_URL_NAMES: dict[Role, str] = {
+    Role.RECEPTION: "home-reception",
+    Role.CASEWORKER: "home-caseworker",
+    Role.COORDINATOR: "home-coordinator",
+    Role.ADMINISTRATOR: "home-administrator",
+}
+
+
+@role_required(*STAFF_ROLES)
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each user to the home page of their main role."""
+    role = request.user.primary_role  # type: ignore[union-attr]
+    assert role is not None  # role_required let the user in
+    return redirect(HOME_URL_NAMES[role])
+
+
+class ReceptionHomeView(RoleRequiredMixin, TemplateView):
+    allowed_roles = (Role.RECEPTION,)
+    template_name = "home/reception.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["offices"] = Office.objects.filter(id__in=user.office_ids)  # type: ignore[union-attr]
+        context["recent_files"] = (
+            Beneficiary.objects.visible_to(user)
+            .select_related("office", "commune")
+            .order_by("-created_at")[:8]
+        )
+        context["today_appointments"] = today_appointments(user)
+        callbacks = open_callbacks(user)
+        context["open_callbacks"] = callbacks[:8]
+        context["open_callback_count"] = callbacks.count()
+        return context
+
+
+class CaseworkerHomeView(RoleRequiredMixin, TemplateView):
+    allowed_roles = (Role.CASEWORKER,)
+    template_name = "home/caseworker.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        mine = Beneficiary.objects.visible_to(self.request.user).filter(
+            caseworker=self.request.user
+        )
+        context["my_file_count"] = mine.count()
+        context["queue"] = work_queue(mine, today=timezone.localdate())
+        context["my_files"] = mine.select_related("office", "commune").order_by("-updated_at")[:10]
+        return context
+
+
+class CoordinatorHomeView(RoleRequiredMixin, TemplateView):
+    allowed_roles = (Role.COORDINATOR,)
+    template_name = "home/coordinator.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        offices = Office.objects.annotate(
+            file_count=Count("beneficiaries"),
+            unassigned_count=Count(
+                "beneficiaries", filter=Q(beneficiaries__caseworker__isnull=True)
+            ),
+        ).order_by("-is_main", "name")
+        context["offices"] = offices
+        context["total_files"] = sum(office.file_count for office in offices)
+        context["total_unassigned"] = sum(office.unassigned_count for office in offices)
+        files = Beneficiary.objects.visible_to(self.request.user)
+        office_id = self.request.GET.get("office", "")
+        if office_id.isdigit():
+            files = files.filter(office_id=int(office_id))
+            context["selected_office"] = int(office_id)
+        context["queue"] = work_queue(files, today=timezone.localdate())
+        context["copies_attention"] = dispatch_attention_count(self.request.user)
+        return context
+
+
+class AdministratorHomeView(RoleRequiredMixin, TemplateView):
+    allowed_roles = (Role.ADMINISTRATOR,)
+    template_name = "home/administrator.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["communes_without_email"] = Commune.objects.filter(population_email="").count()
+        context["cpas_without_email"] = Cpas.objects.filter(email="").count()
+        context["commune_count"] = Commune.objects.count()
+        context["office_count"] = Office.objects.count()
+        context["admin_links"] = [
+            (reverse("admin:cainamur_user_changelist"), "bi-people", _("Personnel et rôles")),
+            (reverse("admin:offices_office_changelist"), "bi-building", _("Bureaux")),
+            (reverse("admin:beneficiaries_commune_changelist"), "bi-geo-alt", _("Communes")),
+            (reverse("admin:beneficiaries_cpas_changelist"), "bi-bank", _("CPAS")),
+        ]
+        return context
+
+
+class FileView(RoleRequiredMixin, DetailView):
+    """The file page: each app contributes its panel."""
+
+    allowed_roles = FILE_ROLES
+    template_name = "home/file.html"
+    context_object_name = "beneficiary"
+
+    def get_queryset(self) -> QuerySet[Beneficiary]:
+        return scoped_files(self.request.user)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        beneficiary = self.object
+        context.update(beneficiaries_panel(beneficiary, user))
+        context.update(parcours_panel(beneficiary, user))
+        context.update(attestations_panel(beneficiary, user, context.get("parcours")))
+        context.update(appointments_panel(beneficiary, user))
+        context.update(operators_panel(beneficiary, user))
+        everything = self.request.GET.get("historique") == "tout"
+        events = timeline(beneficiary, limit=None if everything else TIMELINE_LINES)
+        context["timeline"] = events[:TIMELINE_LINES] if not everything else events
+        context["timeline_truncated"] = not everything and len(events) > TIMELINE_LINES
+        return context
+
+
+def render_file_page(
+    request: HttpRequest, beneficiary: Beneficiary, *, forms: dict[str, Any]
+) -> HttpResponse:
+    """The file page again, with a refused form bound to what was typed and its errors
+    (nothing is lost), answered 400. Registered in ``cainamur.lib.file_page``."""
+    view = FileView()
+    view.setup(request, pk=beneficiary.pk)
+    view.object = beneficiary
+    context = view.get_context_data(object=beneficiary)
+    context.update(forms)
+    return render(request, view.template_name, context, status=400)

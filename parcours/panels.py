@@ -1,0 +1,76 @@
+"""The file page's obligation and path panel (composed by ``home``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from cainamur.permissions import EDIT_ROLES, may_see_health
+from parcours.forms import ConventionForm, EvaluationForm, ExtensionForm, HoursForm, WelcomeForm
+from parcours.models import ObligationAssessment
+from parcours.selectors import current_path, path_panel
+from parcours.services import OPEN_STATUSES
+
+
+def panel(beneficiary: Any, user: Any) -> dict[str, Any]:
+    assessments = list(
+        ObligationAssessment.objects.filter(beneficiary=beneficiary).select_related("assessed_by")[
+            :10
+        ]
+    )
+    latest = assessments[0] if assessments else None
+    include_medical = may_see_health(user)
+    return {
+        "assessment": latest,
+        "reason_labels": latest.reason_labels(include_medical=include_medical) if latest else [],
+        "older_assessments": assessments[1:],
+        **path_context(beneficiary, editable=user.has_role(*EDIT_ROLES)),
+    }
+
+
+def path_context(beneficiary: Any, *, editable: bool) -> dict[str, Any]:
+    parcours = current_path(beneficiary)
+    if parcours is None:
+        return {"parcours": None}
+    today = timezone.localdate()
+    panel = path_panel(parcours, today=today)
+    if not editable:
+        return panel
+    # Each form gets its own id prefix: several forms share field names on this page.
+    panel["welcome_form"] = WelcomeForm(instance=panel["welcome"], auto_id="welcome_%s")
+    signable = parcours.status in ("welcome", "convention_signed", "in_progress", "completed")
+    if signable and (panel["convention"] or panel["welcome"].is_complete):
+        previous = panel["convention"]
+        proposal = panel["proposal"]
+        panel["convention_form"] = ConventionForm(
+            auto_id="convention_%s",
+            initial={
+                "signed_on": today,
+                "start_on": previous.start_on if previous else today,
+                "citizenship_hours": previous.citizenship_hours if previous else 60,
+                "french_required": (
+                    previous.french_required if previous else proposal.french_required
+                ),
+                "french_hours": previous.french_hours if previous else 400,
+                "orientation_required": (
+                    previous.orientation_required if previous else proposal.orientation_required
+                ),
+                "orientation_hours": previous.orientation_hours if previous else 4,
+            },
+        )
+    if panel["next_evaluation"] is not None:
+        panel["evaluation_form"] = EvaluationForm(
+            initial={"held_on": today, "attended": "1"}, auto_id="evaluation_%s"
+        )
+    if parcours.kind == "obliged" and parcours.status in OPEN_STATUSES:
+        panel["extension_form"] = ExtensionForm(auto_id="extension_%s")
+    if panel["required_axes"] and parcours.status in (
+        "convention_signed",
+        "in_progress",
+        "completed",
+    ):
+        panel["hours_form"] = HoursForm(
+            axes=panel["required_axes"], initial={"on": today}, auto_id="hours_%s"
+        )
+    return panel

@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments import slots
+from appointments.messages import appointment_messages
 from appointments.models import Appointment, AppointmentType, Seat
 from appointments.selectors import person_busy, slot_search
 from cainamur.lib import localtime
 from offices.models import Office, Room
 from outbox.models import Dispatch
-from outbox.services import appointment_messages
 
 
 class BookingError(Exception):

@@ -12,11 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from attestations.copies import copies_cancel, copies_owed
 from attestations.documents import attestation_snapshot
 from attestations.models import Attestation, AttestationCounter
+from cainamur.celery import queue_on_commit
 from cainamur.models import Centre, PdfStatus
 from cainamur.pdf import pdf_retry
-from outbox.services import dispatch_queue, dispatches_cancel, dispatches_for_attestation
 from parcours.models import Axis, Parcours
 from parcours.services import event_log, parcours_move
 
@@ -97,15 +98,13 @@ def _create(
         replaces=replaces,
         reissue_reason=reason,
     )
-    dispatches_for_attestation(attestation)
+    copies_owed(attestation)
     _render_then_send(attestation.pk)  # the copies are queued once the PDF is stored
     return attestation
 
 
 def _render_then_send(attestation_id: int) -> None:
-    from attestations.tasks import render_attestation_pdf
-
-    render_attestation_pdf.delay_on_commit(attestation_id)
+    queue_on_commit("attestations.tasks.render_attestation_pdf", attestation_id)
 
 
 def attestation_issue(*, parcours: Parcours, by: Any, on: date | None = None) -> Attestation:
@@ -154,7 +153,7 @@ def attestation_reissue(*, attestation: Attestation, by: Any, reason: str) -> At
         )
         old.status = Attestation.Status.SUPERSEDED
         old.save(update_fields=["status"])
-        dispatches_cancel(old.pk)  # its copies not yet sent are replaced by the new ones
+        copies_cancel(old.pk)  # its copies not yet sent are replaced by the new ones
         new = _create(parcours, by=by, on=timezone.localdate(), replaces=old, reason=reason)
         event_log(
             beneficiary=parcours.beneficiary,
@@ -226,16 +225,3 @@ def attestation_pdfs_requeue() -> int:
 
 def limit_seconds() -> int:
     return int(settings.OUTBOX_STALE_MINUTES) * 60
-
-
-def copies_send(attestation_id: int) -> None:
-    """After the PDF is stored: queue the sending of every queued copy."""
-    from outbox.models import Dispatch
-
-    dispatch_queue(
-        list(
-            Dispatch.objects.filter(
-                attestation_id=attestation_id, status=Dispatch.Status.QUEUED
-            ).values_list("pk", flat=True)
-        )
-    )

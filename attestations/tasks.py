@@ -6,7 +6,12 @@ import logging
 
 from celery import shared_task
 
+from attestations.copies import copies_failures_report, copies_send
+from attestations.documents import attestation_pdf_store
+from attestations.models import Attestation
+from attestations.services import attestation_pdfs_requeue
 from cainamur.celery import retry_countdown
+from cainamur.pdf import pdf_failed
 
 logger = logging.getLogger(__name__)
 
@@ -18,11 +23,6 @@ def render_attestation_pdf(self, attestation_id: int) -> None:  # type: ignore[n
     A passing failure (disk, storage) is retried with backoff; after the last attempt, or
     on any other error, the attestation shows « échec » with a button to try again.
     """
-    from attestations.documents import attestation_pdf_store
-    from attestations.models import Attestation
-    from attestations.services import copies_send
-    from cainamur.pdf import pdf_failed
-
     try:
         rendered = attestation_pdf_store(attestation_id)
     except OSError as error:
@@ -37,3 +37,16 @@ def render_attestation_pdf(self, attestation_id: int) -> None:  # type: ignore[n
         return
     if rendered:
         copies_send(attestation_id)  # a second delivery of this task queues nothing more
+
+
+@shared_task
+def attestations_watch() -> dict[str, int]:
+    """Every few minutes (beat): PDFs whose task was lost are queued again; coordinators
+    hear once about copies that failed or wait for an address."""
+    result = {
+        "pdfs_requeued": attestation_pdfs_requeue(),
+        "reported": copies_failures_report(),
+    }
+    if any(result.values()):
+        logger.info("Attestations watch: %s", result)
+    return result

@@ -28,6 +28,7 @@ from django.views.generic import ListView
 from django_ratelimit.decorators import ratelimit
 
 from attestations import services
+from attestations.copies import copy_recipient_email_set
 from attestations.filters import AttestationFilter
 from attestations.forms import ReasonForm, RecipientEmailForm, VerifyForm
 from attestations.models import Attestation
@@ -37,7 +38,7 @@ from cainamur.pagination import CappedCountPaginator
 from cainamur.permissions import EDIT_ROLES, RoleRequiredMixin, role_required
 from cainamur.roles import Role
 from outbox.models import Dispatch
-from outbox.services import DispatchError, dispatch_resend, recipient_email_set
+from outbox.services import DispatchError, dispatch_resend
 from parcours.selectors import current_path
 
 
@@ -319,7 +320,7 @@ def dispatch_address(request: HttpRequest, dispatch_pk: int) -> HttpResponse:
             },
             status=400,
         )
-    queued = recipient_email_set(dispatch, email=form.cleaned_data["email"], by=request.user)
+    queued = copy_recipient_email_set(dispatch, email=form.cleaned_data["email"], by=request.user)
     messages.success(
         request,
         _("Adresse de %(to)s enregistrée ; %(count)s copie(s) relancée(s).")

@@ -57,3 +57,12 @@ def retry_countdown(retries: int) -> float:
 app = Celery("cainamur", task_cls=CaiTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def queue_on_commit(task_name: str, *args: Any) -> None:
+    """Queue a task, by its name, once the surrounding transaction commits.
+
+    A service never imports its app's tasks module (the thin tasks import the services,
+    not the other way round); it names the task instead. ``app.tasks`` loads every
+    ``tasks.py`` of the installed apps on first use."""
+    app.tasks[task_name].delay_on_commit(*args)

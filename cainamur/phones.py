@@ -21,3 +21,13 @@ def phone_normalise(raw: str) -> str:
             _("Ce numéro de téléphone n'est pas valide (ex. 0471 23 45 67 ou +32 81 71 35 18).")
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def is_mobile(phone: str) -> bool:
+    """Whether a stored number can receive an SMS."""
+    try:
+        number = phonenumbers.parse(phone, "BE")
+    except phonenumbers.NumberParseException:
+        return False
+    kinds = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    return phonenumbers.number_type(number) in kinds

@@ -264,6 +264,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outbox.tasks.outbox_watch",
         "schedule": 5 * 60,
     },
+    "attestations-watch": {
+        "task": "attestations.tasks.attestations_watch",
+        "schedule": 5 * 60,
+    },
     "appointment-reminders": {
         "task": "appointments.tasks.queue_reminders",
         "schedule": 15 * 60,

@@ -6,6 +6,8 @@ import logging
 
 from celery import shared_task
 
+from outbox.services import Outcome, dispatch_requeue_stale, dispatch_send
+
 logger = logging.getLogger(__name__)
 
 
@@ -14,8 +16,6 @@ def send_dispatch(self, dispatch_id: int) -> str:  # type: ignore[no-untyped-def
     """Send one dispatch. The row counts its attempts (``attempts_allowed``, from
     ``OUTBOX_MAX_ATTEMPTS``): retries wait with exponential backoff, capped below the
     broker's visibility timeout, then the row is left failed."""
-    from outbox.services import Outcome, dispatch_send
-
     outcome, retry_in = dispatch_send(dispatch_id)
     if outcome is Outcome.RETRY:
         raise self.retry(countdown=retry_in)
@@ -24,15 +24,8 @@ def send_dispatch(self, dispatch_id: int) -> str:  # type: ignore[no-untyped-def
 
 @shared_task
 def outbox_watch() -> dict[str, int]:
-    """Every few minutes (beat): re-queue what dead workers left behind, report failures."""
-    from attestations.services import attestation_pdfs_requeue
-    from outbox.services import dispatch_requeue_stale, failures_report
-
-    result = {
-        "requeued": dispatch_requeue_stale(),
-        "pdfs_requeued": attestation_pdfs_requeue(),
-        "reported": failures_report(),
-    }
+    """Every few minutes (beat): re-queue what dead workers left behind."""
+    result = {"requeued": dispatch_requeue_stale()}
     if any(result.values()):
         logger.info("Outbox watch: %s", result)
     return result

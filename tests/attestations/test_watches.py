@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from attestations.models import Attestation
 from attestations.services import attestation_issue
+from attestations.tasks import attestations_watch
 from cainamur.models import User
 from outbox.models import Dispatch
 from outbox.tasks import outbox_watch
@@ -64,12 +65,12 @@ def test_failures_are_reported_to_coordinators_once(
     attestation = issue(completed, caseworker, django_capture_on_commit_callbacks)
     Dispatch.objects.filter(attestation=attestation).update(status="failed", last_error="x")
     mail.outbox.clear()
-    assert outbox_watch()["reported"] == 2
+    assert attestations_watch()["reported"] == 2
     assert len(mail.outbox) == 1
     report = mail.outbox[0]
     assert report.to == [coordinator.email] and "/attestations/envois/" in report.body
     assert "Benali" not in report.body and "BENALI" not in report.body  # no names by mail
-    assert outbox_watch()["reported"] == 0 and len(mail.outbox) == 1
+    assert attestations_watch()["reported"] == 0 and len(mail.outbox) == 1
 
 
 def test_a_pdf_whose_task_was_lost_is_rendered_again(
@@ -82,7 +83,7 @@ def test_a_pdf_whose_task_was_lost_is_rendered_again(
             issued_at=timezone.now() - timedelta(hours=1)
         )
     with django_capture_on_commit_callbacks(execute=True):
-        assert outbox_watch()["pdfs_requeued"] == 1
+        assert attestations_watch()["pdfs_requeued"] == 1
     attestation.refresh_from_db()
     assert attestation.pdf_status == "ready"
     assert set(attestation.dispatches.values_list("status", flat=True)) == {"sent"}

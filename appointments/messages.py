@@ -1,0 +1,193 @@
+"""What the person hears about an appointment: its confirmation and the reminder the day
+before, by e-mail and SMS, registered with the outbox (which only carries them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from cainamur.lib.localtime import BRUSSELS
+from cainamur.models import Centre
+from cainamur.phones import is_mobile
+from outbox.emails import email_render
+from outbox.models import Dispatch
+from outbox.registry import MessageKind, register
+from outbox.services import dispatch_queue
+from outbox.sms import Sms
+
+RELATED = (
+    "appointment__beneficiary",
+    "appointment__office",
+    "appointment__type",
+    "seat__beneficiary",
+    "seat__session__office",
+    "seat__session__type",
+)
+
+
+# A short line in the person's language, after the French text (the centre's languages of
+# first contact). Placeholders: date, time, place.
+TRANSLATED = {
+    Dispatch.Purpose.CONFIRMATION: {
+        "en": "Confirmation: appointment at the CAI on {date} at {time}, {place}.",
+        "ar": "تأكيد: لديك موعد في مركز CAI يوم {date} على الساعة {time}، {place}.",
+        "uk": "Підтвердження: зустріч у CAI {date} о {time}, {place}.",
+    },
+    Dispatch.Purpose.REMINDER: {
+        "en": "Reminder: appointment at the CAI tomorrow, {date} at {time}, {place}.",
+        "ar": "تذكير: لديك موعد في مركز CAI غدًا {date} على الساعة {time}، {place}.",
+        "uk": "Нагадування: завтра, {date} о {time}, зустріч у CAI, {place}.",
+    },
+}
+
+
+def _about(dispatch: Dispatch) -> tuple[Any, Any]:
+    """The appointment (or group session) and the person a message is about."""
+    if dispatch.seat is not None:
+        return dispatch.seat.session, dispatch.seat.beneficiary
+    assert dispatch.appointment is not None
+    return dispatch.appointment, dispatch.appointment.beneficiary
+
+
+def person_language(beneficiary: Any) -> str:
+    """The first of the person's languages a translated line exists for, if any."""
+    for code in [beneficiary.interpreter_language, *(beneficiary.languages or [])]:
+        if code in ("en", "ar", "uk"):
+            return str(code)
+    return ""
+
+
+def _facts(dispatch: Dispatch) -> dict[str, str]:
+    appointment, beneficiary = _about(dispatch)
+    start = timezone.localtime(appointment.during.lower, BRUSSELS)
+    office = appointment.office
+    place = ", ".join(
+        x for x in (office.street, f"{office.postal_code} {office.city}") if x.strip()
+    )
+    return {
+        "first_names": beneficiary.first_names,
+        "type": appointment.type.name,
+        "date": date_format(start, "l j F Y"),
+        "short_date": start.strftime("%d/%m"),
+        "time": start.strftime("%H:%M"),
+        "place": place,
+        "office": office.name,
+        "translated_language": person_language(beneficiary),
+        "translated": TRANSLATED[dispatch.purpose]  # type: ignore[index]
+        .get(person_language(beneficiary), "")
+        .format(date=start.strftime("%d/%m/%Y"), time=start.strftime("%H:%M"), place=place),
+    }
+
+
+def appointment_email(dispatch: Dispatch) -> EmailMessage:
+    facts = _facts(dispatch)
+    centre = Centre.current()
+    name = (
+        "appointment_reminder"
+        if dispatch.purpose == Dispatch.Purpose.REMINDER
+        else ("appointment_confirmation")
+    )
+    return email_render(
+        name, {**facts, "centre": centre}, to=[dispatch.to_address], reply_to=[centre.email]
+    )
+
+
+def person_of(dispatch: Dispatch) -> Any:
+    if dispatch.seat is not None:
+        return dispatch.seat.beneficiary
+    return dispatch.appointment.beneficiary if dispatch.appointment is not None else None
+
+
+def person_address(dispatch: Dispatch) -> str:
+    """The person's e-mail, or mobile number for an SMS, as the file has them today."""
+    person = person_of(dispatch)
+    if person is None:
+        return ""
+    if dispatch.channel == Dispatch.Channel.SMS:
+        return str(person.phone) if person.phone and is_mobile(person.phone) else ""
+    return str(person.email)
+
+
+def appointment_message_ready(dispatch: Dispatch) -> bool | None:
+    """None once the appointment (or the seat) is cancelled or past, or, for a reminder,
+    once « demain » would be wrong."""
+    meeting: Any = dispatch.seat.session if dispatch.seat is not None else dispatch.appointment
+    if meeting is None:
+        return None
+    alive = meeting.status == "booked" and (
+        dispatch.seat is None or dispatch.seat.status == "booked"
+    )
+    start = meeting.during.lower
+    if not alive or start <= timezone.now():
+        return None  # cancelled, or too late to be of use
+    reminder = dispatch.purpose == Dispatch.Purpose.REMINDER
+    if reminder and timezone.localtime(start).date() <= timezone.localdate():
+        return None  # « demain » would be wrong by now
+    return True
+
+
+def appointment_compose(dispatch: Dispatch) -> EmailMessage | Sms:
+    if dispatch.channel == Dispatch.Channel.SMS:
+        return appointment_sms(dispatch)
+    return appointment_email(dispatch)
+
+
+def register_messages() -> None:
+    for purpose in (Dispatch.Purpose.CONFIRMATION, Dispatch.Purpose.REMINDER):
+        register(
+            MessageKind(
+                purpose=purpose,
+                ready=appointment_message_ready,
+                address=person_address,
+                compose=appointment_compose,
+                related=RELATED,
+            )
+        )
+
+
+def appointment_sms(dispatch: Dispatch) -> Sms:
+    facts = _facts(dispatch)
+    centre = Centre.current()
+    if dispatch.purpose == Dispatch.Purpose.REMINDER:
+        text = _("CAI Namur : rappel, RDV demain %(short_date)s à %(time)s, %(office)s.") % facts
+    else:
+        text = _("CAI Namur : RDV « %(type)s » le %(short_date)s à %(time)s, %(office)s.") % facts
+    text += " " + _("Pour changer : %(phone)s.") % {"phone": centre.phone}
+    if facts["translated"]:
+        text += " " + facts["translated"]
+    return Sms(to=dispatch.to_address, body=text)
+
+
+def appointment_messages(*, purpose: str, appointment: Any = None, seat: Any = None) -> list[int]:
+    """Create the confirmation or reminder of an appointment (or a group-session seat) on
+    each channel the person can be reached by (e-mail; SMS to a mobile number), once each,
+    and queue their sending after commit. Returns the ids queued."""
+    person = seat.beneficiary if seat is not None else appointment.beneficiary
+    if person is None:
+        return []
+    channels = []
+    if person.email:
+        channels.append(Dispatch.Channel.EMAIL)
+    if settings.CAI_SMS_BACKEND and person.phone and is_mobile(person.phone):
+        channels.append(Dispatch.Channel.SMS)
+    ids = []
+    for channel in channels:
+        dispatch, created = Dispatch.objects.get_or_create(
+            purpose=purpose,
+            appointment=appointment if seat is None else None,
+            seat=seat,
+            channel=channel,
+            defaults={
+                "recipient_kind": Dispatch.Recipient.PERSON,
+                "next_attempt_at": timezone.now(),
+            },
+        )
+        if created:
+            ids.append(dispatch.pk)
+    dispatch_queue(ids)
+    return ids

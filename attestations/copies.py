@@ -1,0 +1,228 @@
+"""The copies of an attestation owed to the commune and the CPAS (CWASS art. 152;
+docs/domain.md), as outbox messages: which copies, when one can go, to which address, what
+it says, the coordinators' report of failures and the address they type in."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from attestations.models import Attestation
+from cainamur.models import Centre, PdfStatus
+from cainamur.roles import GROUP_NAMES, Role
+from outbox.emails import email_render
+from outbox.models import Dispatch
+from outbox.registry import MessageKind, register
+from outbox.services import dispatch_queue
+from parcours.services import event_log
+
+logger = logging.getLogger(__name__)
+
+PURPOSE = Dispatch.Purpose.ATTESTATION_COPY
+
+
+def copy_address(dispatch: Dispatch) -> str:
+    """The recipient's address today (communes and CPAS are edited in the admin)."""
+    if dispatch.recipient_kind == Dispatch.Recipient.CPAS and dispatch.cpas is not None:
+        return dispatch.cpas.email
+    if dispatch.recipient_kind == Dispatch.Recipient.COMMUNE and dispatch.commune is not None:
+        return dispatch.commune.population_email
+    return ""
+
+
+def copy_ready(dispatch: Dispatch) -> bool | None:
+    """None = never (the attestation was superseded or revoked), False = not yet (its PDF
+    is being rendered)."""
+    attestation = dispatch.attestation
+    if attestation is None:
+        return True
+    if attestation.status != "valid":
+        return None
+    return bool(attestation.pdf_status == PdfStatus.READY)
+
+
+def copy_compose(dispatch: Dispatch) -> Any:
+    attestation = dispatch.attestation
+    assert attestation is not None and attestation.pdf, "claimed only once the PDF is stored"
+    snapshot = attestation.snapshot
+    centre = Centre.current()
+    message = email_render(
+        "attestation_copy",
+        {
+            "number": attestation.number,
+            "issued_on": snapshot["issued_on"],
+            "name": snapshot["full_name"],
+            "birth": snapshot["birth_date"],
+            "to_cpas": dispatch.recipient_kind == Dispatch.Recipient.CPAS,
+            "verify": snapshot["verify_url"].split("?", 1)[0],
+            "centre": centre,
+        },
+        to=[dispatch.to_address],
+        reply_to=[centre.email],
+    )
+    with attestation.pdf.open("rb") as handle:
+        message.attach(f"{attestation.number}.pdf", handle.read(), "application/pdf")
+    return message
+
+
+def copy_resent(dispatch: Dispatch, *, by: Any) -> None:
+    attestation = dispatch.attestation
+    assert attestation is not None
+    event_log(
+        beneficiary=attestation.beneficiary,
+        parcours=attestation.parcours,
+        by=by,
+        message=_("Copie de l'attestation %(number)s relancée vers %(to)s")
+        % {"number": attestation.number, "to": dispatch.recipient_name},
+    )
+
+
+def register_copies() -> None:
+    register(
+        MessageKind(
+            purpose=PURPOSE,
+            ready=copy_ready,
+            address=copy_address,
+            compose=copy_compose,
+            related=("attestation__beneficiary", "attestation__parcours"),
+            on_resend=copy_resent,
+        )
+    )
+
+
+def copies_owed(attestation: Attestation) -> list[Dispatch]:
+    """The copies an issued attestation calls for, created with it (same transaction):
+    the commune of residence and, when the person receives its support, the CPAS.
+    Volunteers get none."""
+    if attestation.kind != "obliged":
+        return []
+    beneficiary = attestation.beneficiary
+    rows = [
+        Dispatch(
+            purpose=Dispatch.Purpose.ATTESTATION_COPY,
+            attestation=attestation,
+            recipient_kind=Dispatch.Recipient.COMMUNE,
+            commune=beneficiary.commune,
+        )
+    ]
+    if beneficiary.cpas_support:
+        cpas = beneficiary.cpas or getattr(beneficiary.commune, "cpas", None)
+        if cpas is not None:
+            rows.append(
+                Dispatch(
+                    purpose=Dispatch.Purpose.ATTESTATION_COPY,
+                    attestation=attestation,
+                    recipient_kind=Dispatch.Recipient.CPAS,
+                    commune=beneficiary.commune,
+                    cpas=cpas,
+                )
+            )
+    for row in rows:
+        if not copy_address(row):
+            row.status = Dispatch.Status.NEEDS_ADDRESS
+    return Dispatch.objects.bulk_create(rows)
+
+
+def copies_cancel(attestation_id: int) -> int:
+    """The attestation was superseded or revoked: its copies not yet sent never will be."""
+    return Dispatch.objects.filter(
+        attestation_id=attestation_id,
+        status__in=[
+            Dispatch.Status.QUEUED,
+            Dispatch.Status.FAILED,
+            Dispatch.Status.NEEDS_ADDRESS,
+        ],
+    ).update(status=Dispatch.Status.CANCELLED, next_attempt_at=None)
+
+
+def copies_failures_report() -> int:
+    """Tell the coordinators, once, about copies that failed or lack an address."""
+    with transaction.atomic():
+        rows = list(
+            Dispatch.objects.needing_attention()
+            .filter(failure_reported_at__isnull=True)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", "status")
+        )
+        if not rows:
+            return 0
+        failed = sum(1 for _pk, status in rows if status == Dispatch.Status.FAILED)
+        missing = len(rows) - failed
+        logger.warning("Outbox: %s failed, %s without address", failed, missing)
+        recipients = list(
+            get_user_model()
+            .objects.filter(is_active=True, groups__name=GROUP_NAMES[Role.COORDINATOR])
+            .exclude(email="")
+            .values_list("email", flat=True)
+            .distinct()
+        )
+        if not recipients:
+            logger.warning("Outbox: no coordinator with an e-mail address to report to")
+            return 0
+        link = settings.CAI_PUBLIC_URL + reverse("attestations:dispatches")
+        message = email_render(
+            "copies_failures",
+            {"failed": failed, "missing": missing, "link": link},
+            to=recipients,
+        )
+        try:
+            message.send(fail_silently=False)
+        except OSError:
+            logger.warning("Outbox: the failure report could not be mailed; next run")
+            return 0
+        Dispatch.objects.filter(pk__in=[pk for pk, _status in rows]).update(
+            failure_reported_at=timezone.now()
+        )
+        return len(rows)
+
+
+def copy_recipient_email_set(dispatch: Dispatch, *, email: str, by: Any) -> int:
+    """Record the recipient's address (the commune's population service or the CPAS), then
+    resend every copy that was waiting for it. Returns how many were queued again."""
+    with transaction.atomic():
+        dispatch = Dispatch.objects.select_related("commune", "cpas").get(pk=dispatch.pk)
+        if dispatch.recipient_kind == Dispatch.Recipient.CPAS and dispatch.cpas is not None:
+            cpas = dispatch.cpas
+            cpas.email = email
+            cpas.save(update_fields=["email"])
+            waiting = Dispatch.objects.filter(cpas=cpas, recipient_kind=Dispatch.Recipient.CPAS)
+        else:
+            commune = dispatch.commune
+            assert commune is not None
+            commune.population_email = email
+            commune.save(update_fields=["population_email"])
+            waiting = Dispatch.objects.filter(
+                commune=commune, recipient_kind=Dispatch.Recipient.COMMUNE
+            )
+        ids = list(
+            waiting.filter(status=Dispatch.Status.NEEDS_ADDRESS)
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+        Dispatch.objects.filter(pk__in=ids).update(
+            status=Dispatch.Status.QUEUED,
+            next_attempt_at=timezone.now(),
+            failure_reported_at=None,
+            last_error="",
+        )
+        logger.info("Recipient address set by user %s; %s copies queued", by.pk, len(ids))
+        dispatch_queue(ids)
+    return len(ids)
+
+
+def copies_send(attestation_id: int) -> None:
+    """After the PDF is stored: queue the sending of every queued copy."""
+    dispatch_queue(
+        list(
+            Dispatch.objects.filter(
+                attestation_id=attestation_id, status=Dispatch.Status.QUEUED
+            ).values_list("pk", flat=True)
+        )
+    )

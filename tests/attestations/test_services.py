@@ -223,7 +223,6 @@ def test_the_admin_cannot_delete_either(
     completed: Parcours,
     caseworker: User,
     admin_user: User,
-    client: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     from django.contrib.admin.sites import site

@@ -148,7 +148,7 @@ def feed_revoke(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 @require_GET
-def ical(request: HttpRequest, token: str) -> HttpResponse:
+def ical(request: HttpRequest, token: str) -> HttpResponse:  # noqa: ARG001 - a Django view
     """The feed a calendar application subscribes to. It names people by file number only:
     calendars sync to phones and third-party services."""
     feed = (

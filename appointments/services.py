@@ -187,9 +187,7 @@ def seat_book(
         return seat
 
 
-def appointment_move(
-    appointment: Appointment, to: str, *, by: Any, reason: str = ""
-) -> Appointment:
+def appointment_move(appointment: Appointment, to: str, *, reason: str = "") -> Appointment:
     """Arrived, done, no-show, cancelled (with a reason)."""
     with transaction.atomic():
         appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)

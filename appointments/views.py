@@ -341,9 +341,7 @@ def status(request: HttpRequest, pk: int) -> HttpResponse:
         if to is None:
             services.interpreter_confirm(appointment)
         else:
-            services.appointment_move(
-                appointment, to, by=request.user, reason=request.POST.get("reason", "")
-            )
+            services.appointment_move(appointment, to, reason=request.POST.get("reason", ""))
     except services.BookingError as error:
         messages.error(request, str(error))
     else:

@@ -56,14 +56,14 @@ class AttestationFilter(django_filters.FilterSet):
             elif name != "q":
                 field.widget.attrs["class"] = "form-select"
 
-    def search(self, queryset: QuerySet[Attestation], name: str, value: str) -> QuerySet:
+    def search(self, queryset: QuerySet[Attestation], _name: str, value: str) -> QuerySet:
         text = value.strip()
         if text.upper().startswith("CAI-ATT"):
             return queryset.filter(number__startswith=text.upper())
         files = beneficiary_search(Beneficiary.objects.all(), text).values("pk")
         return queryset.filter(beneficiary__in=files)
 
-    def filter_copies(self, queryset: QuerySet[Attestation], name: str, value: str) -> QuerySet:
+    def filter_copies(self, queryset: QuerySet[Attestation], _name: str, value: str) -> QuerySet:
         def having(*statuses: str) -> Exists:
             return Exists(Dispatch.objects.filter(attestation=OuterRef("pk"), status__in=statuses))
 

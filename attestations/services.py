@@ -200,7 +200,7 @@ def attestation_revoke(*, attestation: Attestation, by: Any, reason: str) -> Att
     return attestation
 
 
-def attestation_pdf_retry(*, attestation: Attestation, by: Any) -> None:
+def attestation_pdf_retry(*, attestation: Attestation) -> None:
     """Try again to render a PDF whose generation failed (its copies follow)."""
     with transaction.atomic():
         if not pdf_retry(Attestation, attestation.pk):

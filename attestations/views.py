@@ -132,7 +132,7 @@ def pdf(request: HttpRequest, pk: int, attestation_pk: int) -> FileResponse:
 def pdf_retry(request: HttpRequest, pk: int, attestation_pk: int) -> HttpResponse:
     attestation = _scoped_attestation(request, pk, attestation_pk)
     try:
-        services.attestation_pdf_retry(attestation=attestation, by=request.user)
+        services.attestation_pdf_retry(attestation=attestation)
     except services.AttestationError as error:
         messages.error(request, str(error))
     else:
@@ -179,7 +179,7 @@ class RegisterView(RoleRequiredMixin, ListView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.POST.get("export"):
-            return export_csv(request, self.filtered_queryset())
+            return export_csv(self.filtered_queryset())
         self.kwargs["page"] = request.POST.get("page") or 1
         return self.get(request, *args, **kwargs)
 
@@ -234,7 +234,7 @@ class _Echo:
         return value
 
 
-def export_csv(request: HttpRequest, queryset: QuerySet[Attestation]) -> StreamingHttpResponse:
+def export_csv(queryset: QuerySet[Attestation]) -> StreamingHttpResponse:
     """The register as CSV (UTF-8 with BOM and semicolons: opens as is in Excel)."""
 
     def rows() -> Iterator[str]:
@@ -332,7 +332,7 @@ def dispatch_address(request: HttpRequest, dispatch_pk: int) -> HttpResponse:
 # --- Public ---------------------------------------------------------------------------------
 
 
-def _verify_rate(group: str, request: HttpRequest) -> str:
+def _verify_rate(_group: str, _request: HttpRequest) -> str:
     return str(settings.CAI_VERIFY_RATE)
 
 

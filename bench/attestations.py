@@ -79,7 +79,7 @@ def prepare(count: int) -> list[int]:
     return paths
 
 
-def measure(count: int, smtp_port: int) -> dict[str, Any]:
+def measure(count: int) -> dict[str, Any]:
     """Runs in a process whose DATABASE_URL is the benchmark database."""
     import django
 
@@ -141,7 +141,6 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--json", action="store_true", help="print the result as JSON only")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--smtp-port", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     args = parser.parse_args()
 
@@ -151,7 +150,7 @@ def main() -> None:
     os.environ.setdefault("REDIS_URL", DEFAULT_REDIS)
     sys.path.insert(0, str(ROOT))
     if args.measure:
-        print(json.dumps(measure(args.count, args.smtp_port)))
+        print(json.dumps(measure(args.count)))
         return
 
     import django
@@ -231,8 +230,6 @@ def main() -> None:
                     "--measure",
                     "--count",
                     str(args.count),
-                    "--smtp-port",
-                    str(port),
                 ],
                 env=env,
                 check=True,

@@ -58,7 +58,7 @@ class BeneficiaryFilter(django_filters.FilterSet):
                 field.widget.attrs["class"] = "form-select"
 
     def filter_path_status(
-        self, queryset: QuerySet[Beneficiary], name: str, value: str
+        self, queryset: QuerySet[Beneficiary], _name: str, value: str
     ) -> QuerySet[Beneficiary]:
         if value == "none":
             return queryset.exclude(Exists(Parcours.objects.filter(beneficiary=OuterRef("pk"))))
@@ -66,5 +66,5 @@ class BeneficiaryFilter(django_filters.FilterSet):
             Exists(Parcours.objects.filter(beneficiary=OuterRef("pk"), status=value))
         )
 
-    def search(self, queryset: QuerySet[Beneficiary], name: str, value: str) -> QuerySet:
+    def search(self, queryset: QuerySet[Beneficiary], _name: str, value: str) -> QuerySet:
         return beneficiary_search(queryset, value)

@@ -8,8 +8,9 @@ from django.conf import settings
 from django.core.checks import Error, Warning, register
 
 
+# Django calls checks with the keyword app_configs=: they keep that name, unused here.
 @register(deploy=True)
-def check_broker(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+def check_broker(app_configs: Any = None, **kwargs: Any) -> list[Warning]:  # noqa: ARG001
     if not settings.REDIS_URL:
         return [
             Warning(
@@ -22,7 +23,7 @@ def check_broker(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
 
 
 @register()
-def check_outbox_timing(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+def check_outbox_timing(app_configs: Any = None, **kwargs: Any) -> list[Error]:  # noqa: ARG001
     """A copy is re-queued as "stuck" only when no live task can still be sending it."""
     if settings.OUTBOX_STALE_MINUTES * 60 <= settings.CELERY_TASK_TIME_LIMIT:
         return [

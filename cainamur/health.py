@@ -22,7 +22,7 @@ HEALTH_PATH = "/health/"
 
 @login_not_required
 @never_cache
-def health(request: HttpRequest) -> JsonResponse:
+def health(request: HttpRequest) -> JsonResponse:  # noqa: ARG001 - a Django view
     """For load balancers: 200 when the database (and the broker, if configured) answer."""
     checks: dict[str, str] = {}
     healthy = True

@@ -108,7 +108,7 @@ def render_pdf(
     from weasyprint import HTML
 
     class LeanHTML(HTML):  # type: ignore[misc]
-        def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+        def _ua_stylesheets(self, _forms: bool = False) -> list[Any]:
             return [ua]
 
     font_config, ua, fetcher = _engine()

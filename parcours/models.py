@@ -13,7 +13,7 @@ from parcours import rules
 
 
 class RulesConfig(models.Model):
-    """The configurable parts of the obligation rules (DOMAIN.md), one row, edited in the
+    """The configurable parts of the obligation rules (docs/domain.md), one row, edited in the
     admin. Changes apply to the next assessments; past ones keep the values they used."""
 
     regime_2024_start = models.DateField(

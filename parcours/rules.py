@@ -11,7 +11,7 @@ other parts of the system rely on it.
 Legal sources: Code wallon de l'Action sociale et de la Santé (CWASS), art. 150 to 154, and
 its regulatory part (CRWASS, art. 236 and following); the order of the Walloon Government of
 29 September 2022 for people under temporary protection; the decree of 14 March 2024 for the
-2024 regime. See ``DOMAIN.md``.
+2024 regime. See ``docs/domain.md``.
 
 Conventions worth knowing:
 

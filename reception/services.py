@@ -73,7 +73,7 @@ def ticket_call_next(permanence: Permanence, *, on: date, by: Any) -> QueueTicke
         return ticket
 
 
-def ticket_finish(ticket: QueueTicket, *, by: Any, topic: str, note: str = "") -> QueueTicket:
+def ticket_finish(ticket: QueueTicket, *, topic: str, note: str = "") -> QueueTicket:
     with transaction.atomic():
         ticket = QueueTicket.objects.select_for_update().get(pk=ticket.pk)
         if ticket.status != QueueTicket.Status.CALLED:

@@ -229,7 +229,6 @@ def finish(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             ticket_finish(
                 ticket,
-                by=request.user,
                 topic=form.cleaned_data["topic"],
                 note=form.cleaned_data["note"],
             )

@@ -80,7 +80,6 @@ def test_reminders_go_the_day_before_once_and_not_for_cancelled(
     present: User,
     namur: Office,
     welcome_type: AppointmentType,
-    sms_in_memory: list[Any],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     day = next_working_day()
@@ -109,10 +108,7 @@ def test_reminders_go_the_day_before_once_and_not_for_cancelled(
 
 
 def test_a_cancelled_appointment_is_not_confirmed_late(
-    present: User,
-    namur: Office,
-    welcome_type: AppointmentType,
-    django_capture_on_commit_callbacks: Any,
+    present: User, namur: Office, welcome_type: AppointmentType
 ) -> None:
     from outbox.services import dispatch_send
 
@@ -127,7 +123,7 @@ def test_a_cancelled_appointment_is_not_confirmed_late(
         start=slot.start,
         by=present,
     )
-    services.appointment_move(appointment, "cancelled", by=present, reason="Erreur")
+    services.appointment_move(appointment, "cancelled", reason="Erreur")
     confirmation = Dispatch.objects.get(appointment=appointment)
     dispatch_send(confirmation.pk)
     confirmation.refresh_from_db()

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.db import connection, transaction
+from django.db import InternalError, connection, transaction
+from django.db.models import ProtectedError
 from pypdf import PdfReader
 
 from attestations.models import Attestation
@@ -189,31 +190,31 @@ def test_nobody_can_delete_or_rewrite_an_attestation(
     attestation = issue(completed, caseworker, django_capture_on_commit_callbacks)
     raw_delete = "DELETE FROM attestations_attestation WHERE id = %s"
     with (
-        pytest.raises(Exception, match="attestation_never_deleted"),
+        pytest.raises(InternalError, match="attestation_never_deleted"),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
         cursor.execute(raw_delete, [attestation.pk])
-    with pytest.raises(Exception), transaction.atomic():  # noqa: B017 - protected, or trigger
+    with pytest.raises(ProtectedError), transaction.atomic():  # its copies are PROTECTed
         Attestation.objects.filter(pk=attestation.pk).delete()
-    with pytest.raises(Exception, match="attestation_content_frozen"), transaction.atomic():
+    with pytest.raises(InternalError, match="attestation_content_frozen"), transaction.atomic():
         Attestation.objects.filter(pk=attestation.pk).update(number="CAI-ATT-2026-99999")
-    with pytest.raises(Exception, match="attestation_content_frozen"), transaction.atomic():
+    with pytest.raises(InternalError, match="attestation_content_frozen"), transaction.atomic():
         Attestation.objects.filter(pk=attestation.pk).update(snapshot={"full_name": "X"})
-    with pytest.raises(Exception, match="attestation_pdf_final"), transaction.atomic():
+    with pytest.raises(InternalError, match="attestation_pdf_final"), transaction.atomic():
         Attestation.objects.filter(pk=attestation.pk).update(pdf_sha256="0" * 64)
     with transaction.atomic():
         Attestation.objects.filter(pk=attestation.pk).update(
             status="revoked", revoked_at="2026-11-01T10:00Z", revocation_reason="x"
         )
-    with pytest.raises(Exception, match="attestation_status_final"), transaction.atomic():
+    with pytest.raises(InternalError, match="attestation_status_final"), transaction.atomic():
         Attestation.objects.filter(pk=attestation.pk).update(status="valid")
-    with pytest.raises(Exception, match="attestation_revocation_final"), transaction.atomic():
+    with pytest.raises(InternalError, match="attestation_revocation_final"), transaction.atomic():
         Attestation.objects.filter(pk=attestation.pk).update(revocation_reason="autre")
-    with pytest.raises(Exception, match="attestation_pdf_final"), transaction.atomic():
+    with pytest.raises(InternalError, match="attestation_pdf_final"), transaction.atomic():
         Attestation.objects.filter(pk=attestation.pk).update(pdf_status="failed")
     # ...nor through the file or the path.
-    with pytest.raises(Exception), transaction.atomic():  # noqa: B017 - PROTECT or trigger
+    with pytest.raises(ProtectedError), transaction.atomic():  # PROTECT
         Beneficiary.objects.filter(pk=completed.beneficiary_id).delete()
     assert Attestation.objects.filter(pk=attestation.pk).exists()
 
@@ -222,7 +223,6 @@ def test_the_admin_cannot_delete_either(
     completed: Parcours,
     caseworker: User,
     admin_user: User,
-    client: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     from django.contrib.admin.sites import site

@@ -77,7 +77,7 @@ def test_plain_delay_in_eager_mode_also_waits_for_commit(
     assert not Session.objects.filter(session_key="stale").exists()
 
 
-def test_retry_delays_are_capped_below_the_visibility_timeout(settings: object) -> None:
+def test_retry_delays_are_capped_below_the_visibility_timeout() -> None:
     from django.conf import settings as django_settings
 
     assert clear_expired_sessions.retry_backoff_max == django_settings.CELERY_MAX_RETRY_DELAY

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import InternalError, transaction
 from django.urls import reverse
 
 from beneficiaries.models import Commune
@@ -51,7 +51,7 @@ def test_enrolment_takes_a_place_and_a_full_offer_means_the_waiting_list(
     small_offer.refresh_from_db()
     assert small_offer.taken == 1
     # Steps are never changed nor deleted.
-    with pytest.raises(Exception, match="orientation_events_append_only"), transaction.atomic():
+    with pytest.raises(InternalError, match="orientation_events_append_only"), transaction.atomic():
         OrientationEvent.objects.filter(orientation=b).delete()
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InternalError, transaction
 
 from beneficiaries.models import Beneficiary
 from cainamur.models import User
@@ -92,7 +92,8 @@ def test_convention_creates_axes_and_the_first_evaluation(
     assert convention.pdf and len(convention.pdf_sha256) == 64
     from pypdf import PdfReader
 
-    text = PdfReader(io.BytesIO(convention.pdf.read())).pages[0].extract_text()
+    with convention.pdf.open("rb") as handle:
+        text = PdfReader(io.BytesIO(handle.read())).pages[0].extract_text()
     for expected in (
         "Convention du parcours d'intégration",
         welcomed.beneficiary.file_number,
@@ -136,9 +137,9 @@ def test_ledger_is_append_only(welcomed: Parcours, caseworker: User) -> None:
         hours=Decimal("3"),
         by=caseworker,
     )
-    with pytest.raises(Exception, match="Cannot update or delete"), transaction.atomic():
+    with pytest.raises(InternalError, match="Cannot update or delete"), transaction.atomic():
         HoursEntry.objects.filter(pk=entry.pk).update(hours=Decimal("300"))
-    with pytest.raises(Exception, match="Cannot update or delete"), transaction.atomic():
+    with pytest.raises(InternalError, match="Cannot update or delete"), transaction.atomic():
         HoursEntry.objects.filter(pk=entry.pk).delete()
 
 
@@ -420,5 +421,6 @@ def test_extension_extends_the_convention_with_a_new_version(
     assert amendment.version == 2
     assert "Prorogation (attestation) jusqu'au 20/12/2029" in amendment.amendment_reason
     assert (amendment.citizenship_hours, amendment.french_hours) == (60, 400)
-    text = PdfReader(io.BytesIO(amendment.pdf.read())).pages[0].extract_text()
+    with amendment.pdf.open("rb") as handle:
+        text = PdfReader(io.BytesIO(handle.read())).pages[0].extract_text()
     assert "20/12/2029" in text

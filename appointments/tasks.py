@@ -6,6 +6,8 @@ import logging
 
 from celery import shared_task
 
+from appointments.services import appointments_mark_missed, reminders_queue
+
 logger = logging.getLogger(__name__)
 
 
@@ -13,7 +15,6 @@ logger = logging.getLogger(__name__)
 def mark_missed_appointments() -> int:
     """Nightly (beat): past appointments nobody checked in become « non pointé », which the
     person's file flags."""
-    from appointments.services import appointments_mark_missed
 
     count = appointments_mark_missed()
     logger.info("%s past appointment(s) marked as not checked in", count)
@@ -23,7 +24,6 @@ def mark_missed_appointments() -> int:
 @shared_task
 def queue_reminders() -> int:
     """Every 15 minutes (beat): tomorrow's reminders, once the reminder hour has come."""
-    from appointments.services import reminders_queue
 
     count = reminders_queue()
     if count:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +22,7 @@ from appointments import services
 from appointments.forms import BookForm, ReasonForm, SlotSearchForm
 from appointments.models import Appointment, AppointmentType, Seat
 from appointments.selectors import day_agenda, slot_search
-from beneficiaries.selectors import scoped_files
+from beneficiaries.selectors import beneficiary_search, scoped_files
 from cainamur.http import int_or_404
 from cainamur.lib.localtime import BRUSSELS
 from cainamur.permissions import EDIT_ROLES, FILE_ROLES, role_required
@@ -127,7 +128,6 @@ def book(request: HttpRequest) -> HttpResponse:
 def find_person(request: HttpRequest) -> HttpResponse:
     """First step of a booking: find the file (POSTed search: names stay out of URLs) or
     open one on the spot."""
-    from beneficiaries.selectors import beneficiary_search
 
     query = request.POST.get("q", "").strip() if request.method == "POST" else ""
     found = list(beneficiary_search(scoped_files(request.user), query)[:15]) if query else []
@@ -135,7 +135,6 @@ def find_person(request: HttpRequest) -> HttpResponse:
 
 
 def upcoming_sessions(office: Office, kind: AppointmentType, first: date) -> list[Appointment]:
-    from django.db.models import Count, Q
 
     start = max(datetime.combine(first, datetime.min.time(), tzinfo=BRUSSELS), timezone.now())
     return list(

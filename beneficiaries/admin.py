@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import Beneficiary, Commune, Cpas, Exemption
+from cainamur.templatetags.cai import national_number
 
 
 class CpasInline(admin.StackedInline):
@@ -109,6 +110,5 @@ class BeneficiaryAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("numéro de registre national ou BIS"))
     def masked_national_number(self, obj: Beneficiary) -> str:
-        from cainamur.templatetags.cai import national_number
 
         return national_number(obj.national_number, False)

@@ -63,6 +63,8 @@ def queue_on_commit(task_name: str, *args: Any) -> None:
     """Queue a task, by its name, once the surrounding transaction commits.
 
     A service never imports its app's tasks module (the thin tasks import the services,
-    not the other way round); it names the task instead. ``app.tasks`` loads every
-    ``tasks.py`` of the installed apps on first use."""
+    not the other way round); it names the task instead; the loader imports every
+    ``tasks.py`` of the installed apps when a name is not known yet."""
+    if task_name not in app.tasks:
+        app.loader.import_default_modules()  # fires the apps' tasks autodiscovery
     app.tasks[task_name].delay_on_commit(*args)

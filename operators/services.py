@@ -21,6 +21,8 @@ from operators.models import (
     ReportingLink,
     ReportSubmission,
 )
+from parcours.models import Axis, HoursEntry, Parcours
+from parcours.services import PathError, hours_record
 
 S = Orientation.Status
 
@@ -125,7 +127,6 @@ def orientation_move(
 
 def _axis_operator(orientation: Orientation, offer: Offer) -> None:
     """The path's axis shows the operator the person is enrolled with."""
-    from parcours.models import Axis, Parcours
 
     Axis.objects.filter(
         parcours__beneficiary_id=orientation.beneficiary_id,
@@ -192,8 +193,6 @@ def report_submit(
 ) -> ReportSubmission:
     """Record hours (and drop-outs) per enrolled person, all or nothing: each line goes into
     the person's axis ledger with the source « opérateur »."""
-    from parcours.models import Axis, HoursEntry, Parcours
-    from parcours.services import PathError, hours_record
 
     allowed = {o.pk: o for o in reportable(link)}
     errors: list[str] = []

@@ -181,6 +181,77 @@ class Parcours(models.Model):
         return f"{self.get_kind_display()} — {self.get_status_display()}"
 
 
+# Status groups and the allowed changes of a path, in one place (services enforce them).
+OPEN_STATUSES = frozenset(
+    {
+        Parcours.Status.WELCOME,
+        Parcours.Status.CONVENTION_SIGNED,
+        Parcours.Status.IN_PROGRESS,
+        Parcours.Status.COMPLETED,
+        Parcours.Status.SUSPENDED,
+    }
+)
+
+#: Allowed status changes, in one place.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Parcours.Status.WELCOME: frozenset(
+        {
+            Parcours.Status.CONVENTION_SIGNED,
+            Parcours.Status.EXEMPTED,
+            Parcours.Status.SUSPENDED,
+            Parcours.Status.ABANDONED,
+            Parcours.Status.TRANSFERRED,
+        }
+    ),
+    Parcours.Status.CONVENTION_SIGNED: frozenset(
+        {
+            Parcours.Status.IN_PROGRESS,
+            Parcours.Status.EXEMPTED,
+            Parcours.Status.SUSPENDED,
+            Parcours.Status.ABANDONED,
+            Parcours.Status.TRANSFERRED,
+        }
+    ),
+    Parcours.Status.IN_PROGRESS: frozenset(
+        {
+            Parcours.Status.COMPLETED,
+            Parcours.Status.EXEMPTED,
+            Parcours.Status.SUSPENDED,
+            Parcours.Status.ABANDONED,
+            Parcours.Status.TRANSFERRED,
+        }
+    ),
+    Parcours.Status.COMPLETED: frozenset(
+        {
+            Parcours.Status.ATTESTATION_ISSUED,
+            Parcours.Status.IN_PROGRESS,
+        }
+    ),
+    Parcours.Status.SUSPENDED: frozenset(
+        {
+            Parcours.Status.WELCOME,
+            Parcours.Status.CONVENTION_SIGNED,
+            Parcours.Status.IN_PROGRESS,
+            Parcours.Status.ABANDONED,
+            Parcours.Status.TRANSFERRED,
+        }
+    ),
+    # Back to "completed" only when its attestation is revoked.
+    Parcours.Status.ATTESTATION_ISSUED: frozenset({Parcours.Status.COMPLETED}),
+    Parcours.Status.EXEMPTED: frozenset(),
+    Parcours.Status.ABANDONED: frozenset(),
+    Parcours.Status.TRANSFERRED: frozenset(),
+}
+CLOSING = frozenset(
+    {
+        Parcours.Status.ATTESTATION_ISSUED,
+        Parcours.Status.EXEMPTED,
+        Parcours.Status.ABANDONED,
+        Parcours.Status.TRANSFERRED,
+    }
+)
+
+
 class FrenchLevel(models.TextChoices):
     BELOW_A1 = "below_a1", _("Inférieur à A1")
     A1 = "a1", _("A1")

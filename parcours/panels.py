@@ -8,9 +8,8 @@ from django.utils import timezone
 
 from cainamur.permissions import EDIT_ROLES, may_see_health
 from parcours.forms import ConventionForm, EvaluationForm, ExtensionForm, HoursForm, WelcomeForm
-from parcours.models import ObligationAssessment
+from parcours.models import OPEN_STATUSES, ObligationAssessment
 from parcours.selectors import current_path, path_panel
-from parcours.services import OPEN_STATUSES
 
 
 def panel(beneficiary: Any, user: Any) -> dict[str, Any]:

@@ -10,8 +10,10 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
 
+from beneficiaries.models import ObligationStatus
 from parcours import path_rules
 from parcours.models import (
+    TRANSITIONS,
     Axis,
     AxisKind,
     DeadlineKind,
@@ -175,8 +177,6 @@ def path_panel(parcours: Parcours, *, today: date) -> dict[str, Any]:
 
 
 def status_actions(parcours: Parcours) -> list[tuple[str, str]]:
-    from parcours.services import TRANSITIONS
-
     labels = {
         Parcours.Status.SUSPENDED: _("Suspendre"),
         Parcours.Status.ABANDONED: _("Abandon"),
@@ -218,8 +218,6 @@ def work_queue(files: Any, *, today: date, limit: int = 50) -> list[QueueItem]:
 
     A fixed number of queries whatever the number of files (prefetches, one pass in Python).
     """
-    from beneficiaries.models import ObligationStatus
-
     open_statuses = ["welcome", "convention_signed", "in_progress", "completed", "suspended"]
     paths = list(
         Parcours.objects.filter(beneficiary__in=files, status__in=open_statuses)

@@ -5,16 +5,22 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from beneficiaries.models import Beneficiary
+from cainamur.celery import queue_on_commit
+from cainamur.pdf import pdf_retry
 from cainamur.text import field_labels
 from parcours import path_rules, rules
 from parcours.models import (
+    CLOSING,
+    OPEN_STATUSES,
+    TRANSITIONS,
     Axis,
     AxisKind,
     Convention,
@@ -28,9 +34,6 @@ from parcours.models import (
     Suspension,
     WelcomeModule,
 )
-
-if TYPE_CHECKING:
-    from beneficiaries.models import Beneficiary
 
 
 def person_facts(
@@ -67,8 +70,6 @@ def obligation_assess(
 ) -> ObligationAssessment:
     """Run the obligation rules on the file now, keep the result, copy the status onto the
     file (for filtering). Called whenever a fact the rules read changes."""
-    from beneficiaries.models import Beneficiary
-
     on = on or timezone.localdate()
     config = RulesConfig.current()
     facts = person_facts(beneficiary)
@@ -125,78 +126,11 @@ def obligation_assess(
 # --- The path ---------------------------------------------------------------------------
 
 
+RENDER_TASK = "parcours.tasks.render_convention_pdf"
+
+
 class PathError(ValueError):
     """A step the path's state does not allow; the message is for the user (French)."""
-
-
-OPEN_STATUSES = frozenset(
-    {
-        Parcours.Status.WELCOME,
-        Parcours.Status.CONVENTION_SIGNED,
-        Parcours.Status.IN_PROGRESS,
-        Parcours.Status.COMPLETED,
-        Parcours.Status.SUSPENDED,
-    }
-)
-
-#: Allowed status changes, in one place.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    Parcours.Status.WELCOME: frozenset(
-        {
-            Parcours.Status.CONVENTION_SIGNED,
-            Parcours.Status.EXEMPTED,
-            Parcours.Status.SUSPENDED,
-            Parcours.Status.ABANDONED,
-            Parcours.Status.TRANSFERRED,
-        }
-    ),
-    Parcours.Status.CONVENTION_SIGNED: frozenset(
-        {
-            Parcours.Status.IN_PROGRESS,
-            Parcours.Status.EXEMPTED,
-            Parcours.Status.SUSPENDED,
-            Parcours.Status.ABANDONED,
-            Parcours.Status.TRANSFERRED,
-        }
-    ),
-    Parcours.Status.IN_PROGRESS: frozenset(
-        {
-            Parcours.Status.COMPLETED,
-            Parcours.Status.EXEMPTED,
-            Parcours.Status.SUSPENDED,
-            Parcours.Status.ABANDONED,
-            Parcours.Status.TRANSFERRED,
-        }
-    ),
-    Parcours.Status.COMPLETED: frozenset(
-        {
-            Parcours.Status.ATTESTATION_ISSUED,
-            Parcours.Status.IN_PROGRESS,
-        }
-    ),
-    Parcours.Status.SUSPENDED: frozenset(
-        {
-            Parcours.Status.WELCOME,
-            Parcours.Status.CONVENTION_SIGNED,
-            Parcours.Status.IN_PROGRESS,
-            Parcours.Status.ABANDONED,
-            Parcours.Status.TRANSFERRED,
-        }
-    ),
-    # Back to "completed" only when its attestation is revoked.
-    Parcours.Status.ATTESTATION_ISSUED: frozenset({Parcours.Status.COMPLETED}),
-    Parcours.Status.EXEMPTED: frozenset(),
-    Parcours.Status.ABANDONED: frozenset(),
-    Parcours.Status.TRANSFERRED: frozenset(),
-}
-CLOSING = frozenset(
-    {
-        Parcours.Status.ATTESTATION_ISSUED,
-        Parcours.Status.EXEMPTED,
-        Parcours.Status.ABANDONED,
-        Parcours.Status.TRANSFERRED,
-    }
-)
 
 
 def event_log(
@@ -323,8 +257,6 @@ def convention_sign(
     """Sign the convention (first version) or an amendment (a new version; the old ones
     stay readable). Creates the required axes, schedules the first evaluation, and queues
     the PDF."""
-    from parcours.tasks import render_convention_pdf
-
     with transaction.atomic():
         parcours = Parcours.objects.select_for_update().get(pk=parcours.pk)
         previous = parcours.conventions.first()
@@ -393,7 +325,7 @@ def convention_sign(
             % {"version": convention.version, "date": f"{signed_on:%d/%m/%Y}"},
         )
         _refresh_completion(parcours, on=signed_on, by=by)
-        render_convention_pdf.delay_on_commit(convention.pk)
+        queue_on_commit(RENDER_TASK, convention.pk)
     return convention
 
 
@@ -589,8 +521,6 @@ def extension_record(
         if previous is not None:
             # "The convention is extended with it": an amendment with the same axes and
             # hours, whose PDF states the new deadline.
-            from parcours.tasks import render_convention_pdf
-
             amendment = Convention.objects.create(
                 parcours=parcours,
                 version=previous.version + 1,
@@ -620,7 +550,7 @@ def extension_record(
                 message=gettext("Convention v%(version)s (avenant de prorogation)")
                 % {"version": amendment.version},
             )
-            render_convention_pdf.delay_on_commit(amendment.pk)
+            queue_on_commit(RENDER_TASK, amendment.pk)
     return extension
 
 
@@ -678,11 +608,8 @@ def axis_set_operator(*, axis: Axis, operator: str, by: Any) -> None:
 
 def convention_pdf_retry(convention: Convention) -> bool:
     """Try again to render a convention PDF whose generation failed."""
-    from cainamur.pdf import pdf_retry
-    from parcours.tasks import render_convention_pdf
-
     with transaction.atomic():
         if not pdf_retry(Convention, convention.pk):
             return False
-        render_convention_pdf.delay_on_commit(convention.pk)
+        queue_on_commit(RENDER_TASK, convention.pk)
     return True

@@ -7,6 +7,9 @@ import logging
 from celery import shared_task
 
 from cainamur.celery import retry_countdown
+from cainamur.pdf import pdf_failed
+from parcours.documents import convention_pdf_store
+from parcours.models import Convention
 
 logger = logging.getLogger(__name__)
 
@@ -18,9 +21,6 @@ def render_convention_pdf(self, convention_id: int) -> None:  # type: ignore[no-
     A passing failure (disk, storage) is retried with backoff; after the last attempt, or on
     any other error, the convention shows "échec" with a button to try again.
     """
-    from cainamur.pdf import pdf_failed
-    from parcours.documents import convention_pdf_store
-    from parcours.models import Convention
 
     try:
         convention_pdf_store(convention_id=convention_id)

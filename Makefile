@@ -36,9 +36,10 @@ test: install  ## Check migrations and run the whole test suite
 test-fast: install  ## Tests without the browser
 	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
-lint: install  ## ruff (lint and format check)
+lint: install  ## ruff (lint and format check) and the import layers (import-linter)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install  ## Reformat the code with ruff
 	$(PY) -m ruff check --fix .

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, QuerySet
@@ -9,7 +11,16 @@ from beneficiaries.models import Beneficiary, Commune, ObligationStatus
 from beneficiaries.selectors import beneficiary_search
 from cainamur.roles import GROUP_NAMES, Role
 from offices.models import Office
-from parcours.models import Parcours
+
+
+def paths_model() -> Any:
+    """The model of the integration paths (``parcours``, a floor above), reached through
+    its foreign key to the file rather than imported: the file list filters on it."""
+    return next(
+        relation.related_model
+        for relation in Beneficiary._meta.related_objects
+        if relation.related_model._meta.label == "parcours.Parcours"
+    )
 
 
 class BeneficiaryFilter(django_filters.FilterSet):
@@ -30,7 +41,7 @@ class BeneficiaryFilter(django_filters.FilterSet):
         label=_("Parcours"),
         method="filter_path_status",
         empty_label=_("Tous"),
-        choices=[("none", _("Sans parcours")), *Parcours.Status.choices],
+        choices=lambda: [("none", _("Sans parcours")), *paths_model().Status.choices],
     )
     commune = django_filters.ModelChoiceFilter(
         label=_("Commune"), queryset=Commune.objects.all(), empty_label=_("Toutes les communes")
@@ -60,11 +71,10 @@ class BeneficiaryFilter(django_filters.FilterSet):
     def filter_path_status(
         self, queryset: QuerySet[Beneficiary], _name: str, value: str
     ) -> QuerySet[Beneficiary]:
+        paths = paths_model().objects.filter(beneficiary=OuterRef("pk"))
         if value == "none":
-            return queryset.exclude(Exists(Parcours.objects.filter(beneficiary=OuterRef("pk"))))
-        return queryset.filter(
-            Exists(Parcours.objects.filter(beneficiary=OuterRef("pk"), status=value))
-        )
+            return queryset.exclude(Exists(paths))
+        return queryset.filter(Exists(paths.filter(status=value)))
 
     def search(self, queryset: QuerySet[Beneficiary], _name: str, value: str) -> QuerySet:
         return beneficiary_search(queryset, value)

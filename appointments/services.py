@@ -16,9 +16,27 @@ from appointments import slots
 from appointments.messages import appointment_messages
 from appointments.models import Appointment, AppointmentType, Seat
 from appointments.selectors import person_busy, slot_search
+from cainamur import audit
 from cainamur.lib import localtime
 from offices.models import Office, Room
 from outbox.models import Dispatch
+
+
+def _when(appointment: Appointment) -> str:
+    return timezone.localtime(appointment.during.lower, localtime.BRUSSELS).strftime(
+        "%d/%m/%Y %H:%M"
+    )
+
+
+def _audit(appointment: Appointment, *, by: Any, action: str, summary: str, **data: Any) -> None:
+    audit.record(
+        by=by,
+        action=f"appointments.{action}",
+        summary=summary,
+        beneficiary=appointment.beneficiary,
+        obj=appointment,
+        data=data,
+    )
 
 
 class BookingError(Exception):
@@ -115,6 +133,13 @@ def appointment_book(
                 rescheduled_from=rescheduled_from,
                 created_by=by,
             )
+            _audit(
+                appointment,
+                by=by,
+                action="book",
+                summary=_("Rendez-vous pris : « %(type)s », %(when)s")
+                % {"type": kind.name, "when": _when(appointment)},
+            )
             appointment_messages(purpose=Dispatch.Purpose.CONFIRMATION, appointment=appointment)
             return appointment
     except IntegrityError as error:  # the exclusion constraints: a concurrent booking
@@ -136,7 +161,7 @@ def session_create(
     end = start + timedelta(minutes=kind.duration_minutes)
     try:
         with transaction.atomic():
-            return Appointment.objects.create(
+            session = Appointment.objects.create(
                 type=kind,
                 office=office,
                 staff_id=staff_id,
@@ -144,6 +169,14 @@ def session_create(
                 during=DateTimeTZRange(start, end),
                 created_by=by,
             )
+            _audit(
+                session,
+                by=by,
+                action="session_create",
+                summary=_("Séance « %(type)s » planifiée le %(when)s")
+                % {"type": kind.name, "when": _when(session)},
+            )
+            return session
     except IntegrityError as error:
         raise SlotTaken(
             _("Ce membre du personnel ou cette salle est déjà pris à cette heure.")
@@ -183,11 +216,21 @@ def seat_book(
             interpreter_language=interpreter_language,
             created_by=by,
         )
+        audit.record(
+            by=by,
+            action="appointments.seat_book",
+            summary=_("Inscription à la séance « %(type)s » du %(when)s")
+            % {"type": session.type.name, "when": _when(session)},
+            beneficiary=beneficiary,
+            obj=seat,
+        )
         appointment_messages(purpose=Dispatch.Purpose.CONFIRMATION, seat=seat)
         return seat
 
 
-def appointment_move(appointment: Appointment, to: str, *, reason: str = "") -> Appointment:
+def appointment_move(
+    appointment: Appointment, to: str, *, by: Any, reason: str = ""
+) -> Appointment:
     """Arrived, done, no-show, cancelled (with a reason)."""
     with transaction.atomic():
         appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
@@ -198,6 +241,7 @@ def appointment_move(appointment: Appointment, to: str, *, reason: str = "") -> 
             )
         if to == Appointment.Status.CANCELLED and not reason.strip():
             raise BookingError(_("Indiquez le motif de l'annulation."))
+        before = appointment.status
         appointment.status = to
         fields = ["status"]
         if to == Appointment.Status.ARRIVED:
@@ -219,6 +263,19 @@ def appointment_move(appointment: Appointment, to: str, *, reason: str = "") -> 
             appointment.seats.exclude(status=Seat.Status.CANCELLED).update(
                 status=Seat.Status.CANCELLED
             )
+        _audit(
+            appointment,
+            by=by,
+            action="move",
+            summary=_("Rendez-vous du %(when)s : %(from)s → %(to)s")
+            % {
+                "when": _when(appointment),
+                "from": Appointment.Status(before).label,
+                "to": Appointment.Status(to).label,
+            },
+            before=before,
+            to=to,
+        )
         return appointment
 
 
@@ -246,6 +303,13 @@ def appointment_reschedule(
         old.status = Appointment.Status.CANCELLED
         old.reason = reason.strip()
         old.save(update_fields=["status", "reason"])
+        _audit(
+            old,
+            by=by,
+            action="reschedule",
+            summary=_("Rendez-vous du %(when)s reporté (%(reason)s)")
+            % {"when": _when(old), "reason": old.reason},
+        )
         return appointment_book(
             beneficiary=old.beneficiary,
             kind=old.type,
@@ -309,7 +373,7 @@ def reminders_queue(now: datetime | None = None) -> int:
     return queued
 
 
-def interpreter_confirm(appointment: Appointment) -> Appointment:
+def interpreter_confirm(appointment: Appointment, *, by: Any) -> Appointment:
     """The interpreter requested for this appointment has confirmed."""
     with transaction.atomic():
         appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
@@ -317,6 +381,13 @@ def interpreter_confirm(appointment: Appointment) -> Appointment:
             raise BookingError(_("Aucun interprète n'est en attente de confirmation."))
         appointment.interpreter = Appointment.Interpreter.CONFIRMED
         appointment.save(update_fields=["interpreter"])
+        _audit(
+            appointment,
+            by=by,
+            action="interpreter_confirm",
+            summary=_("Rendez-vous du %(when)s : interprète confirmé·e")
+            % {"when": _when(appointment)},
+        )
         return appointment
 
 
@@ -330,7 +401,7 @@ SEAT_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-def seat_move(seat: Seat, to: str) -> Seat:
+def seat_move(seat: Seat, to: str, *, by: Any) -> Seat:
     """A participant of a group session: present, absent, or unregistered."""
     with transaction.atomic():
         seat = Seat.objects.select_for_update().get(pk=seat.pk)
@@ -339,6 +410,20 @@ def seat_move(seat: Seat, to: str) -> Seat:
                 _("Cette inscription ne peut pas passer de « %(from)s » à « %(to)s ».")
                 % {"from": seat.get_status_display(), "to": Seat.Status(to).label}
             )
+        before = seat.status
         seat.status = to
         seat.save(update_fields=["status"])
+        audit.record(
+            by=by,
+            action="appointments.seat_move",
+            summary=_("Séance du %(when)s : %(from)s → %(to)s")
+            % {
+                "when": _when(seat.session),
+                "from": Seat.Status(before).label,
+                "to": Seat.Status(to).label,
+            },
+            beneficiary=seat.beneficiary,
+            obj=seat,
+            data={"before": before, "to": to},
+        )
         return seat

@@ -338,9 +338,11 @@ def status(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     try:
         if to is None:
-            services.interpreter_confirm(appointment)
+            services.interpreter_confirm(appointment, by=request.user)
         else:
-            services.appointment_move(appointment, to, reason=request.POST.get("reason", ""))
+            services.appointment_move(
+                appointment, to, by=request.user, reason=request.POST.get("reason", "")
+            )
     except services.BookingError as error:
         messages.error(request, str(error))
     else:
@@ -363,7 +365,7 @@ def seat_status(request: HttpRequest, pk: int) -> HttpResponse:
     if to not in Seat.Status.values:
         raise Http404
     try:
-        services.seat_move(seat, to)
+        services.seat_move(seat, to, by=request.user)
     except services.BookingError as error:
         messages.error(request, str(error))
     day = timezone.localtime(seat.session.during.lower, BRUSSELS).date()

@@ -15,13 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attestations.models import Attestation
+from cainamur import audit
 from cainamur.models import Centre, PdfStatus
 from cainamur.roles import GROUP_NAMES, Role
 from outbox.emails import email_render
 from outbox.models import Dispatch
 from outbox.registry import MessageKind, register
 from outbox.services import dispatch_queue
-from parcours.services import event_log
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +75,12 @@ def copy_compose(dispatch: Dispatch) -> Any:
 def copy_resent(dispatch: Dispatch, *, by: Any) -> None:
     attestation = dispatch.attestation
     assert attestation is not None
-    event_log(
+    audit.record(
+        action="attestations.copy_resend",
         beneficiary=attestation.beneficiary,
-        parcours=attestation.parcours,
+        obj=attestation.parcours,
         by=by,
-        message=_("Copie de l'attestation %(number)s relancée vers %(to)s")
+        summary=_("Copie de l'attestation %(number)s relancée vers %(to)s")
         % {"number": attestation.number, "to": dispatch.recipient_name},
     )
 
@@ -211,6 +212,12 @@ def copy_recipient_email_set(dispatch: Dispatch, *, email: str, by: Any) -> int:
             next_attempt_at=timezone.now(),
             failure_reported_at=None,
             last_error="",
+        )
+        audit.record(
+            by=by,
+            action="attestations.copy_address_set",
+            summary=_("Adresse des copies saisie pour %(to)s (%(count)s copie(s) relancée(s))")
+            % {"to": dispatch.recipient_name, "count": len(ids)},
         )
         logger.info("Recipient address set by user %s; %s copies queued", by.pk, len(ids))
         dispatch_queue(ids)

@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from attestations.copies import copies_cancel, copies_owed
 from attestations.documents import attestation_snapshot
 from attestations.models import Attestation, AttestationCounter
+from cainamur import audit
 from cainamur.celery import queue_on_commit
 from cainamur.models import Centre, PdfStatus
 from cainamur.pdf import pdf_retry
 from parcours.models import Axis, Parcours
-from parcours.services import event_log, parcours_move
+from parcours.services import parcours_move
 
 # No 0/O, 1/I/L, U: codes are read aloud over the phone and typed by hand.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -125,11 +126,12 @@ def attestation_issue(*, parcours: Parcours, by: Any, on: date | None = None) ->
             )
         attestation = _create(parcours, by=by, on=on)
         parcours_move(parcours, Parcours.Status.ATTESTATION_ISSUED, by=by)
-        event_log(
+        audit.record(
+            action="attestations.issue",
             beneficiary=parcours.beneficiary,
-            parcours=parcours,
+            obj=parcours,
             by=by,
-            message=_("Attestation %(number)s délivrée") % {"number": attestation.number},
+            summary=_("Attestation %(number)s délivrée") % {"number": attestation.number},
         )
     return attestation
 
@@ -155,11 +157,12 @@ def attestation_reissue(*, attestation: Attestation, by: Any, reason: str) -> At
         old.save(update_fields=["status"])
         copies_cancel(old.pk)  # its copies not yet sent are replaced by the new ones
         new = _create(parcours, by=by, on=timezone.localdate(), replaces=old, reason=reason)
-        event_log(
+        audit.record(
+            action="attestations.reissue",
             beneficiary=parcours.beneficiary,
-            parcours=parcours,
+            obj=parcours,
             by=by,
-            message=_("Attestation %(old)s remplacée par %(new)s (%(why)s)")
+            summary=_("Attestation %(old)s remplacée par %(new)s (%(why)s)")
             % {"old": old.number, "new": new.number, "why": reason.strip()},
         )
     return new
@@ -190,21 +193,30 @@ def attestation_revoke(*, attestation: Attestation, by: Any, reason: str) -> Att
         )
         if parcours.status == Parcours.Status.ATTESTATION_ISSUED and not other_open:
             parcours_move(parcours, Parcours.Status.COMPLETED, by=by, why=reason.strip())
-        event_log(
+        audit.record(
+            action="attestations.revoke",
             beneficiary=attestation.beneficiary,
-            parcours=parcours,
+            obj=parcours,
             by=by,
-            message=_("Attestation %(number)s révoquée (%(why)s)")
+            summary=_("Attestation %(number)s révoquée (%(why)s)")
             % {"number": attestation.number, "why": reason.strip()},
         )
     return attestation
 
 
-def attestation_pdf_retry(*, attestation: Attestation) -> None:
+def attestation_pdf_retry(*, attestation: Attestation, by: Any) -> None:
     """Try again to render a PDF whose generation failed (its copies follow)."""
     with transaction.atomic():
         if not pdf_retry(Attestation, attestation.pk):
             raise AttestationError(_("Le PDF de cette attestation n'est pas en échec."))
+        audit.record(
+            by=by,
+            action="attestations.pdf_retry",
+            summary=_("Attestation %(number)s : nouvel essai du PDF")
+            % {"number": attestation.number},
+            beneficiary=attestation.beneficiary,
+            obj=attestation,
+        )
         _render_then_send(attestation.pk)
 
 

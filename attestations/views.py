@@ -132,7 +132,7 @@ def pdf(request: HttpRequest, pk: int, attestation_pk: int) -> FileResponse:
 def pdf_retry(request: HttpRequest, pk: int, attestation_pk: int) -> HttpResponse:
     attestation = _scoped_attestation(request, pk, attestation_pk)
     try:
-        services.attestation_pdf_retry(attestation=attestation)
+        services.attestation_pdf_retry(attestation=attestation, by=request.user)
     except services.AttestationError as error:
         messages.error(request, str(error))
     else:

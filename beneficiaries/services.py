@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from beneficiaries.models import Beneficiary, Exemption, ExemptionCode
+from cainamur import audit
 from cainamur.text import field_labels
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,23 @@ def file_numbers_reserve(*, year: int, count: int = 1) -> list[str]:
     return [FILE_NUMBER_FORMAT.format(year=year, number=n) for n in range(first, last + 1)]
 
 
+FactsListener = Callable[..., object]
+_facts_listeners: list[FactsListener] = []
+
+
+def on_facts_changed(listener: FactsListener) -> None:
+    """Called at start-up by the app that assesses the obligation (``parcours``, a floor
+    above): ``listener(beneficiary=, by=, trigger=)`` runs in the same transaction as
+    every change of a fact its rules read (registration, edits, exemptions)."""
+    if listener not in _facts_listeners:
+        _facts_listeners.append(listener)
+
+
+def facts_changed(*, beneficiary: Beneficiary, by: Any, trigger: str) -> None:
+    for listener in _facts_listeners:
+        listener(beneficiary=beneficiary, by=by, trigger=trigger)
+
+
 # Facts read by the obligation rules: a change to any of them re-runs the assessment.
 OBLIGATION_FACTS = (
     "birth_date",
@@ -57,19 +76,18 @@ OBLIGATION_FACTS = (
 
 def beneficiary_register(*, data: dict[str, Any], by: Any) -> Beneficiary:
     """Open a new file with the next file number, and assess the obligation at once."""
-    from parcours.services import event_log, obligation_assess
-
     with transaction.atomic():
         beneficiary = Beneficiary(**data)
         beneficiary.file_number = file_numbers_reserve(year=timezone.localdate().year)[0]
         beneficiary.full_clean(exclude=["file_number"])
         beneficiary.save()
-        event_log(
+        audit.record(
+            action="beneficiaries.beneficiary_register",
             beneficiary=beneficiary,
             by=by,
-            message=gettext("Dossier %(number)s ouvert") % {"number": beneficiary.file_number},
+            summary=gettext("Dossier %(number)s ouvert") % {"number": beneficiary.file_number},
         )
-        obligation_assess(beneficiary=beneficiary, by=by, trigger=gettext("Ouverture du dossier"))
+        facts_changed(beneficiary=beneficiary, by=by, trigger=gettext("Ouverture du dossier"))
     logger.info("File %s opened by user %s", beneficiary.pk, getattr(by, "pk", None))
     return beneficiary
 
@@ -78,8 +96,6 @@ def beneficiary_update(*, beneficiary: Beneficiary, data: dict[str, Any], by: An
     """Apply the changes; re-assess the obligation when a fact the rules read changed.
 
     Returns the names of the fields that changed."""
-    from parcours.services import event_log, obligation_assess
-
     changed = [name for name, value in data.items() if getattr(beneficiary, name) != value]
     if not changed:
         return []
@@ -88,15 +104,16 @@ def beneficiary_update(*, beneficiary: Beneficiary, data: dict[str, Any], by: An
             setattr(beneficiary, name, data[name])
         beneficiary.full_clean()
         beneficiary.save(update_fields=[*changed, "updated_at"])
-        event_log(
+        audit.record(
+            action="beneficiaries.beneficiary_update",
             beneficiary=beneficiary,
             by=by,
-            message=gettext("Dossier modifié : %(fields)s")
+            summary=gettext("Dossier modifié : %(fields)s")
             % {"fields": field_labels(Beneficiary, changed)},
         )
         facts = [name for name in changed if name in OBLIGATION_FACTS]
         if facts:
-            obligation_assess(
+            facts_changed(
                 beneficiary=beneficiary,
                 by=by,
                 trigger=gettext("Modification : %(fields)s")
@@ -115,8 +132,6 @@ def exemption_record(
     notes: str = "",
     by: Any,
 ) -> Exemption:
-    from parcours.services import obligation_assess
-
     with transaction.atomic():
         exemption = Exemption(
             beneficiary=beneficiary,
@@ -129,7 +144,15 @@ def exemption_record(
             exemption.proof = proof
         exemption.full_clean()
         exemption.save()
-        obligation_assess(
+        audit.record(
+            by=by,
+            action="beneficiaries.exemption_record",
+            summary=gettext("Dispense ajoutée : %(label)s")
+            % {"label": public_exemption_label(exemption.code)},
+            beneficiary=beneficiary,
+            obj=exemption,
+        )
+        facts_changed(
             beneficiary=beneficiary,
             by=by,
             trigger=gettext("Dispense ajoutée : %(label)s")
@@ -147,13 +170,18 @@ def public_exemption_label(code: str) -> str:
 
 
 def exemption_remove(*, exemption: Exemption, by: Any) -> None:
-    from parcours.services import obligation_assess
-
     beneficiary = exemption.beneficiary
     label = public_exemption_label(exemption.code)
     with transaction.atomic():
+        audit.record(
+            by=by,
+            action="beneficiaries.exemption_remove",
+            summary=gettext("Dispense retirée : %(label)s") % {"label": label},
+            beneficiary=beneficiary,
+            data={"exemption": exemption.pk},
+        )
         exemption.delete()
-        obligation_assess(
+        facts_changed(
             beneficiary=beneficiary,
             by=by,
             trigger=gettext("Dispense retirée : %(label)s") % {"label": label},

@@ -1,11 +1,15 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from cainamur.models import Centre, User
+from cainamur.admin_site import ReadOnlyAdminMixin
+from cainamur.models import AuditEvent, Centre, User
 from cainamur.roles import ALL_OFFICES_ROLES, ROLE_BY_GROUP_NAME
 
 
@@ -154,3 +158,20 @@ class CentreAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit trail, read-only, for superusers (it names every file and who acted)."""
+
+    list_display = ("at", "action", "summary", "beneficiary", "actor")
+    list_filter = ("action",)
+    search_fields = ("beneficiary__file_number", "actor__username", "action")
+    list_select_related = ("beneficiary", "actor")
+    date_hierarchy = "at"
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)

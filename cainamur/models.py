@@ -2,8 +2,12 @@ from __future__ import annotations
 
 from functools import cached_property
 
+import pgtrigger
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cainamur.roles import ALL_OFFICES_ROLES, ROLE_BY_GROUP_NAME, Role
@@ -134,3 +138,55 @@ class RenderedPdf(models.Model):
 
     class Meta:
         abstract = True
+
+
+class AuditEvent(models.Model):
+    """One line of the audit trail: who did what, to which object, in which file, when.
+
+    Written in the same transaction as the change it records (``cainamur.audit.record``),
+    never changed nor deleted (a database trigger refuses it). The file's « Historique »
+    reads these rows.
+    """
+
+    at = models.DateTimeField(_("le"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("par"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Vide : une tâche automatique ou un opérateur par son lien."),
+    )
+    action = models.CharField(_("action"), max_length=60)
+    summary = models.CharField(_("résumé"), max_length=300)
+    beneficiary = models.ForeignKey(
+        "beneficiaries.Beneficiary",
+        verbose_name=_("dossier"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+    )
+    object_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    data = models.JSONField(_("détails"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("ligne d'audit")
+        verbose_name_plural = _("journal d'audit")
+        ordering = ("-at", "-id")
+        indexes = [
+            models.Index(fields=["beneficiary", "-at"], name="audit_file_timeline"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.summary

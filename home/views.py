@@ -18,15 +18,19 @@ from attestations.selectors import dispatch_attention_count
 from beneficiaries.models import Beneficiary, Commune, Cpas
 from beneficiaries.panels import panel as beneficiaries_panel
 from beneficiaries.selectors import scoped_files
+from cainamur.audit import file_trail
 from cainamur.permissions import FILE_ROLES, STAFF_ROLES, RoleRequiredMixin, role_required
 from cainamur.roles import Role
 from offices.models import Office
 from operators.panels import panel as operators_panel
 from parcours.panels import panel as parcours_panel
-from parcours.selectors import TIMELINE_LINES, timeline, work_queue
+from parcours.selectors import work_queue
 from reception.selectors import open_callbacks
 
 logger = logging.getLogger(__name__)
+
+# The file page shows this many lines of history, then « Voir tout l'historique ».
+TIMELINE_LINES = 30
 
 HOME_URL_NAMES: dict[Role, str] = {
     Role.RECEPTION: "home-reception",
@@ -143,7 +147,7 @@ class FileView(RoleRequiredMixin, DetailView):
         context.update(appointments_panel(beneficiary, user))
         context.update(operators_panel(beneficiary, user))
         everything = self.request.GET.get("historique") == "tout"
-        events = timeline(beneficiary, limit=None if everything else TIMELINE_LINES)
+        events = file_trail(beneficiary, limit=None if everything else TIMELINE_LINES)
         context["timeline"] = events[:TIMELINE_LINES] if not everything else events
         context["timeline_truncated"] = not everything and len(events) > TIMELINE_LINES
         return context

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -134,8 +133,9 @@ OCCUPYING = ("enrolled", "in_progress")  # statuses that hold a place in the off
 
 class Orientation(models.Model):
     """A person oriented to an offer, from the proposal to the end of the training. Every
-    change is kept (``OrientationEvent``): a waiting list and each « no place available »
-    are the evidence that protects an obliged person when no place could be offered."""
+    change is kept in the audit trail (``cainamur.audit``): a waiting list and each « no
+    place available » are the evidence that protects an obliged person when no place could
+    be offered."""
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("proposée")
@@ -187,36 +187,6 @@ class Orientation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.beneficiary} → {self.offer}"
-
-
-class OrientationEvent(models.Model):
-    """One step of an orientation, never changed: who, when, from what to what, why."""
-
-    orientation = models.ForeignKey(
-        Orientation, verbose_name=_("orientation"), on_delete=models.PROTECT, related_name="events"
-    )
-    at = models.DateTimeField(_("le"), auto_now_add=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("par"), on_delete=models.PROTECT, related_name="+"
-    )
-    from_status = models.CharField(_("de"), max_length=12, blank=True)
-    to_status = models.CharField(_("vers"), max_length=12)
-    no_place = models.BooleanField(_("pas de place disponible"), default=False)
-    note = models.CharField(_("note"), max_length=300, blank=True)
-
-    class Meta:
-        verbose_name = _("étape d'orientation")
-        verbose_name_plural = _("étapes d'orientation")
-        ordering = ("at", "id")
-        triggers = [
-            pgtrigger.Protect(
-                name="orientation_events_append_only",
-                operation=pgtrigger.Update | pgtrigger.Delete,
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"
 
 
 class ReportingLink(models.Model):

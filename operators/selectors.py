@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
+from cainamur.models import AuditEvent
 from operators.models import Orientation
-from operators.services import TRANSITIONS
+from operators.services import ORIENTATION_STEP, TRANSITIONS
 
 ACTION_LABELS = {
     "waiting": _("Liste d'attente"),
@@ -20,13 +23,26 @@ ACTION_LABELS = {
 
 
 def file_orientations(beneficiary: Any) -> list[Orientation]:
-    """A file's orientations with their steps and the actions each allows (3 queries)."""
+    """A file's orientations, the dates the offer had no place for the person, and the
+    actions each allows (3 queries)."""
     rows = list(
-        Orientation.objects.filter(beneficiary=beneficiary)
-        .select_related("offer__operator")
-        .prefetch_related("events")
+        Orientation.objects.filter(beneficiary=beneficiary).select_related("offer__operator")
     )
+    refusals: dict[int, list[Any]] = defaultdict(list)
+    if rows:
+        for object_id, at in (
+            AuditEvent.objects.filter(
+                object_type=ContentType.objects.get_for_model(Orientation),
+                object_id__in=[row.pk for row in rows],
+                action=ORIENTATION_STEP,
+                data__no_place=True,
+            )
+            .order_by("at", "id")
+            .values_list("object_id", "at")
+        ):
+            refusals[object_id].append(at)
     for row in rows:
+        row.no_place_at = refusals[row.pk]  # type: ignore[attr-defined]
         row.actions = [  # type: ignore[attr-defined]
             (to, label) for to, label in ACTION_LABELS.items() if to in TRANSITIONS[row.status]
         ]

@@ -8,16 +8,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cainamur import audit
 from cainamur.tokens import token_digest, token_new
 from operators.models import (
     OCCUPYING,
     Offer,
     Orientation,
-    OrientationEvent,
     ReportingLink,
     ReportSubmission,
 )
@@ -36,6 +35,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.REFUSED: frozenset(),
 }
 NEEDS_REASON = frozenset({S.REFUSED, S.DROPPED})
+# The audit action of an orientation's steps (read back by the file page and the tests).
+ORIENTATION_STEP = "operators.orientation_step"
 
 
 class OrientationError(Exception):
@@ -47,15 +48,38 @@ class NoPlace(OrientationError):
 
 
 def _record(
-    orientation: Orientation, *, by: Any, before: str, note: str = "", no_place: bool = False
+    orientation: Orientation,
+    *,
+    offer: Offer,
+    by: Any,
+    before: str,
+    note: str = "",
+    no_place: bool = False,
 ) -> None:
-    OrientationEvent.objects.create(
-        orientation=orientation,
+    """Every step of an orientation is kept in the audit trail (never changed): the
+    waiting list and each « no place available » are the evidence that protects an
+    obliged person."""
+    after = S(orientation.status).label
+    summary = (
+        _("Orientation « %(offer)s » : %(from)s → %(to)s")
+        % {"offer": offer.title, "from": S(before).label, "to": after}
+        if before
+        else _("Orientation proposée : « %(offer)s »") % {"offer": offer.title}
+    )
+    if no_place:
+        summary += " " + _("(pas de place disponible)")
+    audit.record(
         by=by,
-        from_status=before,
-        to_status=orientation.status,
-        no_place=no_place,
-        note=note[:300],
+        action=ORIENTATION_STEP,
+        summary=summary,
+        beneficiary=orientation.beneficiary,
+        obj=orientation,
+        data={
+            "from": before,
+            "to": orientation.status,
+            "no_place": no_place,
+            "note": note[:300],
+        },
     )
 
 
@@ -68,7 +92,7 @@ def orientation_propose(*, beneficiary: Any, offer: Offer, by: Any, note: str = 
         orientation = Orientation.objects.create(
             beneficiary=beneficiary, offer=offer, created_by=by
         )
-        _record(orientation, by=by, before="", note=note)
+        _record(orientation, offer=offer, by=by, before="", note=note)
         return orientation
 
 
@@ -98,7 +122,12 @@ def orientation_move(
                 orientation.waiting_since = timezone.now()
                 orientation.save(update_fields=["status", "waiting_since"])
             _record(
-                orientation, by=by, before=before, note=_("Pas de place disponible."), no_place=True
+                orientation,
+                offer=offer,
+                by=by,
+                before=before,
+                note=_("Pas de place disponible."),
+                no_place=True,
             )
         else:
             if will_hold and not holds:
@@ -111,7 +140,7 @@ def orientation_move(
             if to == S.WAITING:
                 orientation.waiting_since = timezone.now()
             orientation.save(update_fields=["status", "reason", "waiting_since"])
-            _record(orientation, by=by, before=before, note=reason)
+            _record(orientation, offer=offer, by=by, before=before, note=reason)
             if to in OCCUPYING:
                 _axis_operator(orientation, offer)
     if full:
@@ -165,7 +194,30 @@ def link_create(*, offer: Offer, by: Any, days: int = LINK_DAYS) -> tuple[Report
         expires_at=timezone.now() + timedelta(days=days),
         created_by=by,
     )
+    audit.record(
+        by=by,
+        action="operators.link_create",
+        summary=_("Lien de déclaration créé pour « %(offer)s »") % {"offer": offer.title},
+        obj=link,
+    )
     return link, token
+
+
+def link_revoke(*, link: ReportingLink, by: Any) -> bool:
+    """Cut the operator's link off; False when it already was."""
+    with transaction.atomic():
+        revoked = ReportingLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        if revoked:
+            audit.record(
+                by=by,
+                action="operators.link_revoke",
+                summary=_("Lien de déclaration révoqué pour « %(offer)s »")
+                % {"offer": link.offer.title},
+                obj=link,
+            )
+    return bool(revoked)
 
 
 def link_resolve(token: str) -> ReportingLink:
@@ -251,12 +303,16 @@ def report_submit(
                         f"{orientation.beneficiary.full_name} : {error}"
                     ) from error
                 if orientation.status == S.ENROLLED:
-                    Orientation.objects.filter(pk=orientation.pk).update(status=S.IN_PROGRESS)
+                    orientation = orientation_move(
+                        orientation,
+                        S.IN_PROGRESS,
+                        by=None,
+                        reason=_("Heures déclarées par l'opérateur"),
+                    )
             if dropped:
-                Orientation.objects.filter(pk=orientation.pk).update(
-                    status=S.DROPPED, reason=_("Abandon signalé par l'opérateur")
+                orientation_move(
+                    orientation, S.DROPPED, by=None, reason=_("Abandon signalé par l'opérateur")
                 )
-                Offer.objects.filter(pk=link.offer_id, taken__gt=0).update(taken=F("taken") - 1)
             recorded.append(
                 {"orientation": orientation_id, "hours": str(hours), "dropped": dropped}
             )

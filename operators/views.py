@@ -187,9 +187,7 @@ def link_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     link = get_object_or_404(ReportingLink, pk=pk)
-    ReportingLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    services.link_revoke(link=link, by=request.user)
     messages.success(request, _("Lien révoqué."))
     return redirect("operators:offer", pk=link.offer_id)
 

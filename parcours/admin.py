@@ -10,7 +10,6 @@ from parcours.models import (
     HoursEntry,
     ObligationAssessment,
     Parcours,
-    PathEvent,
     RulesConfig,
     Suspension,
 )
@@ -123,11 +122,3 @@ class EvaluationAdmin(admin.ModelAdmin):
     list_filter = ("attended",)
     search_fields = ("parcours__beneficiary__file_number",)
     list_select_related = ("parcours__beneficiary",)
-
-
-@admin.register(PathEvent)
-class PathEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("at", "beneficiary", "message", "by")
-    search_fields = ("beneficiary__file_number",)
-    list_select_related = ("beneficiary", "by")
-    date_hierarchy = "at"

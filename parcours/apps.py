@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class ParcoursConfig(AppConfig):
     name = "parcours"
     verbose_name = _("Parcours d'intégration")
+
+    def ready(self) -> None:
+        # Registration at start-up (Django's documented place): a change to a fact the
+        # obligation rules read, recorded in ``beneficiaries``, re-runs the assessment.
+        from beneficiaries.services import on_facts_changed
+        from parcours.services import obligation_assess
+
+        on_facts_changed(obligation_assess)

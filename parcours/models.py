@@ -530,32 +530,3 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return str(_("Évaluation du %(date)s") % {"date": f"{self.due_on:%d/%m/%Y}"})
-
-
-class PathEvent(models.Model):
-    """The file's timeline: what happened, who did it, when."""
-
-    beneficiary = models.ForeignKey(
-        "beneficiaries.Beneficiary", on_delete=models.CASCADE, related_name="timeline"
-    )
-    parcours = models.ForeignKey(
-        Parcours, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
-    )
-    at = models.DateTimeField(auto_now_add=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    message = models.CharField(max_length=300)
-
-    class Meta:
-        verbose_name = _("événement")
-        verbose_name_plural = _("historique")
-        ordering = ("-at", "-id")
-        indexes = [models.Index(fields=["beneficiary", "-at"], name="path_event_timeline")]
-
-    def __str__(self) -> str:
-        return self.message

@@ -20,7 +20,6 @@ from parcours.models import (
     Extension,
     HoursEntry,
     Parcours,
-    PathEvent,
     Suspension,
 )
 
@@ -189,15 +188,6 @@ def status_actions(parcours: Parcours) -> list[tuple[str, str]]:
     if parcours.status == Parcours.Status.SUSPENDED:
         actions.insert(0, ("resume", _("Reprendre")))
     return actions
-
-
-TIMELINE_LINES = 30
-
-
-def timeline(beneficiary: Any, *, limit: int | None = TIMELINE_LINES) -> list[PathEvent]:
-    """Newest first; ``limit`` lines, plus one to tell whether there are more."""
-    events = PathEvent.objects.filter(beneficiary=beneficiary).select_related("by")
-    return list(events if limit is None else events[: limit + 1])
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from beneficiaries.models import Beneficiary
+from cainamur import audit
 from cainamur.celery import queue_on_commit
 from cainamur.pdf import pdf_retry
 from cainamur.text import field_labels
@@ -29,7 +30,6 @@ from parcours.models import (
     HoursEntry,
     ObligationAssessment,
     Parcours,
-    PathEvent,
     RulesConfig,
     Suspension,
     WelcomeModule,
@@ -114,10 +114,11 @@ def obligation_assess(
                 presentation_deadline=result.presentation_deadline,
                 attestation_deadline=result.attestation_deadline,
             )
-        event_log(
+        audit.record(
+            action="parcours.obligation_assess",
             beneficiary=beneficiary,
             by=by,
-            message=gettext("Obligation évaluée : %(status)s (%(why)s)")
+            summary=gettext("Obligation évaluée : %(status)s (%(why)s)")
             % {"status": assessment.get_status_display(), "why": trigger},
         )
     return assessment
@@ -131,14 +132,6 @@ RENDER_TASK = "parcours.tasks.render_convention_pdf"
 
 class PathError(ValueError):
     """A step the path's state does not allow; the message is for the user (French)."""
-
-
-def event_log(
-    *, beneficiary: Beneficiary, by: Any, message: str, parcours: Parcours | None = None
-) -> None:
-    PathEvent.objects.create(
-        beneficiary=beneficiary, parcours=parcours, by=by, message=message[:300]
-    )
 
 
 def _move(parcours: Parcours, to: str, *, on: date, by: Any, why: str = "") -> None:
@@ -164,7 +157,13 @@ def _move(parcours: Parcours, to: str, *, on: date, by: Any, why: str = "") -> N
     }
     if why:
         message += f" ({why})"
-    event_log(beneficiary=parcours.beneficiary, parcours=parcours, by=by, message=message)
+    audit.record(
+        action="parcours.move",
+        beneficiary=parcours.beneficiary,
+        obj=parcours,
+        by=by,
+        summary=message,
+    )
 
 
 def parcours_open(
@@ -202,11 +201,12 @@ def parcours_open(
             ),
         )
         WelcomeModule.objects.create(parcours=parcours)
-        event_log(
+        audit.record(
+            action="parcours.open",
             beneficiary=beneficiary,
-            parcours=parcours,
+            obj=parcours,
             by=by,
-            message=gettext("Parcours ouvert (%(kind)s)")
+            summary=gettext("Parcours ouvert (%(kind)s)")
             % {"kind": parcours.get_kind_display().lower()},
         )
     return parcours
@@ -232,11 +232,12 @@ def welcome_update(*, parcours: Parcours, data: dict[str, Any], by: Any) -> list
         welcome.full_clean()
         welcome.save()
         labels = field_labels(WelcomeModule, changed)
-        event_log(
+        audit.record(
+            action="parcours.welcome_update",
             beneficiary=parcours.beneficiary,
-            parcours=parcours,
+            obj=parcours,
             by=by,
-            message=gettext("Module d'accueil : %(fields)s") % {"fields": labels},
+            summary=gettext("Module d'accueil : %(fields)s") % {"fields": labels},
         )
     return changed
 
@@ -317,11 +318,12 @@ def convention_sign(
             Evaluation.objects.create(
                 parcours=parcours, due_on=path_rules.next_evaluation_due(signed_on)
             )
-        event_log(
+        audit.record(
+            action="parcours.convention_sign",
             beneficiary=parcours.beneficiary,
-            parcours=parcours,
+            obj=parcours,
             by=by,
-            message=gettext("Convention v%(version)s signée le %(date)s")
+            summary=gettext("Convention v%(version)s signée le %(date)s")
             % {"version": convention.version, "date": f"{signed_on:%d/%m/%Y}"},
         )
         _refresh_completion(parcours, on=signed_on, by=by)
@@ -376,11 +378,12 @@ def hours_record(
             axis.started_on = on
         _set_axis_status(axis, total, on=on)
         axis.save()
-        event_log(
+        audit.record(
+            action="parcours.hours_record",
             beneficiary=parcours.beneficiary,
-            parcours=parcours,
+            obj=parcours,
             by=by,
-            message=gettext(
+            summary=gettext(
                 "%(axis)s : %(hours)s h le %(date)s (total %(total)s h / %(required)s h)"
             )
             % {
@@ -507,11 +510,12 @@ def extension_record(
             extension.document = document
         extension.full_clean()
         extension.save()
-        event_log(
+        audit.record(
+            action="parcours.extension_record",
             beneficiary=parcours.beneficiary,
-            parcours=parcours,
+            obj=parcours,
             by=by,
-            message=gettext("Prorogation (%(deadline)s) jusqu'au %(date)s")
+            summary=gettext("Prorogation (%(deadline)s) jusqu'au %(date)s")
             % {
                 "deadline": extension.get_deadline_display().lower(),
                 "date": f"{new_end_on:%d/%m/%Y}",
@@ -543,11 +547,12 @@ def extension_record(
                     "reason": extension.reason,
                 },
             )
-            event_log(
+            audit.record(
+                action="parcours.extension_record",
                 beneficiary=parcours.beneficiary,
-                parcours=parcours,
+                obj=parcours,
                 by=by,
-                message=gettext("Convention v%(version)s (avenant de prorogation)")
+                summary=gettext("Convention v%(version)s (avenant de prorogation)")
                 % {"version": amendment.version},
             )
             queue_on_commit(RENDER_TASK, amendment.pk)
@@ -586,7 +591,13 @@ def evaluation_record(
             if attended
             else gettext("Entretien d'évaluation du %(date)s : absent·e")
         ) % {"date": f"{held_on:%d/%m/%Y}"}
-        event_log(beneficiary=parcours.beneficiary, parcours=parcours, by=by, message=message)
+        audit.record(
+            action="parcours.evaluation_record",
+            beneficiary=parcours.beneficiary,
+            obj=parcours,
+            by=by,
+            summary=message,
+        )
 
 
 def axis_set_operator(*, axis: Axis, operator: str, by: Any) -> None:
@@ -597,19 +608,28 @@ def axis_set_operator(*, axis: Axis, operator: str, by: Any) -> None:
     with transaction.atomic():
         Axis.objects.filter(pk=axis.pk).update(operator=operator)
         parcours = axis.parcours
-        event_log(
+        audit.record(
+            action="parcours.axis_set_operator",
             beneficiary=parcours.beneficiary,
-            parcours=parcours,
+            obj=parcours,
             by=by,
-            message=gettext("%(axis)s : opérateur « %(operator)s »")
+            summary=gettext("%(axis)s : opérateur « %(operator)s »")
             % {"axis": axis.get_kind_display(), "operator": operator or "—"},
         )
 
 
-def convention_pdf_retry(convention: Convention) -> bool:
+def convention_pdf_retry(convention: Convention, *, by: Any) -> bool:
     """Try again to render a convention PDF whose generation failed."""
     with transaction.atomic():
         if not pdf_retry(Convention, convention.pk):
             return False
+        audit.record(
+            by=by,
+            action="parcours.convention_pdf_retry",
+            summary=gettext("Convention v%(version)s : nouvel essai du PDF")
+            % {"version": convention.version},
+            beneficiary=convention.parcours.beneficiary,
+            obj=convention,
+        )
         queue_on_commit(RENDER_TASK, convention.pk)
     return True

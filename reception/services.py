@@ -9,7 +9,51 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaries.models import Beneficiary
+from cainamur import audit
 from reception.models import Callback, CallbackAttempt, Permanence, QueueTicket
+
+
+def _audit(
+    *, by: Any, action: str, summary: str, beneficiary: Any, obj: Callback | QueueTicket
+) -> None:
+    audit.record(
+        by=by, action=f"reception.{action}", summary=summary, beneficiary=beneficiary, obj=obj
+    )
+
+
+def callback_log(*, callback: Callback, by: Any) -> Callback:
+    """A phone message to call back, as reception typed it."""
+    with transaction.atomic():
+        callback.created_by = by
+        callback.save()
+        _audit(
+            by=by,
+            action="callback_log",
+            summary=_("Message à rappeler : %(name)s") % {"name": callback.name},
+            beneficiary=callback.beneficiary,
+            obj=callback,
+        )
+    return callback
+
+
+def callback_close(*, callback: Callback, by: Any) -> bool:
+    """Nothing more to do; False when it was already closed."""
+    with transaction.atomic():
+        callback = Callback.objects.select_for_update().get(pk=callback.pk)
+        if callback.status != Callback.Status.OPEN:
+            return False
+        callback.status = Callback.Status.DONE
+        callback.closed_at = timezone.now()
+        callback.closed_by = by
+        callback.save(update_fields=["status", "closed_at", "closed_by"])
+        _audit(
+            by=by,
+            action="callback_close",
+            summary=_("Rappel de %(name)s traité") % {"name": callback.name},
+            beneficiary=callback.beneficiary,
+            obj=callback,
+        )
+    return True
 
 
 def callback_attempt_record(
@@ -19,6 +63,14 @@ def callback_attempt_record(
         callback = Callback.objects.select_for_update().get(pk=callback.pk)
         attempt = CallbackAttempt.objects.create(
             callback=callback, by=by, outcome=outcome, note=note
+        )
+        _audit(
+            by=by,
+            action="callback_attempt",
+            summary=_("Rappel de %(name)s : %(outcome)s")
+            % {"name": callback.name, "outcome": attempt.get_outcome_display()},
+            beneficiary=callback.beneficiary,
+            obj=callback,
         )
         if done and callback.status == Callback.Status.OPEN:
             callback.status = Callback.Status.DONE
@@ -45,7 +97,7 @@ def ticket_register(
     with transaction.atomic():
         Permanence.objects.select_for_update().get(pk=permanence.pk)
         last = QueueTicket.objects.filter(permanence=permanence, on=on).aggregate(n=Max("number"))
-        return QueueTicket.objects.create(
+        ticket = QueueTicket.objects.create(
             permanence=permanence,
             on=on,
             number=(last["n"] or 0) + 1,
@@ -54,6 +106,15 @@ def ticket_register(
             phone=phone or (beneficiary.phone if beneficiary else ""),
             registered_by=by,
         )
+        _audit(
+            by=by,
+            action="ticket_register",
+            summary=_("Permanence « %(theme)s » : ticket n° %(number)s")
+            % {"theme": permanence.theme, "number": ticket.number},
+            beneficiary=beneficiary,
+            obj=ticket,
+        )
+        return ticket
 
 
 def ticket_call_next(permanence: Permanence, *, on: date, by: Any) -> QueueTicket | None:
@@ -70,10 +131,17 @@ def ticket_call_next(permanence: Permanence, *, on: date, by: Any) -> QueueTicke
         ticket.called_at = timezone.now()
         ticket.called_by = by
         ticket.save(update_fields=["status", "called_at", "called_by"])
+        _audit(
+            by=by,
+            action="ticket_call",
+            summary=_("Permanence : ticket n° %(number)s appelé") % {"number": ticket.number},
+            beneficiary=ticket.beneficiary,
+            obj=ticket,
+        )
         return ticket
 
 
-def ticket_finish(ticket: QueueTicket, *, topic: str, note: str = "") -> QueueTicket:
+def ticket_finish(ticket: QueueTicket, *, by: Any, topic: str, note: str = "") -> QueueTicket:
     with transaction.atomic():
         ticket = QueueTicket.objects.select_for_update().get(pk=ticket.pk)
         if ticket.status != QueueTicket.Status.CALLED:
@@ -83,10 +151,42 @@ def ticket_finish(ticket: QueueTicket, *, topic: str, note: str = "") -> QueueTi
         ticket.topic = topic
         ticket.note = note
         ticket.save(update_fields=["status", "finished_at", "topic", "note"])
+        _audit(
+            by=by,
+            action="ticket_finish",
+            summary=_("Permanence : ticket n° %(number)s reçu (%(topic)s)")
+            % {"number": ticket.number, "topic": ticket.get_topic_display()},
+            beneficiary=ticket.beneficiary,
+            obj=ticket,
+        )
         return ticket
 
 
-def ticket_left(ticket: QueueTicket) -> None:
-    QueueTicket.objects.filter(
-        pk=ticket.pk, status__in=[QueueTicket.Status.WAITING, QueueTicket.Status.CALLED]
-    ).update(status=QueueTicket.Status.LEFT, finished_at=timezone.now())
+def ticket_left(ticket: QueueTicket, *, by: Any) -> None:
+    with transaction.atomic():
+        left = QueueTicket.objects.filter(
+            pk=ticket.pk, status__in=[QueueTicket.Status.WAITING, QueueTicket.Status.CALLED]
+        ).update(status=QueueTicket.Status.LEFT, finished_at=timezone.now())
+        if left:
+            _audit(
+                by=by,
+                action="ticket_left",
+                summary=_("Permanence : ticket n° %(number)s parti sans être reçu")
+                % {"number": ticket.number},
+                beneficiary=ticket.beneficiary,
+                obj=ticket,
+            )
+
+
+def ticket_link(ticket: QueueTicket, *, beneficiary: Beneficiary, by: Any) -> None:
+    """A ticket given to someone without a file, attached to their file once it exists."""
+    with transaction.atomic():
+        QueueTicket.objects.filter(pk=ticket.pk).update(beneficiary=beneficiary)
+        _audit(
+            by=by,
+            action="ticket_link",
+            summary=_("Permanence : ticket n° %(number)s relié au dossier")
+            % {"number": ticket.number},
+            beneficiary=beneficiary,
+            obj=ticket,
+        )

@@ -17,14 +17,17 @@ from cainamur.pagination import CappedCountPaginator
 from cainamur.permissions import FILE_ROLES, STAFF_ROLES, role_required
 from offices.selectors import visible_offices
 from reception.forms import ArrivalForm, AttemptForm, CallbackForm, OutcomeForm
-from reception.models import Callback, Permanence, QueueTicket
+from reception.models import Permanence, QueueTicket
 from reception.selectors import open_callbacks, visible_callbacks, visible_permanences
 from reception.services import (
     PermanenceError,
     callback_attempt_record,
+    callback_close,
+    callback_log,
     ticket_call_next,
     ticket_finish,
     ticket_left,
+    ticket_link,
     ticket_register,
 )
 
@@ -54,9 +57,7 @@ def callback_create(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST":
         if form.is_valid():
-            callback = form.save(commit=False)
-            callback.created_by = request.user
-            callback.save()
+            callback = callback_log(callback=form.save(commit=False), by=request.user)
             messages.success(
                 request,
                 _("Message enregistré : %(name)s sera rappelé·e.") % {"name": callback.name},
@@ -105,10 +106,7 @@ def callback_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def callback_done(request: HttpRequest, pk: int) -> HttpResponse:
     callback = get_object_or_404(visible_callbacks(request.user), pk=pk)
-    if callback.status == Callback.Status.OPEN:
-        Callback.objects.filter(pk=callback.pk).update(
-            status=Callback.Status.DONE, closed_at=timezone.now(), closed_by=request.user
-        )
+    if callback_close(callback=callback, by=request.user):
         messages.success(request, _("Rappel marqué comme traité."))
     return redirect(reverse("reception:callbacks"))
 
@@ -229,6 +227,7 @@ def finish(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             ticket_finish(
                 ticket,
+                by=request.user,
                 topic=form.cleaned_data["topic"],
                 note=form.cleaned_data["note"],
             )
@@ -241,7 +240,7 @@ def finish(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def left(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _ticket(request, pk)
-    ticket_left(ticket)
+    ticket_left(ticket, by=request.user)
     return redirect(reverse("reception:queue", args=[ticket.permanence_id]))
 
 
@@ -255,7 +254,7 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
     if beneficiary is None:
         messages.error(request, _("Aucun dossier de vos bureaux ne porte ce numéro."))
     else:
-        QueueTicket.objects.filter(pk=ticket.pk).update(beneficiary=beneficiary)
+        ticket_link(ticket, beneficiary=beneficiary, by=request.user)
         messages.success(
             request,
             _("Ticket n° %(number)s relié au dossier %(file)s.")

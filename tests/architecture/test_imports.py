@@ -26,9 +26,6 @@ APPS = (
 # - migrations and management commands are loaded on their own.
 ALLOWED_FILES = ("apps.py",)
 ALLOWED_FOLDERS = ("migrations", "management")
-# Known debt, removed by the audit step of issue 10 (also ignored in the import-linter
-# contract): file writes re-assess the obligation and write the timeline.
-KNOWN = {("beneficiaries/services.py", "parcours.services")}
 
 
 def function_level_imports() -> list[tuple[str, int, str]]:
@@ -50,16 +47,10 @@ def function_level_imports() -> list[tuple[str, int, str]]:
                     else:
                         continue
                     for name in names:
-                        if name.split(".")[0] in APPS and (relative, name) not in KNOWN:
+                        if name.split(".")[0] in APPS:
                             found.append((relative, node.lineno, name))
     return found
 
 
 def test_no_project_import_inside_a_function() -> None:
     assert function_level_imports() == []
-
-
-def test_the_known_debt_is_still_there() -> None:
-    """When the audit step removes it, remove it from KNOWN and from pyproject.toml."""
-    source = (ROOT / "beneficiaries/services.py").read_text()
-    assert "from parcours.services import" in source

@@ -215,6 +215,19 @@ def test_every_change_is_kept_in_the_history(client_cw: Any) -> None:
     assert events.last().phone == "+3281713518"
 
 
+def test_history_rows_carry_the_user_and_the_request(client_cw: Any, caseworker: User) -> None:
+    from beneficiaries.models import BeneficiaryEvent
+
+    client_cw.post(reverse("beneficiaries:create"), registration())
+    beneficiary = Beneficiary.objects.get(last_name="El Amrani")
+    url = reverse("beneficiaries:update", args=[beneficiary.pk])
+    client_cw.post(url, registration(phone="081 71 35 18"))
+    change = BeneficiaryEvent.objects.filter(pgh_obj=beneficiary).order_by("pgh_id").last()
+    assert change.pgh_context is not None
+    assert change.pgh_context.metadata["user"] == caseworker.pk
+    assert change.pgh_context.metadata["url"] == url
+
+
 def test_edit_reassesses_only_when_a_fact_changes(client_cw: Any) -> None:
     client_cw.post(reverse("beneficiaries:create"), registration())
     beneficiary = Beneficiary.objects.get(last_name="El Amrani")

@@ -11,8 +11,8 @@ import pytest
 from django.db import IntegrityError, InternalError, transaction
 
 from beneficiaries.models import Beneficiary
-from cainamur.models import User
-from parcours.models import Axis, Convention, HoursEntry, Parcours, PathEvent
+from cainamur.models import AuditEvent, User
+from parcours.models import Axis, Convention, HoursEntry, Parcours
 from parcours.services import (
     PathError,
     convention_sign,
@@ -217,12 +217,14 @@ def test_forbidden_transition(welcomed: Parcours, caseworker: User) -> None:
 def test_every_step_is_in_the_timeline(welcomed: Parcours, caseworker: User) -> None:
     convention_sign(parcours=welcomed, by=caseworker, **SIGN)
     messages = list(
-        PathEvent.objects.filter(beneficiary=welcomed.beneficiary).values_list("message", flat=True)
+        AuditEvent.objects.filter(beneficiary=welcomed.beneficiary).values_list(
+            "summary", flat=True
+        )
     )
     assert messages[0].startswith("Convention v1 signée")
     assert any(m.startswith("Parcours ouvert") for m in messages)
     assert any(m.startswith("Module d'accueil") for m in messages)
-    assert all(e.by == caseworker for e in PathEvent.objects.all())
+    assert all(e.actor == caseworker for e in AuditEvent.objects.all())
     assert Axis.objects.count() == 3
 
 

@@ -139,10 +139,15 @@ def test_ledger_lines_are_shown_with_their_source_and_author(
 def test_timeline_shows_30_events_then_everything_on_request(
     login_client: Any, caseworker: User, welcomed: Parcours
 ) -> None:
-    from parcours.services import event_log
+    from cainamur import audit
 
     for n in range(40):
-        event_log(beneficiary=welcomed.beneficiary, by=caseworker, message=f"Événement n°{n}")
+        audit.record(
+            by=caseworker,
+            action="test",
+            beneficiary=welcomed.beneficiary,
+            summary=f"Événement n°{n}",
+        )
     client = login_client(caseworker)
     url = reverse("beneficiaries:detail", args=[welcomed.beneficiary_id])
     page = client.get(url).content.decode()

@@ -1,0 +1,60 @@
+"""The one audit trail: every human-initiated write records who did what, to which
+object and in which file, in the same transaction as the change.
+
+Services take a keyword-only ``by`` (the acting user; None for a beat task or an operator
+reporting through its link) and call :func:`record`. The file's « Historique » is
+:func:`file_trail`. Raw row history (django-pghistory) carries the same user and request
+through ``pghistory.middleware.HistoryMiddleware``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from cainamur.models import AuditEvent
+
+SUMMARY_LENGTH = AuditEvent._meta.get_field("summary").max_length or 300
+
+
+def record(
+    *,
+    by: Any,
+    action: str,
+    summary: str,
+    beneficiary: Any = None,
+    obj: models.Model | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """One audit row. ``action`` is a stable key (``parcours.convention_sign``); ``summary``
+    a short French sentence for the file's history (no health detail: every role with the
+    file reads it)."""
+    actor = by if getattr(by, "is_authenticated", False) else None
+    return AuditEvent.objects.create(
+        actor=actor,
+        action=action,
+        summary=summary[:SUMMARY_LENGTH],
+        beneficiary=beneficiary,
+        object_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        object_id=obj.pk if obj is not None else None,
+        data=data or {},
+    )
+
+
+def file_trail(beneficiary: Any, *, limit: int | None) -> list[AuditEvent]:
+    """A file's history, newest first: ``limit`` lines, plus one to tell whether there are
+    more (None: everything)."""
+    events = AuditEvent.objects.filter(beneficiary=beneficiary).select_related("actor")
+    return list(events if limit is None else events[: limit + 1])
+
+
+def object_trail(obj: models.Model, *, action: str | None = None) -> models.QuerySet[AuditEvent]:
+    """The rows about one object, oldest first."""
+    rows = AuditEvent.objects.filter(
+        object_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
+    )
+    if action is not None:
+        rows = rows.filter(action=action)
+    return rows.order_by("at", "id")

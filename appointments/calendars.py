@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from appointments.models import Appointment, CalendarFeed
 from cainamur.lib.localtime import day_bounds
+from cainamur.lib.tokens import token_digest, token_new
 from cainamur.permissions import FILE_ROLES, role_required
-from cainamur.tokens import token_digest, token_new
 from offices.selectors import visible_offices
 
 FEED_PAST_DAYS = 30

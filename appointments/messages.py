@@ -12,8 +12,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cainamur.lib.localtime import BRUSSELS
+from cainamur.lib.phones import is_mobile
 from cainamur.models import Centre
-from cainamur.phones import is_mobile
 from outbox.emails import email_render
 from outbox.models import Dispatch
 from outbox.registry import MessageKind, register

@@ -229,7 +229,7 @@ def seat_book(
 
 
 def appointment_move(
-    appointment: Appointment, to: str, *, by: Any, reason: str = ""
+    *, appointment: Appointment, to: str, by: Any, reason: str = ""
 ) -> Appointment:
     """Arrived, done, no-show, cancelled (with a reason)."""
     with transaction.atomic():
@@ -280,8 +280,8 @@ def appointment_move(
 
 
 def appointment_reschedule(
-    appointment: Appointment,
     *,
+    appointment: Appointment,
     staff_id: int,
     start: datetime,
     by: Any,
@@ -373,7 +373,7 @@ def reminders_queue(now: datetime | None = None) -> int:
     return queued
 
 
-def interpreter_confirm(appointment: Appointment, *, by: Any) -> Appointment:
+def interpreter_confirm(*, appointment: Appointment, by: Any) -> Appointment:
     """The interpreter requested for this appointment has confirmed."""
     with transaction.atomic():
         appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
@@ -401,7 +401,7 @@ SEAT_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-def seat_move(seat: Seat, to: str, *, by: Any) -> Seat:
+def seat_move(*, seat: Seat, to: str, by: Any) -> Seat:
     """A participant of a group session: present, absent, or unregistered."""
     with transaction.atomic():
         seat = Seat.objects.select_for_update().get(pk=seat.pk)

@@ -23,7 +23,7 @@ from appointments.forms import BookForm, ReasonForm, SlotSearchForm
 from appointments.models import Appointment, AppointmentType, Seat
 from appointments.selectors import day_agenda, slot_search
 from beneficiaries.selectors import beneficiary_search, scoped_files
-from cainamur.http import int_or_404
+from cainamur.lib.http import int_or_404
 from cainamur.lib.localtime import BRUSSELS
 from cainamur.permissions import EDIT_ROLES, FILE_ROLES, role_required
 from offices.models import Office
@@ -177,7 +177,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
     try:
         if moving is not None:
             appointment = services.appointment_reschedule(
-                moving,
+                appointment=moving,
                 staff_id=staff_id,
                 start=start,
                 by=request.user,
@@ -338,10 +338,13 @@ def status(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     try:
         if to is None:
-            services.interpreter_confirm(appointment, by=request.user)
+            services.interpreter_confirm(appointment=appointment, by=request.user)
         else:
             services.appointment_move(
-                appointment, to, by=request.user, reason=request.POST.get("reason", "")
+                appointment=appointment,
+                to=to,
+                by=request.user,
+                reason=request.POST.get("reason", ""),
             )
     except services.BookingError as error:
         messages.error(request, str(error))
@@ -365,7 +368,7 @@ def seat_status(request: HttpRequest, pk: int) -> HttpResponse:
     if to not in Seat.Status.values:
         raise Http404
     try:
-        services.seat_move(seat, to, by=request.user)
+        services.seat_move(seat=seat, to=to, by=request.user)
     except services.BookingError as error:
         messages.error(request, str(error))
     day = timezone.localtime(seat.session.during.lower, BRUSSELS).date()

@@ -184,7 +184,7 @@ def copies_failures_report() -> int:
         return len(rows)
 
 
-def copy_recipient_email_set(dispatch: Dispatch, *, email: str, by: Any) -> int:
+def copy_recipient_email_set(*, dispatch: Dispatch, email: str, by: Any) -> int:
     """Record the recipient's address (the commune's population service or the CPAS), then
     resend every copy that was waiting for it. Returns how many were queued again."""
     with transaction.atomic():

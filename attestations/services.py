@@ -125,7 +125,7 @@ def attestation_issue(*, parcours: Parcours, by: Any, on: date | None = None) ->
                 % {"why": " ".join(missing)}
             )
         attestation = _create(parcours, by=by, on=on)
-        parcours_move(parcours, Parcours.Status.ATTESTATION_ISSUED, by=by)
+        parcours_move(parcours=parcours, to=Parcours.Status.ATTESTATION_ISSUED, by=by)
         audit.record(
             action="attestations.issue",
             beneficiary=parcours.beneficiary,
@@ -192,7 +192,9 @@ def attestation_revoke(*, attestation: Attestation, by: Any, reason: str) -> Att
             .exists()
         )
         if parcours.status == Parcours.Status.ATTESTATION_ISSUED and not other_open:
-            parcours_move(parcours, Parcours.Status.COMPLETED, by=by, why=reason.strip())
+            parcours_move(
+                parcours=parcours, to=Parcours.Status.COMPLETED, by=by, why=reason.strip()
+            )
         audit.record(
             action="attestations.revoke",
             beneficiary=attestation.beneficiary,

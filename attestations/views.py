@@ -34,7 +34,7 @@ from attestations.forms import ReasonForm, RecipientEmailForm, VerifyForm
 from attestations.models import Attestation
 from attestations.selectors import attestation_register, dispatches_needing_attention
 from beneficiaries.selectors import scoped_files
-from cainamur.pagination import CappedCountPaginator
+from cainamur.lib.pagination import CappedCountPaginator
 from cainamur.permissions import EDIT_ROLES, RoleRequiredMixin, role_required
 from cainamur.roles import Role
 from outbox.models import Dispatch
@@ -142,7 +142,7 @@ def pdf_retry(request: HttpRequest, pk: int, attestation_pk: int) -> HttpRespons
 
 def _resend(request: HttpRequest, dispatch: Dispatch) -> None:
     try:
-        dispatch_resend(dispatch, by=request.user)
+        dispatch_resend(dispatch=dispatch, by=request.user)
     except DispatchError as error:
         messages.error(request, str(error))
     else:
@@ -320,7 +320,9 @@ def dispatch_address(request: HttpRequest, dispatch_pk: int) -> HttpResponse:
             },
             status=400,
         )
-    queued = copy_recipient_email_set(dispatch, email=form.cleaned_data["email"], by=request.user)
+    queued = copy_recipient_email_set(
+        dispatch=dispatch, email=form.cleaned_data["email"], by=request.user
+    )
     messages.success(
         request,
         _("Adresse de %(to)s enregistrée ; %(count)s copie(s) relancée(s).")

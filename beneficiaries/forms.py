@@ -11,7 +11,7 @@ from stdnum.be import bis, nn
 
 from beneficiaries.languages import LANGUAGE_CHOICES
 from beneficiaries.models import Beneficiary, Commune, Cpas, Exemption, ExemptionCode
-from cainamur.phones import phone_normalise
+from cainamur.lib.phones import phone_normalise
 from cainamur.roles import GROUP_NAMES, Role
 from offices.models import Office
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 
 from beneficiaries.models import Beneficiary, Exemption, ExemptionCode
 from cainamur import audit
-from cainamur.text import field_labels
+from cainamur.lib.text import field_labels
 
 logger = logging.getLogger(__name__)
 

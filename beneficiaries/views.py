@@ -23,7 +23,7 @@ from beneficiaries.services import (
     exemption_remove,
 )
 from cainamur.lib import file_page
-from cainamur.pagination import CappedCountPaginator
+from cainamur.lib.pagination import CappedCountPaginator
 from cainamur.permissions import (
     EDIT_ROLES,
     FILE_ROLES,

@@ -308,7 +308,7 @@ CAI_PUBLIC_URL = env.str(
 ).rstrip("/")
 # Checks allowed per client address (django-ratelimit syntax: count/period).
 CAI_VERIFY_RATE = env.str("CAI_VERIFY_RATE", "20/m")
-RATELIMIT_IP_META_KEY = "cainamur.netutils.client_ip"
+RATELIMIT_IP_META_KEY = "cainamur.lib.netutils.client_ip"
 
 # --- Security -----------------------------------------------------------------------------
 CSRF_FAILURE_VIEW = "cainamur.views.csrf_failure"

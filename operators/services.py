@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cainamur import audit
-from cainamur.tokens import token_digest, token_new
+from cainamur.lib.tokens import token_digest, token_new
 from operators.models import (
     OCCUPYING,
     Offer,
@@ -97,7 +97,7 @@ def orientation_propose(*, beneficiary: Any, offer: Offer, by: Any, note: str = 
 
 
 def orientation_move(
-    orientation: Orientation, to: str, *, by: Any, reason: str = ""
+    *, orientation: Orientation, to: str, by: Any, reason: str = ""
 ) -> Orientation:
     """Move along the transition map. Enrolling takes a place under a lock on the offer;
     when none is left the person goes on the waiting list and the refusal is kept
@@ -241,7 +241,7 @@ def reportable(link: ReportingLink) -> list[Orientation]:
 
 
 def report_submit(
-    link: ReportingLink, *, period_end: date, lines: dict[int, tuple[Decimal, bool]], ip: str
+    *, link: ReportingLink, period_end: date, lines: dict[int, tuple[Decimal, bool]], ip: str
 ) -> ReportSubmission:
     """Record hours (and drop-outs) per enrolled person, all or nothing: each line goes into
     the person's axis ledger with the source « opérateur »."""
@@ -304,14 +304,17 @@ def report_submit(
                     ) from error
                 if orientation.status == S.ENROLLED:
                     orientation = orientation_move(
-                        orientation,
-                        S.IN_PROGRESS,
+                        orientation=orientation,
+                        to=S.IN_PROGRESS,
                         by=None,
                         reason=_("Heures déclarées par l'opérateur"),
                     )
             if dropped:
                 orientation_move(
-                    orientation, S.DROPPED, by=None, reason=_("Abandon signalé par l'opérateur")
+                    orientation=orientation,
+                    to=S.DROPPED,
+                    by=None,
+                    reason=_("Abandon signalé par l'opérateur"),
                 )
             recorded.append(
                 {"orientation": orientation_id, "hours": str(hours), "dropped": dropped}

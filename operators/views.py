@@ -24,8 +24,8 @@ from django.views.generic import ListView
 from beneficiaries.languages import LANGUAGE_CHOICES
 from beneficiaries.models import Commune
 from beneficiaries.selectors import scoped_files
-from cainamur.http import int_or_404
-from cainamur.netutils import client_ip
+from cainamur.lib.http import int_or_404
+from cainamur.lib.netutils import client_ip
 from cainamur.permissions import EDIT_ROLES, RoleRequiredMixin, role_required
 from cainamur.roles import Role
 from operators import services
@@ -131,7 +131,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     try:
         services.orientation_move(
-            orientation, to, by=request.user, reason=request.POST.get("reason", "")
+            orientation=orientation, to=to, by=request.user, reason=request.POST.get("reason", "")
         )
     except services.NoPlace as error:
         messages.warning(request, str(error))
@@ -225,7 +225,7 @@ def report(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 try:
                     services.report_submit(
-                        link, period_end=period_end, lines=lines, ip=client_ip(request)
+                        link=link, period_end=period_end, lines=lines, ip=client_ip(request)
                     )
                 except services.OrientationError as error:
                     messages.error(request, str(error) + " " + _("Rien n'a été enregistré."))

@@ -159,7 +159,7 @@ def dispatch_send(dispatch_id: int) -> tuple[Outcome, float]:
     return Outcome.SENT, 0.0
 
 
-def dispatch_resend(dispatch: Dispatch, *, by: Any) -> Dispatch:
+def dispatch_resend(*, dispatch: Dispatch, by: Any) -> Dispatch:
     """A person puts a failed (or address-less) copy back in the queue; sent after commit."""
     with transaction.atomic():
         dispatch = (

@@ -15,8 +15,8 @@ from django.utils.translation import gettext
 from beneficiaries.models import Beneficiary
 from cainamur import audit
 from cainamur.celery import queue_on_commit
+from cainamur.lib.text import field_labels
 from cainamur.pdf import pdf_retry
-from cainamur.text import field_labels
 from parcours import path_rules, rules
 from parcours.models import (
     CLOSING,
@@ -431,7 +431,7 @@ def _refresh_completion(parcours: Parcours, *, on: date, by: Any) -> None:
         )
 
 
-def parcours_move(parcours: Parcours, to: str, *, by: Any, why: str = "") -> None:
+def parcours_move(*, parcours: Parcours, to: str, by: Any, why: str = "") -> None:
     """Move a path (locked by the caller) along the transition map, with its timeline entry;
     for other apps' services (the attestation closes the path, its revocation reopens it)."""
     _move(parcours, to, on=timezone.localdate(), by=by, why=why)
@@ -618,7 +618,7 @@ def axis_set_operator(*, axis: Axis, operator: str, by: Any) -> None:
         )
 
 
-def convention_pdf_retry(convention: Convention, *, by: Any) -> bool:
+def convention_pdf_retry(*, convention: Convention, by: Any) -> bool:
     """Try again to render a convention PDF whose generation failed."""
     with transaction.atomic():
         if not pdf_retry(Convention, convention.pk):

@@ -162,7 +162,7 @@ def convention_pdf(request: HttpRequest, pk: int, convention_pk: int) -> FileRes
 def convention_pdf_retry(request: HttpRequest, pk: int, convention_pk: int) -> HttpResponse:
     beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
     convention = get_object_or_404(Convention, parcours__beneficiary=beneficiary, pk=convention_pk)
-    if services.convention_pdf_retry(convention, by=request.user):
+    if services.convention_pdf_retry(convention=convention, by=request.user):
         messages.success(request, _("Nouvelle tentative de génération du PDF lancée."))
     else:
         messages.error(request, _("Le PDF de cette convention n'est pas en échec."))

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from beneficiaries.languages import LANGUAGE_CHOICES
-from cainamur.phones import phone_normalise
+from cainamur.lib.phones import phone_normalise
 from offices.models import Office
 from reception.models import Callback, CallbackAttempt, QueueTicket
 

@@ -57,7 +57,7 @@ def callback_close(*, callback: Callback, by: Any) -> bool:
 
 
 def callback_attempt_record(
-    callback: Callback, *, by: Any, outcome: str, note: str = "", done: bool = False
+    *, callback: Callback, by: Any, outcome: str, note: str = "", done: bool = False
 ) -> CallbackAttempt:
     with transaction.atomic():
         callback = Callback.objects.select_for_update().get(pk=callback.pk)
@@ -85,8 +85,8 @@ class PermanenceError(Exception):
 
 
 def ticket_register(
-    permanence: Permanence,
     *,
+    permanence: Permanence,
     on: date,
     by: Any,
     beneficiary: Beneficiary | None = None,
@@ -117,7 +117,7 @@ def ticket_register(
         return ticket
 
 
-def ticket_call_next(permanence: Permanence, *, on: date, by: Any) -> QueueTicket | None:
+def ticket_call_next(*, permanence: Permanence, on: date, by: Any) -> QueueTicket | None:
     with transaction.atomic():
         ticket = (
             QueueTicket.objects.select_for_update(skip_locked=True)
@@ -141,7 +141,7 @@ def ticket_call_next(permanence: Permanence, *, on: date, by: Any) -> QueueTicke
         return ticket
 
 
-def ticket_finish(ticket: QueueTicket, *, by: Any, topic: str, note: str = "") -> QueueTicket:
+def ticket_finish(*, ticket: QueueTicket, by: Any, topic: str, note: str = "") -> QueueTicket:
     with transaction.atomic():
         ticket = QueueTicket.objects.select_for_update().get(pk=ticket.pk)
         if ticket.status != QueueTicket.Status.CALLED:
@@ -162,7 +162,7 @@ def ticket_finish(ticket: QueueTicket, *, by: Any, topic: str, note: str = "") -
         return ticket
 
 
-def ticket_left(ticket: QueueTicket, *, by: Any) -> None:
+def ticket_left(*, ticket: QueueTicket, by: Any) -> None:
     with transaction.atomic():
         left = QueueTicket.objects.filter(
             pk=ticket.pk, status__in=[QueueTicket.Status.WAITING, QueueTicket.Status.CALLED]
@@ -178,7 +178,7 @@ def ticket_left(ticket: QueueTicket, *, by: Any) -> None:
             )
 
 
-def ticket_link(ticket: QueueTicket, *, beneficiary: Beneficiary, by: Any) -> None:
+def ticket_link(*, ticket: QueueTicket, beneficiary: Beneficiary, by: Any) -> None:
     """A ticket given to someone without a file, attached to their file once it exists."""
     with transaction.atomic():
         QueueTicket.objects.filter(pk=ticket.pk).update(beneficiary=beneficiary)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beneficiaries.selectors import scoped_files
-from cainamur.pagination import CappedCountPaginator
+from cainamur.lib.pagination import CappedCountPaginator
 from cainamur.permissions import FILE_ROLES, STAFF_ROLES, role_required
 from offices.selectors import visible_offices
 from reception.forms import ArrivalForm, AttemptForm, CallbackForm, OutcomeForm
@@ -85,7 +85,7 @@ def callback_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             callback_attempt_record(
-                callback,
+                callback=callback,
                 by=request.user,
                 outcome=form.cleaned_data["outcome"],
                 note=form.cleaned_data["note"],
@@ -181,7 +181,7 @@ def arrival(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("L'arrivée n'est pas enregistrée : voyez les erreurs indiquées."))
         return render(request, "reception/queue.html", {**context, "form": form}, status=400)
     ticket = ticket_register(
-        permanence,
+        permanence=permanence,
         on=timezone.localdate(),
         by=request.user,
         beneficiary=form.cleaned_data["beneficiary"],
@@ -199,7 +199,7 @@ def arrival(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def call_next(request: HttpRequest, pk: int) -> HttpResponse:
     permanence = get_object_or_404(visible_permanences(request.user), pk=pk)
-    ticket = ticket_call_next(permanence, on=timezone.localdate(), by=request.user)
+    ticket = ticket_call_next(permanence=permanence, on=timezone.localdate(), by=request.user)
     if ticket is None:
         messages.info(request, _("Personne n'attend."))
     else:
@@ -226,7 +226,7 @@ def finish(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         try:
             ticket_finish(
-                ticket,
+                ticket=ticket,
                 by=request.user,
                 topic=form.cleaned_data["topic"],
                 note=form.cleaned_data["note"],
@@ -240,7 +240,7 @@ def finish(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def left(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _ticket(request, pk)
-    ticket_left(ticket, by=request.user)
+    ticket_left(ticket=ticket, by=request.user)
     return redirect(reverse("reception:queue", args=[ticket.permanence_id]))
 
 
@@ -254,7 +254,7 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
     if beneficiary is None:
         messages.error(request, _("Aucun dossier de vos bureaux ne porte ce numéro."))
     else:
-        ticket_link(ticket, beneficiary=beneficiary, by=request.user)
+        ticket_link(ticket=ticket, beneficiary=beneficiary, by=request.user)
         messages.success(
             request,
             _("Ticket n° %(number)s relié au dossier %(file)s.")

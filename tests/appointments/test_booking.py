@@ -151,17 +151,22 @@ def test_status_changes_cancel_reschedule_and_missed(
         now=NOW,
     )
     with pytest.raises(services.BookingError, match="motif"):
-        services.appointment_move(booked, "cancelled", by=present)
+        services.appointment_move(appointment=booked, to="cancelled", by=present)
     moved = services.appointment_reschedule(
-        booked, staff_id=present.pk, start=slots[3].start, by=present, reason="Malade", now=NOW
+        appointment=booked,
+        staff_id=present.pk,
+        start=slots[3].start,
+        by=present,
+        reason="Malade",
+        now=NOW,
     )
     booked.refresh_from_db()
     assert booked.status == "cancelled" and booked.reason == "Malade"
     assert moved.rescheduled_from == booked and moved.during.lower == slots[3].start
-    services.appointment_move(moved, "arrived", by=present)
-    services.appointment_move(moved, "done", by=present)
+    services.appointment_move(appointment=moved, to="arrived", by=present)
+    services.appointment_move(appointment=moved, to="done", by=present)
     with pytest.raises(services.BookingError):
-        services.appointment_move(moved, "no_show", by=present)
+        services.appointment_move(appointment=moved, to="no_show", by=present)
     other = services.appointment_book(
         beneficiary=BeneficiaryFactory(),
         kind=welcome_type,

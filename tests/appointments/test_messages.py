@@ -123,7 +123,7 @@ def test_a_cancelled_appointment_is_not_confirmed_late(
         start=slot.start,
         by=present,
     )
-    services.appointment_move(appointment, "cancelled", by=present, reason="Erreur")
+    services.appointment_move(appointment=appointment, to="cancelled", by=present, reason="Erreur")
     confirmation = Dispatch.objects.get(appointment=appointment)
     dispatch_send(confirmation.pk)
     confirmation.refresh_from_db()

@@ -50,7 +50,7 @@ def test_undoing_a_no_show_over_a_taken_slot_is_refused_clearly(
     )
     Appointment.objects.create(beneficiary=BeneficiaryFactory(), during=during, **common)
     with pytest.raises(services.SlotTaken, match="réservé entre-temps"):
-        services.appointment_move(absent, "booked", by=present)
+        services.appointment_move(appointment=absent, to="booked", by=present)
 
 
 def test_group_sessions_refuse_the_past_and_double_bookings_and_cancel_with_their_seats(
@@ -80,7 +80,9 @@ def test_group_sessions_refuse_the_past_and_double_bookings_and_cancel_with_thei
     with pytest.raises(services.BookingError, match="déjà un rendez-vous"):
         services.seat_book(session=session, beneficiary=person, by=present)
     seat = services.seat_book(session=session, beneficiary=BeneficiaryFactory(), by=present)
-    services.appointment_move(session, "cancelled", by=present, reason="Formatrice malade")
+    services.appointment_move(
+        appointment=session, to="cancelled", by=present, reason="Formatrice malade"
+    )
     seat.refresh_from_db()
     assert seat.status == "cancelled"
     past = services.session_create(

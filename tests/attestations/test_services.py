@@ -274,7 +274,7 @@ def test_copies_not_yet_sent_are_cancelled_with_their_attestation(
     waiting.refresh_from_db()
     assert waiting.status == "cancelled"  # the void attestation never reaches the CPAS
     with pytest.raises(DispatchError):
-        dispatch_resend(waiting, by=coordinator)
+        dispatch_resend(dispatch=waiting, by=coordinator)
     assert {d.recipient_kind: d.status for d in second.dispatches.all()} == {
         "commune": "sent",
         "cpas": "sent",

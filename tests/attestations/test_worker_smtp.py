@@ -115,7 +115,7 @@ def test_smtp_failure_ends_failed_after_the_retries_then_a_resend_succeeds(
         assert inbox.count() == 0
         inbox.failing = False
         for dispatch in failed:
-            dispatch_resend(dispatch, by=staff)
+            dispatch_resend(dispatch=dispatch, by=staff)
         assert wait_for(lambda: set(statuses(attestation).values()) == {"sent"})
     assert inbox.count() == 2
     assert all(d.attempts == 4 for d in attestation.dispatches.all())

@@ -49,8 +49,10 @@ def test_the_actions_that_recorded_no_actor_now_do(
 
     permanence = Permanence.objects.get(office__code="namur")
 
-    ticket_register(permanence, on=timezone.localdate(), by=reception, name="Sans Dossier")
-    ticket = ticket_call_next(permanence, on=timezone.localdate(), by=caseworker)
+    ticket_register(
+        permanence=permanence, on=timezone.localdate(), by=reception, name="Sans Dossier"
+    )
+    ticket = ticket_call_next(permanence=permanence, on=timezone.localdate(), by=caseworker)
     assert ticket is not None
     client.post(reverse("reception:ticket-finish", args=[ticket.pk]), {"topic": "cv", "note": ""})
     assert QueueTicket.objects.get(pk=ticket.pk).status == "done"

@@ -35,7 +35,7 @@ def setting(caseworker: User) -> dict[str, Any]:
     )
     offer.communes.set(Commune.objects.filter(name="Namur"))
     orientation = services.orientation_propose(beneficiary=person, offer=offer, by=caseworker)
-    services.orientation_move(orientation, "enrolled", by=caseworker)
+    services.orientation_move(orientation=orientation, to="enrolled", by=caseworker)
     return {"person": person, "axis": axis, "offer": offer, "orientation": orientation}
 
 

@@ -35,20 +35,20 @@ def test_enrolment_takes_a_place_and_a_full_offer_means_the_waiting_list(
     b = services.orientation_propose(beneficiary=second, offer=small_offer, by=caseworker)
     with pytest.raises(services.OrientationError):
         services.orientation_propose(beneficiary=first, offer=small_offer, by=caseworker)
-    services.orientation_move(a, "enrolled", by=caseworker)
+    services.orientation_move(orientation=a, to="enrolled", by=caseworker)
     small_offer.refresh_from_db()
     assert small_offer.taken == 1 and small_offer.places_left == 0
     with pytest.raises(services.NoPlace, match="liste d'attente"):
-        services.orientation_move(b, "enrolled", by=caseworker)
+        services.orientation_move(orientation=b, to="enrolled", by=caseworker)
     b.refresh_from_db()
     assert b.status == "waiting" and b.waiting_since is not None
     assert object_trail(b).filter(data__no_place=True).count() == 1
     assert [o.pk for o in services.waiting_list(small_offer)] == [b.pk]
     # The first drops out (with a reason): the place frees, the second can enrol.
     with pytest.raises(services.OrientationError, match="motif"):
-        services.orientation_move(a, "dropped", by=caseworker)
-    services.orientation_move(a, "dropped", by=caseworker, reason="Déménagement")
-    services.orientation_move(b, "enrolled", by=caseworker)
+        services.orientation_move(orientation=a, to="dropped", by=caseworker)
+    services.orientation_move(orientation=a, to="dropped", by=caseworker, reason="Déménagement")
+    services.orientation_move(orientation=b, to="enrolled", by=caseworker)
     small_offer.refresh_from_db()
     assert small_offer.taken == 1
     # Steps are never changed nor deleted.
@@ -64,7 +64,7 @@ def test_the_axis_shows_the_operator_once_enrolled(small_offer: Offer, caseworke
     parcours = parcours_open(beneficiary=person, by=caseworker)
     parcours.axes.create(kind="citizenship", required_hours=60)
     orientation = services.orientation_propose(beneficiary=person, offer=small_offer, by=caseworker)
-    services.orientation_move(orientation, "enrolled", by=caseworker)
+    services.orientation_move(orientation=orientation, to="enrolled", by=caseworker)
     assert parcours.axes.get(kind="citizenship").operator == "ILI Namur"
 
 

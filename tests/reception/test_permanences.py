@@ -64,7 +64,9 @@ def test_a_ticket_is_linked_to_a_file_later(reception: User, login_client: Any) 
 
     from reception.services import ticket_register
 
-    ticket = ticket_register(isp(), on=timezone.localdate(), by=reception, name="Sans Dossier")
+    ticket = ticket_register(
+        permanence=isp(), on=timezone.localdate(), by=reception, name="Sans Dossier"
+    )
     person = BeneficiaryFactory()
     client = login_client(reception)
     url = reverse("reception:ticket-link", args=[ticket.pk])

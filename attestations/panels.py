@@ -7,6 +7,7 @@ from typing import Any
 from attestations.selectors import file_attestations
 from attestations.services import missing_for_attestation
 from cainamur.roles import Role
+from parcours.models import RUNNING
 
 
 def panel(beneficiary: Any, user: Any, parcours: Any) -> dict[str, Any]:
@@ -16,9 +17,7 @@ def panel(beneficiary: Any, user: Any, parcours: Any) -> dict[str, Any]:
     return {
         "attestations": file_attestations(beneficiary),
         "attestation_missing": (
-            missing_for_attestation(parcours)
-            if parcours.status in ("convention_signed", "in_progress")
-            else []
+            missing_for_attestation(parcours) if parcours.status in RUNNING else []
         ),
         "may_revoke": user.has_role(Role.COORDINATOR),
     }

@@ -20,7 +20,7 @@ from operators.models import (
     ReportingLink,
     ReportSubmission,
 )
-from parcours.models import Axis, HoursEntry, Parcours
+from parcours.models import UNDER_CONVENTION, Axis, HoursEntry, Parcours
 from parcours.services import PathError, hours_record
 
 S = Orientation.Status
@@ -272,11 +272,7 @@ def report_submit(
                     Axis.objects.filter(
                         parcours__beneficiary_id=orientation.beneficiary_id,
                         kind=link.offer.axis,
-                        parcours__status__in=[
-                            Parcours.Status.CONVENTION_SIGNED,
-                            Parcours.Status.IN_PROGRESS,
-                            Parcours.Status.COMPLETED,
-                        ],
+                        parcours__status__in=UNDER_CONVENTION,
                     )
                     .exclude(status=Axis.Status.NOT_REQUIRED)
                     .first()

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.forms import DateInput
+from parcours import path_rules
 from parcours.models import Axis, Evaluation, Extension, WelcomeModule
 
 
@@ -65,15 +66,15 @@ class ConventionForm(forms.Form):
     signed_on = forms.DateField(label=_("Signée le"), widget=DateInput())
     start_on = forms.DateField(label=_("Début"), widget=DateInput())
     citizenship_hours = forms.DecimalField(
-        label=_("Heures de citoyenneté"), initial=Decimal("60"), **HOURS
+        label=_("Heures de citoyenneté"), initial=path_rules.CITIZENSHIP_HOURS, **HOURS
     )
     french_required = forms.BooleanField(label=_("Français requis"), required=False)
     french_hours = forms.DecimalField(
-        label=_("Heures de français"), initial=Decimal("400"), **HOURS
+        label=_("Heures de français"), initial=path_rules.FRENCH_HOURS, **HOURS
     )
     orientation_required = forms.BooleanField(label=_("Orientation requise"), required=False)
     orientation_hours = forms.DecimalField(
-        label=_("Heures d'orientation"), initial=Decimal("4"), **HOURS
+        label=_("Heures d'orientation"), initial=path_rules.ORIENTATION_HOURS, **HOURS
     )
     amendment_reason = forms.CharField(
         label=_("Motif de l'avenant"),

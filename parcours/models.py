@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cainamur.models import RenderedPdf
-from parcours import rules
+from parcours import path_rules, rules
 
 
 class RulesConfig(models.Model):
@@ -182,6 +182,20 @@ class Parcours(models.Model):
 
 
 # Status groups and the allowed changes of a path, in one place (services enforce them).
+#: A convention is signed (hours, amendments, operators); « completed » until the attestation.
+UNDER_CONVENTION = frozenset(
+    {
+        Parcours.Status.CONVENTION_SIGNED,
+        Parcours.Status.IN_PROGRESS,
+        Parcours.Status.COMPLETED,
+    }
+)
+#: Still running: what is missing for the attestation is worth saying.
+RUNNING = frozenset({Parcours.Status.CONVENTION_SIGNED, Parcours.Status.IN_PROGRESS})
+#: The welcome module can still be edited.
+WELCOME_EDITABLE = frozenset({Parcours.Status.WELCOME, *RUNNING})
+#: A convention (or an amendment) can be signed.
+SIGNABLE = frozenset({Parcours.Status.WELCOME, *UNDER_CONVENTION})
 OPEN_STATUSES = frozenset(
     {
         Parcours.Status.WELCOME,
@@ -318,15 +332,21 @@ class Convention(RenderedPdf):
         related_name="+",
     )
     citizenship_hours = models.DecimalField(
-        _("heures de citoyenneté"), max_digits=6, decimal_places=2, default=Decimal("60")
+        _("heures de citoyenneté"),
+        max_digits=6,
+        decimal_places=2,
+        default=path_rules.CITIZENSHIP_HOURS,
     )
     french_required = models.BooleanField(_("français requis"), default=True)
     french_hours = models.DecimalField(
-        _("heures de français"), max_digits=6, decimal_places=2, default=Decimal("400")
+        _("heures de français"), max_digits=6, decimal_places=2, default=path_rules.FRENCH_HOURS
     )
     orientation_required = models.BooleanField(_("orientation requise"), default=False)
     orientation_hours = models.DecimalField(
-        _("heures d'orientation"), max_digits=6, decimal_places=2, default=Decimal("4")
+        _("heures d'orientation"),
+        max_digits=6,
+        decimal_places=2,
+        default=path_rules.ORIENTATION_HOURS,
     )
     amendment_reason = models.TextField(_("motif de l'avenant"), blank=True)
     pdf = models.FileField(_("PDF"), upload_to="conventions/%Y/", blank=True)

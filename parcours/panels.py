@@ -7,8 +7,9 @@ from typing import Any
 from django.utils import timezone
 
 from cainamur.permissions import EDIT_ROLES, may_see_health
+from parcours import path_rules
 from parcours.forms import ConventionForm, EvaluationForm, ExtensionForm, HoursForm, WelcomeForm
-from parcours.models import OPEN_STATUSES, ObligationAssessment
+from parcours.models import OPEN_STATUSES, SIGNABLE, UNDER_CONVENTION, ObligationAssessment
 from parcours.selectors import current_path, path_panel
 
 
@@ -38,7 +39,7 @@ def path_context(beneficiary: Any, *, editable: bool) -> dict[str, Any]:
         return panel
     # Each form gets its own id prefix: several forms share field names on this page.
     panel["welcome_form"] = WelcomeForm(instance=panel["welcome"], auto_id="welcome_%s")
-    signable = parcours.status in ("welcome", "convention_signed", "in_progress", "completed")
+    signable = parcours.status in SIGNABLE
     if signable and (panel["convention"] or panel["welcome"].is_complete):
         previous = panel["convention"]
         proposal = panel["proposal"]
@@ -47,15 +48,19 @@ def path_context(beneficiary: Any, *, editable: bool) -> dict[str, Any]:
             initial={
                 "signed_on": today,
                 "start_on": previous.start_on if previous else today,
-                "citizenship_hours": previous.citizenship_hours if previous else 60,
+                "citizenship_hours": (
+                    previous.citizenship_hours if previous else path_rules.CITIZENSHIP_HOURS
+                ),
                 "french_required": (
                     previous.french_required if previous else proposal.french_required
                 ),
-                "french_hours": previous.french_hours if previous else 400,
+                "french_hours": previous.french_hours if previous else path_rules.FRENCH_HOURS,
                 "orientation_required": (
                     previous.orientation_required if previous else proposal.orientation_required
                 ),
-                "orientation_hours": previous.orientation_hours if previous else 4,
+                "orientation_hours": (
+                    previous.orientation_hours if previous else path_rules.ORIENTATION_HOURS
+                ),
             },
         )
     if panel["next_evaluation"] is not None:
@@ -64,11 +69,7 @@ def path_context(beneficiary: Any, *, editable: bool) -> dict[str, Any]:
         )
     if parcours.kind == "obliged" and parcours.status in OPEN_STATUSES:
         panel["extension_form"] = ExtensionForm(auto_id="extension_%s")
-    if panel["required_axes"] and parcours.status in (
-        "convention_signed",
-        "in_progress",
-        "completed",
-    ):
+    if panel["required_axes"] and parcours.status in UNDER_CONVENTION:
         panel["hours_form"] = HoursForm(
             axes=panel["required_axes"], initial={"on": today}, auto_id="hours_%s"
         )

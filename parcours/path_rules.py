@@ -9,9 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from parcours.rules import add_months
 
+#: Hours of each axis by default in a convention (docs/domain.md, « The four axes »: 60 h
+#: citizenship, 400 h French, at least 4 h orientation since 17 December 2018); the
+#: caseworker may write others in the convention.
+CITIZENSHIP_HOURS = Decimal("60")
+FRENCH_HOURS = Decimal("400")
+ORIENTATION_HOURS = Decimal("4")
 CITIZENSHIP_MONTHS = 4
 FRENCH_MONTHS = 16
 EVALUATION_MONTHS = 6

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from beneficiaries.models import ObligationStatus
 from parcours import path_rules
 from parcours.models import (
+    OPEN_STATUSES,
     TRANSITIONS,
     Axis,
     AxisKind,
@@ -208,7 +209,7 @@ def work_queue(files: Any, *, today: date, limit: int = 50) -> list[QueueItem]:
 
     A fixed number of queries whatever the number of files (prefetches, one pass in Python).
     """
-    open_statuses = ["welcome", "convention_signed", "in_progress", "completed", "suspended"]
+    open_statuses = list(OPEN_STATUSES)
     paths = list(
         Parcours.objects.filter(beneficiary__in=files, status__in=open_statuses)
         .select_related("beneficiary__office", "welcome")

@@ -22,6 +22,8 @@ from parcours.models import (
     CLOSING,
     OPEN_STATUSES,
     TRANSITIONS,
+    UNDER_CONVENTION,
+    WELCOME_EDITABLE,
     Axis,
     AxisKind,
     Convention,
@@ -214,11 +216,7 @@ def parcours_open(
 
 def welcome_update(*, parcours: Parcours, data: dict[str, Any], by: Any) -> list[str]:
     """Record the welcome module's steps; returns the fields that changed."""
-    editable = (
-        Parcours.Status.WELCOME,
-        Parcours.Status.CONVENTION_SIGNED,
-        Parcours.Status.IN_PROGRESS,
-    )
+    editable = WELCOME_EDITABLE
     with transaction.atomic():
         parcours = Parcours.objects.select_for_update().get(pk=parcours.pk)
         if parcours.status not in editable:
@@ -272,11 +270,7 @@ def convention_sign(
                     )
                 )
         else:
-            if parcours.status not in (
-                Parcours.Status.CONVENTION_SIGNED,
-                Parcours.Status.IN_PROGRESS,
-                Parcours.Status.COMPLETED,
-            ):
+            if parcours.status not in UNDER_CONVENTION:
                 raise PathError(gettext("Un avenant n'est plus possible à ce stade."))
             if not amendment_reason.strip():
                 raise PathError(gettext("Un avenant doit indiquer son motif."))
@@ -345,11 +339,7 @@ def hours_record(
     with transaction.atomic():
         parcours = Parcours.objects.select_for_update().get(pk=axis.parcours_id)
         axis = Axis.objects.select_for_update().get(pk=axis.pk)
-        if parcours.status not in (
-            Parcours.Status.CONVENTION_SIGNED,
-            Parcours.Status.IN_PROGRESS,
-            Parcours.Status.COMPLETED,
-        ):
+        if parcours.status not in UNDER_CONVENTION:
             raise PathError(
                 gettext(
                     "Les heures se saisissent après la signature de la "

@@ -31,7 +31,7 @@ from demo.bulk import copy_dicts
 from demo.data import COUNTRY_WEIGHTS, DEMO_CASEWORKERS, NAMES_BY_COUNTRY
 from offices.models import Office, OpeningHours, Room, StaffAvailability
 from operators.models import Offer, Operator
-from parcours import rules, services
+from parcours import path_rules, rules, services
 from parcours.models import ObligationAssessment, Parcours, RulesConfig
 from parcours.services import facts_json
 
@@ -343,11 +343,11 @@ class Command(BaseCommand):
                 by=caseworker,
                 signed_on=welcome_on,
                 start_on=welcome_on,
-                citizenship_hours=Decimal("60"),
+                citizenship_hours=path_rules.CITIZENSHIP_HOURS,
                 french_required=french,
-                french_hours=Decimal("400"),
+                french_hours=path_rules.FRENCH_HOURS,
                 orientation_required=welcome.wants_orientation,
-                orientation_hours=Decimal("4"),
+                orientation_hours=path_rules.ORIENTATION_HOURS,
             )
             done = {2: Decimal("12"), 3: Decimal("45"), 4: Decimal("60")}[stage]
             for axis in parcours.axes.exclude(status="not_required"):

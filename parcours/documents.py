@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
 
 from cainamur.pdf import centre_snapshot, pdf_store, render_pdf
 from parcours import path_rules
@@ -64,8 +68,43 @@ def convention_snapshot(convention: Convention) -> dict[str, Any]:
     }
 
 
+DATE_FIELDS = (
+    "birth_date",
+    "social_assessment_on",
+    "rights_duties_on",
+    "french_test_on",
+    "start_on",
+    "signed_on",
+    "attestation_deadline",
+)
+
+
+def convention_freeze(convention: Convention) -> None:
+    """Freeze what the convention says at its signature (like an attestation's content):
+    its PDF, rendered now or again later, shows the facts as they were when signed. A
+    database trigger refuses any later change of the snapshot."""
+    snapshot = json.loads(json.dumps(convention_snapshot(convention), cls=DjangoJSONEncoder))
+    convention.snapshot = snapshot
+    convention.save(update_fields=["snapshot"])
+
+
+def convention_render(snapshot: dict[str, Any]) -> bytes:
+    """The PDF of a convention: a pure function of its snapshot."""
+    values = {
+        **snapshot,
+        **{
+            name: date.fromisoformat(snapshot[name]) if snapshot.get(name) else None
+            for name in DATE_FIELDS
+        },
+    }
+    return render_pdf("pdf/convention.html", values)
+
+
 def convention_pdf_render(convention: Convention) -> bytes:
-    return render_pdf("pdf/convention.html", convention_snapshot(convention))
+    # Conventions signed before snapshots existed have none: their content is read now.
+    if not convention.snapshot:
+        return render_pdf("pdf/convention.html", convention_snapshot(convention))
+    return convention_render(convention.snapshot)
 
 
 def convention_pdf_store(*, convention_id: int) -> bool:

@@ -349,6 +349,8 @@ class Convention(RenderedPdf):
         default=path_rules.ORIENTATION_HOURS,
     )
     amendment_reason = models.TextField(_("motif de l'avenant"), blank=True)
+    # What the convention says, frozen at its signature (parcours.documents.convention_freeze).
+    snapshot = models.JSONField(_("contenu"), default=dict, blank=True)
     pdf = models.FileField(_("PDF"), upload_to="conventions/%Y/", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -363,6 +365,15 @@ class Convention(RenderedPdf):
                     citizenship_hours__gt=0, french_hours__gte=0, orientation_hours__gte=0
                 ),
                 name="convention_hours_positive",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="convention_snapshot_frozen",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Condition(
+                    "OLD.snapshot <> '{}'::jsonb AND NEW.snapshot IS DISTINCT FROM OLD.snapshot"
+                ),
             ),
         ]
 

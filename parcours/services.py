@@ -18,6 +18,7 @@ from cainamur.celery import queue_on_commit
 from cainamur.lib.text import field_labels
 from cainamur.pdf import pdf_retry
 from parcours import path_rules, rules
+from parcours.documents import convention_freeze
 from parcours.models import (
     CLOSING,
     OPEN_STATUSES,
@@ -321,6 +322,7 @@ def convention_sign(
             % {"version": convention.version, "date": f"{signed_on:%d/%m/%Y}"},
         )
         _refresh_completion(parcours, on=signed_on, by=by)
+        convention_freeze(convention)
         queue_on_commit(RENDER_TASK, convention.pk)
     return convention
 
@@ -545,6 +547,7 @@ def extension_record(
                 summary=gettext("Convention v%(version)s (avenant de prorogation)")
                 % {"version": amendment.version},
             )
+            convention_freeze(amendment)
             queue_on_commit(RENDER_TASK, amendment.pk)
     return extension
 

@@ -65,6 +65,27 @@ def test_not_obliged_needs_the_voluntary_choice(caseworker: User) -> None:
     assert parcours.kind == "voluntary" and parcours.attestation_deadline is None
 
 
+def test_the_convention_says_what_was_true_when_it_was_signed(
+    welcomed: Parcours, caseworker: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Its content is frozen at signing: a later change of the file does not rewrite a
+    convention rendered again, and the frozen content itself cannot be changed."""
+    from pypdf import PdfReader
+
+    from parcours.documents import convention_pdf_render
+
+    convention = convention_sign(parcours=welcomed, by=caseworker, **SIGN)
+    beneficiary = welcomed.beneficiary
+    signed_name = beneficiary.full_name
+    assert convention.snapshot["full_name"] == signed_name
+    Beneficiary.objects.filter(pk=beneficiary.pk).update(last_name="Nouveaunom")
+    convention.refresh_from_db()
+    text = PdfReader(io.BytesIO(convention_pdf_render(convention))).pages[0].extract_text()
+    assert signed_name in " ".join(text.split()) and "NOUVEAUNOM" not in text.upper()
+    with pytest.raises(InternalError, match="convention_snapshot_frozen"), transaction.atomic():
+        Convention.objects.filter(pk=convention.pk).update(snapshot={"full_name": "Autre"})
+
+
 def test_convention_needs_a_complete_welcome_module(obliged: Beneficiary, caseworker: User) -> None:
     parcours = parcours_open(beneficiary=obliged, by=caseworker)
     with pytest.raises(PathError, match="module d'accueil n'est pas terminé"):

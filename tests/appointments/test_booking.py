@@ -3,12 +3,13 @@ bookings, group-session capacity, status changes."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+from django.utils import timezone
 
 import appointments.services as services
 from appointments.models import Appointment, AppointmentType
@@ -16,7 +17,8 @@ from appointments.selectors import day_agenda, slot_search
 from cainamur.lib.localtime import BRUSSELS, local
 from cainamur.models import User
 from offices.models import Closure, Office, Room
-from tests.factories import BeneficiaryFactory
+from tests.appointments.test_views import next_working_day
+from tests.factories import BeneficiaryFactory, UserFactory
 
 NOW = datetime(2026, 1, 2, 12, tzinfo=UTC)  # a Friday; Monday 5 January is a working day
 MONDAY = date(2026, 1, 5)
@@ -200,3 +202,61 @@ def test_daylight_saving_monday_books_at_nine_local(
         now=datetime(2026, 3, 20, tzinfo=UTC),
     )
     assert friday[0].start == datetime(2026, 3, 27, 8, tzinfo=UTC)  # 9:00 winter time
+
+
+def test_undoing_a_no_show_over_a_taken_slot_is_refused_clearly(
+    present: User, namur: Office, welcome_type: AppointmentType
+) -> None:
+    day = next_working_day()
+    during = DateTimeTZRange(local(day, time(9)), local(day, time(10)))
+    common = {"type": welcome_type, "office": namur, "staff": present, "created_by": present}
+    absent = Appointment.objects.create(
+        beneficiary=BeneficiaryFactory(), during=during, status="no_show", **common
+    )
+    Appointment.objects.create(beneficiary=BeneficiaryFactory(), during=during, **common)
+    with pytest.raises(services.SlotTaken, match="réservé entre-temps"):
+        services.appointment_move(appointment=absent, to="booked", by=present)
+
+
+def test_group_sessions_refuse_the_past_and_double_bookings_and_cancel_with_their_seats(
+    present: User, namur: Office, welcome_type: AppointmentType
+) -> None:
+    kind = AppointmentType.objects.get(code="rights_duties")
+    room = Room.objects.get(office=namur, name="Salle de réunion")
+    day = next_working_day()
+    session = services.session_create(
+        kind=kind,
+        office=namur,
+        staff_id=present.pk,
+        room=room,
+        start=local(day, time(13, 30)),
+        by=present,
+    )
+    person = BeneficiaryFactory()
+    other_staff_appointment = DateTimeTZRange(local(day, time(14)), local(day, time(14, 30)))
+    Appointment.objects.create(
+        type=welcome_type,
+        office=namur,
+        staff=UserFactory(),  # a colleague: the person is busy, not the session's staff
+        beneficiary=person,
+        during=other_staff_appointment,
+        created_by=present,
+    )
+    with pytest.raises(services.BookingError, match="déjà un rendez-vous"):
+        services.seat_book(session=session, beneficiary=person, by=present)
+    seat = services.seat_book(session=session, beneficiary=BeneficiaryFactory(), by=present)
+    services.appointment_move(
+        appointment=session, to="cancelled", by=present, reason="Formatrice malade"
+    )
+    seat.refresh_from_db()
+    assert seat.status == "cancelled"
+    past = services.session_create(
+        kind=kind,
+        office=namur,
+        staff_id=present.pk,
+        room=room,
+        start=local(timezone.localdate() - timedelta(days=3), time(9)),
+        by=present,
+    )
+    with pytest.raises(services.BookingError, match="n'accepte plus"):
+        services.seat_book(session=past, beneficiary=BeneficiaryFactory(), by=present)

@@ -6,13 +6,17 @@ from datetime import timedelta
 from typing import Any
 
 import icalendar
+import pytest
+from django.db import IntegrityError, transaction
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.urls import reverse
+from django.utils import timezone
 
 import appointments.services as services
 from appointments.models import AppointmentType, CalendarFeed
 from appointments.selectors import slot_search
 from cainamur.models import User
-from offices.models import Office
+from offices.models import Absence, Office
 from tests.appointments.test_views import next_working_day
 from tests.factories import BeneficiaryFactory
 
@@ -70,3 +74,10 @@ def test_the_ical_feed_is_private_shown_once_and_regenerable(
     me.post(reverse("appointments:ical-revoke"))
     assert not CalendarFeed.objects.exists()
     assert client.get("/rendez-vous/ical/n-importe-quoi.ics").status_code == 404
+
+
+def test_an_absence_needs_both_ends(present: User) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Absence.objects.create(
+            staff=present, during=DateTimeTZRange(timezone.now(), None), reason="Maladie"
+        )

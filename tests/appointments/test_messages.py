@@ -8,6 +8,7 @@ from typing import Any
 from django.core import mail
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.urls import reverse
+from django.utils import timezone
 
 import appointments.services as services
 from appointments.models import Appointment, AppointmentType
@@ -16,6 +17,7 @@ from cainamur.lib.localtime import local
 from cainamur.models import User
 from offices.models import Office
 from outbox.models import Dispatch
+from outbox.services import dispatch_send
 from tests.appointments.test_views import next_working_day
 from tests.factories import BeneficiaryFactory
 
@@ -128,3 +130,56 @@ def test_a_cancelled_appointment_is_not_confirmed_late(
     dispatch_send(confirmation.pk)
     confirmation.refresh_from_db()
     assert confirmation.status == "cancelled" and mail.outbox == []
+
+
+def test_a_reminder_is_not_sent_on_the_day_itself(
+    present: User, namur: Office, welcome_type: AppointmentType
+) -> None:
+    now = timezone.localtime()
+    later_today = DateTimeTZRange(now + timedelta(minutes=30), now + timedelta(minutes=90))
+    appointment = Appointment.objects.create(
+        type=welcome_type,
+        office=namur,
+        staff=present,
+        beneficiary=BeneficiaryFactory(email="d@example.test"),
+        during=later_today,
+        created_by=present,
+    )
+    reminder = Dispatch.objects.create(
+        purpose="reminder", appointment=appointment, recipient_kind="person", channel="email"
+    )
+    dispatch_send(reminder.pk)
+    reminder.refresh_from_db()
+    assert reminder.status == "cancelled" and mail.outbox == []
+
+
+def test_coordinators_pages_only_handle_attestation_copies(
+    present: User,
+    coordinator: User,
+    namur: Office,
+    welcome_type: AppointmentType,
+    login_client: Any,
+) -> None:
+    appointment = Appointment.objects.create(
+        type=welcome_type,
+        office=namur,
+        staff=present,
+        beneficiary=BeneficiaryFactory(),
+        during=DateTimeTZRange(
+            timezone.now() + timedelta(days=2), timezone.now() + timedelta(days=2, hours=1)
+        ),
+        created_by=present,
+    )
+    message = Dispatch.objects.create(
+        purpose="confirmation", appointment=appointment, recipient_kind="person", status="failed"
+    )
+    client = login_client(coordinator)
+    assert (
+        client.post(reverse("attestations:dispatch-resend", args=[message.pk])).status_code == 404
+    )
+    assert (
+        client.post(
+            reverse("attestations:dispatch-address", args=[message.pk]), {"email": "a@b.be"}
+        ).status_code
+        == 404
+    )

@@ -13,20 +13,12 @@ from appointments.slots import (
     weekly_windows,
 )
 from cainamur.lib.localtime import local
-from offices.holidays import is_public_holiday
 
 MORNING = [(time(9), time(12, 30))]
 
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
-
-
-def test_public_holidays_include_the_walloon_day() -> None:
-    assert is_public_holiday(date(2026, 12, 25))
-    assert is_public_holiday(date(2026, 9, 27))  # Fédération Wallonie-Bruxelles
-    assert is_public_holiday(date(2027, 5, 17))  # Whit Monday 2027
-    assert not is_public_holiday(date(2026, 12, 1))
 
 
 def test_daylight_saving_weeks_keep_the_wall_clock() -> None:

@@ -6,6 +6,7 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from django.db import connection
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -13,13 +14,16 @@ from django.utils import timezone
 import appointments.services as services
 from appointments.models import Appointment, AppointmentType
 from appointments.selectors import slot_search
+from appointments.tasks import mark_missed_appointments
+from cainamur.lib.localtime import local
 from cainamur.models import User
-from offices.models import Office
+from offices.holidays import is_public_holiday
+from offices.models import Office, Room
+from tests.beneficiaries.test_file import registration
 from tests.factories import BeneficiaryFactory
 
 
 def next_working_day() -> date:
-    from offices.holidays import is_public_holiday
 
     day = timezone.localdate() + timedelta(days=1)
     while day.weekday() >= 5 or is_public_holiday(day):
@@ -194,11 +198,9 @@ def test_the_day_agenda_and_its_buttons(
 def test_group_session_seats_from_the_booking_screen(
     present: User, reception: User, namur: Office, login_client: Any
 ) -> None:
-    from offices.models import Room
 
     kind = AppointmentType.objects.get(code="rights_duties")
     day = next_working_day()
-    from cainamur.lib.localtime import local
 
     session = services.session_create(
         kind=kind,
@@ -229,10 +231,6 @@ def test_group_session_seats_from_the_booking_screen(
 def test_reception_home_lists_today_and_the_night_marks_the_missed(
     present: User, reception: User, namur: Office, welcome_type: AppointmentType, login_client: Any
 ) -> None:
-    from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
-
-    from appointments.tasks import mark_missed_appointments
-    from cainamur.lib.localtime import local
 
     today = timezone.localdate()
     person = BeneficiaryFactory()
@@ -324,7 +322,6 @@ def test_booking_starts_by_finding_or_opening_the_file(reception: User, login_cl
     assert "Retrouver le dossier" in page and "?suite=rendez-vous" in page
     found = client.post(reverse("appointments:book"), {"q": "kowalsk"}).content.decode()
     assert f"?dossier={person.pk}" in found
-    from tests.beneficiaries.test_file import registration
 
     response = client.post(
         reverse("beneficiaries:create") + "?suite=rendez-vous",
@@ -337,9 +334,6 @@ def test_booking_starts_by_finding_or_opening_the_file(reception: User, login_cl
 def test_daylight_saving_weeks_display_local_times(
     present: User, reception: User, namur: Office, welcome_type: AppointmentType, login_client: Any
 ) -> None:
-    from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
-
-    from cainamur.lib.localtime import local
 
     # Monday after the switch to summer time (29 March 2026) and after the return to
     # winter time (25 October 2026): 9:00 in Namur is 7:00 and 8:00 UTC respectively.
@@ -387,3 +381,31 @@ def test_caseworkers_plan_a_group_session_from_the_booking_screen(
         .status_code
         == 403
     )
+
+
+def test_the_booking_screen_shows_afternoons_and_the_whole_window(
+    present: User, reception: User, namur: Office, welcome_type: AppointmentType, login_client: Any
+) -> None:
+    page = login_client(reception).get(booking_url(BeneficiaryFactory().pk, welcome_type, namur))
+    text = page.content.decode()
+    assert "15:30" in text and text.count('data-testid="slot-day"') >= 9
+
+
+def test_tampered_input_gets_404_or_a_message_never_a_500(
+    present: User, reception: User, namur: Office, welcome_type: AppointmentType, login_client: Any
+) -> None:
+    client = login_client(reception)
+    url = reverse("appointments:book-confirm")
+    assert client.post(url, {"dossier": "abc", "type": "1", "office": "1"}).status_code == 404
+    person = BeneficiaryFactory()
+    naive = client.post(
+        url,
+        {
+            "dossier": person.pk,
+            "type": welcome_type.pk,
+            "office": namur.pk,
+            "slot": f"{present.pk}|2030-01-07T09:00:00",
+        },
+        follow=True,
+    )
+    assert naive.status_code == 200 and "pas valable" in naive.content.decode()

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import io
 import json
 import logging
 import os
@@ -13,14 +12,12 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from cainamur.embedded_db import connection_url
 from cainamur.env import Env
 from cainamur.logging import RedactPersonalData, redact
-from tests.conftest import log_in_through_form
 
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -158,39 +155,6 @@ class TestLogging:
         assert RedactPersonalData().filter(record)
         assert record.getMessage() == "user [e-mail]"
         assert "x@y.be" not in (record.exc_text or "") and "[e-mail]" in (record.exc_text or "")
-
-
-class TestSeedDemo:
-    def test_refused_outside_development(self, db: None, settings: Any) -> None:
-        settings.DEBUG = False
-        with pytest.raises(CommandError, match="mode développement"):
-            call_command("seed_demo")
-
-    def test_idempotent_with_working_logins(self, db: None, settings: Any, client: Any) -> None:
-        from beneficiaries.models import Beneficiary
-        from demo.management.commands.seed_demo import DEMO_LOGINS
-
-        settings.DEBUG = True
-        call_command("seed_demo", beneficiaries=60, stdout=io.StringIO())
-        out = io.StringIO()
-        call_command("seed_demo", beneficiaries=60, stdout=out)
-        assert "0 dossier(s) créé(s), 60 au total" in out.getvalue()
-        assert Beneficiary.objects.count() == 60
-        from beneficiaries.models import BeneficiaryEvent
-        from parcours.models import ObligationAssessment
-
-        # Every demo file is assessed (files with a demo path once more, at its opening).
-        assert ObligationAssessment.objects.values("beneficiary").distinct().count() == 60
-        from parcours.models import Parcours
-
-        assert Parcours.objects.exists()  # a few demo paths at various stages
-        assert not BeneficiaryEvent.objects.exists()  # a bulk load, not edits: no history
-        assert Beneficiary.objects.exclude(national_number=None).count() >= 55
-        assert Beneficiary.objects.values("office").distinct().count() >= 4
-        assert Beneficiary.objects.values("commune").distinct().count() >= 10
-        for username, password, *_ in DEMO_LOGINS:
-            assert log_in_through_form(client, username, password), username
-            client.logout()
 
 
 def test_connection_url_round_trips_through_dj_database_url() -> None:

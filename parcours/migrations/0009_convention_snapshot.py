@@ -6,19 +6,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('parcours', '0008_delete_pathevent'),
+        ("parcours", "0008_delete_pathevent"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='convention',
-            name='snapshot',
-            field=models.JSONField(blank=True, default=dict, verbose_name='contenu'),
+            model_name="convention",
+            name="snapshot",
+            field=models.JSONField(blank=True, default=dict, verbose_name="contenu"),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='convention',
-            trigger=pgtrigger.compiler.Trigger(name='convention_snapshot_frozen', sql=pgtrigger.compiler.UpsertTriggerSql(condition="WHEN (OLD.snapshot <> '{}'::jsonb AND NEW.snapshot IS DISTINCT FROM OLD.snapshot)", func="RAISE EXCEPTION 'pgtrigger: Cannot update rows from % table', TG_TABLE_NAME;", hash='31aabea651a03af50637ad2dff120ea7599d3310', operation='UPDATE', pgid='pgtrigger_convention_snapshot_frozen_1f8a0', table='parcours_convention', when='BEFORE')),
+            model_name="convention",
+            trigger=pgtrigger.compiler.Trigger(
+                name="convention_snapshot_frozen",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.snapshot <> '{}'::jsonb AND NEW.snapshot IS DISTINCT FROM OLD.snapshot)",
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update rows from % table', TG_TABLE_NAME;",
+                    hash="31aabea651a03af50637ad2dff120ea7599d3310",
+                    operation="UPDATE",
+                    pgid="pgtrigger_convention_snapshot_frozen_1f8a0",
+                    table="parcours_convention",
+                    when="BEFORE",
+                ),
+            ),
         ),
     ]

@@ -30,7 +30,9 @@ class SlotSearchForm(forms.Form):
 
     def __init__(self, *args: Any, offices: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = offices  # type: ignore[attr-defined]
+        office_field = self.fields["office"]
+        assert isinstance(office_field, forms.ModelChoiceField)
+        office_field.queryset = offices
         for name in ("type", "office"):
             self.fields[name].widget.attrs["class"] = "form-select"
         self.fields["since"].widget = forms.DateInput(

@@ -165,7 +165,9 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
     back = _booking_url(beneficiary.pk, type=kind.pk, office=office.pk)
     form = BookForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.errors.get("slot", [_("Choisissez un créneau.")])[0])
+        # django-stubs misses ErrorList.__getitem__, which gives the message (a str).
+        error = form.errors.get("slot", [_("Choisissez un créneau.")])[0]
+        messages.error(request, error)  # type: ignore[arg-type]
         return redirect(back)
     staff_id, start = form.cleaned_data["slot"]
     moving = None
@@ -372,5 +374,6 @@ def seat_status(request: HttpRequest, pk: int) -> HttpResponse:
     except services.BookingError as error:
         messages.error(request, str(error))
     day = timezone.localtime(seat.session.during.lower, BRUSSELS).date()
-    query = urlencode({"bureau": seat.session.office_id, "jour": day.isoformat()})
+    params: dict[str, str | int] = {"bureau": seat.session.office_id, "jour": day.isoformat()}
+    query = urlencode(params)
     return redirect(reverse("appointments:agenda") + "?" + query + f"#rdv-{seat.session_id}")

@@ -16,6 +16,8 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseBase,
+    QueryDict,
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
@@ -177,13 +179,14 @@ class RegisterView(RoleRequiredMixin, ListView):
     paginate_by = 50
     paginator_class = CappedCountPaginator
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.POST.get("export"):
             return export_csv(self.filtered_queryset())
         self.kwargs["page"] = request.POST.get("page") or 1
         return self.get(request, *args, **kwargs)
 
     def filtered_queryset(self) -> QuerySet[Attestation]:
+        data: QueryDict
         if self.request.method == "POST":
             data = self.request.POST
         else:
@@ -308,7 +311,8 @@ def dispatch_address(request: HttpRequest, dispatch_pk: int) -> HttpResponse:
     form = RecipientEmailForm(request.POST, auto_id="address_%s")
     if not form.is_valid():
         rows = list(dispatches_needing_attention(request.user)[:500])
-        messages.error(request, form.errors["email"][0])
+        # django-stubs misses ErrorList.__getitem__, which gives the message (a str).
+        messages.error(request, form.errors["email"][0])  # type: ignore[arg-type]
         return render(
             request,
             "attestations/dispatches.html",

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.db import IntegrityError
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -52,6 +52,7 @@ class BeneficiaryListView(RoleRequiredMixin, ListView):
         return self.get(request, *args, **kwargs)
 
     def filter_data(self) -> dict[str, Any] | None:
+        data: QueryDict
         if self.request.method == "POST":
             data = self.request.POST
         else:

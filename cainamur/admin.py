@@ -16,8 +16,9 @@ from cainamur.roles import ALL_OFFICES_ROLES, ROLE_BY_GROUP_NAME
 class OfficesRequiredMixin(forms.ModelForm):
     """Staff who do not see every office must belong to at least one, or they see nothing."""
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
         groups: list[Group] = list(cleaned.get("groups") or [])
         roles = {ROLE_BY_GROUP_NAME[g.name] for g in groups if g.name in ROLE_BY_GROUP_NAME}
         if roles and not roles & ALL_OFFICES_ROLES and not cleaned.get("offices"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -28,7 +29,7 @@ def file_orientations(beneficiary: Any) -> list[Orientation]:
     rows = list(
         Orientation.objects.filter(beneficiary=beneficiary).select_related("offer__operator")
     )
-    refusals: dict[int, list[Any]] = defaultdict(list)
+    refusals: dict[int, list[datetime]] = defaultdict(list)
     if rows:
         for object_id, at in (
             AuditEvent.objects.filter(
@@ -40,6 +41,7 @@ def file_orientations(beneficiary: Any) -> list[Orientation]:
             .order_by("at", "id")
             .values_list("object_id", "at")
         ):
+            assert object_id is not None  # filtered on object_id__in
             refusals[object_id].append(at)
     for row in rows:
         row.no_place_at = refusals[row.pk]  # type: ignore[attr-defined]

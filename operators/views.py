@@ -204,11 +204,16 @@ def report(request: HttpRequest, token: str) -> HttpResponse:
     people = services.reportable(link)
     values: dict[str, str] = {}
     if request.method == "POST":
-        values = {k: v for k, v in request.POST.items() if k.startswith(("h_", "d_", "period"))}
+        values = {
+            key: request.POST.get(key, "")
+            for key in request.POST
+            if key.startswith(("h_", "d_", "period"))
+        }
         try:
             period_end = date.fromisoformat(request.POST.get("period_end", ""))
             lines: dict[int, tuple[Decimal, bool]] = {}
-            for key, raw in request.POST.items():
+            for key in request.POST:
+                raw = request.POST.get(key, "")
                 if key.startswith("h_") and raw.strip():
                     lines[int(key[2:])] = (Decimal(raw.replace(",", ".")), False)
             for key in request.POST:

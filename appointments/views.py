@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from appointments.selectors import day_agenda, slot_search
 from beneficiaries.selectors import beneficiary_search, scoped_files
 from cainamur.lib.http import int_or_404
 from cainamur.lib.localtime import BRUSSELS
-from cainamur.permissions import EDIT_ROLES, FILE_ROLES, role_required
+from cainamur.permissions import EDIT_ROLES, FILE_ROLES, AuthenticatedHttpRequest, role_required
 from offices.models import Office
 from offices.selectors import visible_offices
 
@@ -44,7 +44,7 @@ def _booking_url(beneficiary_pk: int, **params: Any) -> str:
 
 @role_required(*FILE_ROLES)
 @require_http_methods(["GET", "POST"])
-def book(request: HttpRequest) -> HttpResponse:
+def book(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Choose type and office, see the next free slots over two weeks, book one."""
     moving = None
     if request.GET.get("reporter", "").isdigit():
@@ -75,7 +75,7 @@ def book(request: HttpRequest) -> HttpResponse:
         context.update(kind=kind, office=office, first=first)
         if kind.is_group:
             context["sessions"] = upcoming_sessions(office, kind, first)
-            if request.user.has_role(*EDIT_ROLES):  # type: ignore[union-attr]
+            if request.user.has_role(*EDIT_ROLES):
                 # Where a new session could be planned (staff, room and time free).
                 planned = slot_search(
                     office=office,
@@ -125,7 +125,7 @@ def book(request: HttpRequest) -> HttpResponse:
     return render(request, "appointments/book.html", context)
 
 
-def find_person(request: HttpRequest) -> HttpResponse:
+def find_person(request: AuthenticatedHttpRequest) -> HttpResponse:
     """First step of a booking: find the file (POSTed search: names stay out of URLs) or
     open one on the spot."""
 
@@ -156,7 +156,7 @@ def upcoming_sessions(office: Office, kind: AppointmentType, first: date) -> lis
 
 @role_required(*FILE_ROLES)
 @require_POST
-def book_confirm(request: HttpRequest) -> HttpResponse:
+def book_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
     beneficiary = get_object_or_404(
         scoped_files(request.user), pk=int_or_404(request.POST, "dossier")
     )
@@ -220,7 +220,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
 
 @role_required(*EDIT_ROLES)
 @require_POST
-def session_plan(request: HttpRequest) -> HttpResponse:
+def session_plan(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Plan a new group session in a free slot (caseworkers and coordinators)."""
     kind = get_object_or_404(
         AppointmentType, pk=int_or_404(request.POST, "type"), is_active=True, is_group=True
@@ -268,7 +268,7 @@ def session_plan(request: HttpRequest) -> HttpResponse:
 
 @role_required(*FILE_ROLES)
 @require_POST
-def seat_confirm(request: HttpRequest, session_pk: int) -> HttpResponse:
+def seat_confirm(request: AuthenticatedHttpRequest, session_pk: int) -> HttpResponse:
     beneficiary = get_object_or_404(
         scoped_files(request.user), pk=int_or_404(request.POST, "dossier")
     )
@@ -291,7 +291,7 @@ def seat_confirm(request: HttpRequest, session_pk: int) -> HttpResponse:
 
 @role_required(*FILE_ROLES)
 @require_GET
-def agenda(request: HttpRequest) -> HttpResponse:
+def agenda(request: AuthenticatedHttpRequest) -> HttpResponse:
     """An office's day: every appointment and session, interpreters, arrivals; prints on A4."""
     offices = list(visible_offices(request.user))
     if not offices:
@@ -299,7 +299,7 @@ def agenda(request: HttpRequest) -> HttpResponse:
     wanted = request.GET.get("bureau", "")
     office = next((o for o in offices if str(o.pk) == wanted), None)
     if office is None:
-        mine = set(request.user.office_ids)  # type: ignore[union-attr]
+        mine = set(request.user.office_ids)
         office = next((o for o in offices if o.pk in mine), offices[0])
     try:
         day = date.fromisoformat(request.GET.get("jour", ""))
@@ -332,7 +332,7 @@ ACTIONS = {
 
 @role_required(*FILE_ROLES)
 @require_POST
-def status(request: HttpRequest, pk: int) -> HttpResponse:
+def status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     appointment = get_object_or_404(visible_appointments(request.user), pk=pk)
     action = request.POST.get("to", "")
     to = ACTIONS.get(action)
@@ -359,7 +359,7 @@ def status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*FILE_ROLES)
 @require_POST
-def seat_status(request: HttpRequest, pk: int) -> HttpResponse:
+def seat_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     seat = get_object_or_404(
         Seat.objects.filter(session__office__in=visible_offices(request.user)).select_related(
             "session"

@@ -37,7 +37,12 @@ from attestations.models import Attestation
 from attestations.selectors import attestation_register, dispatches_needing_attention
 from beneficiaries.selectors import scoped_files
 from cainamur.lib.pagination import CappedCountPaginator
-from cainamur.permissions import EDIT_ROLES, RoleRequiredMixin, role_required
+from cainamur.permissions import (
+    EDIT_ROLES,
+    AuthenticatedHttpRequest,
+    RoleRequiredMixin,
+    role_required,
+)
 from cainamur.roles import Role
 from outbox.models import Dispatch
 from outbox.services import DispatchError, dispatch_resend
@@ -48,14 +53,16 @@ def _back(pk: int) -> HttpResponse:
     return redirect(reverse("beneficiaries:detail", args=[pk]) + "#attestation")
 
 
-def _scoped_attestation(request: HttpRequest, pk: int, attestation_pk: int) -> Attestation:
+def _scoped_attestation(
+    request: AuthenticatedHttpRequest, pk: int, attestation_pk: int
+) -> Attestation:
     beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
     return get_object_or_404(Attestation, beneficiary=beneficiary, pk=attestation_pk)
 
 
 @role_required(*EDIT_ROLES)
 @require_POST
-def issue(request: HttpRequest, pk: int) -> HttpResponse:
+def issue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
     parcours = current_path(beneficiary)
     if parcours is None:
@@ -74,7 +81,7 @@ def issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _with_reason(
-    request: HttpRequest, pk: int, attestation_pk: int, action: Any, done: str
+    request: AuthenticatedHttpRequest, pk: int, attestation_pk: int, action: Any, done: str
 ) -> HttpResponse:
     attestation = _scoped_attestation(request, pk, attestation_pk)
     form = ReasonForm(request.POST)
@@ -94,7 +101,7 @@ def _with_reason(
 
 @role_required(*EDIT_ROLES)
 @require_POST
-def reissue(request: HttpRequest, pk: int, attestation_pk: int) -> HttpResponse:
+def reissue(request: AuthenticatedHttpRequest, pk: int, attestation_pk: int) -> HttpResponse:
     return _with_reason(
         request,
         pk,
@@ -106,7 +113,7 @@ def reissue(request: HttpRequest, pk: int, attestation_pk: int) -> HttpResponse:
 
 @role_required(Role.COORDINATOR)
 @require_POST
-def revoke(request: HttpRequest, pk: int, attestation_pk: int) -> HttpResponse:
+def revoke(request: AuthenticatedHttpRequest, pk: int, attestation_pk: int) -> HttpResponse:
     return _with_reason(
         request,
         pk,
@@ -118,7 +125,7 @@ def revoke(request: HttpRequest, pk: int, attestation_pk: int) -> HttpResponse:
 
 @role_required(*EDIT_ROLES)
 @require_GET
-def pdf(request: HttpRequest, pk: int, attestation_pk: int) -> FileResponse:
+def pdf(request: AuthenticatedHttpRequest, pk: int, attestation_pk: int) -> FileResponse:
     attestation = _scoped_attestation(request, pk, attestation_pk)
     if not attestation.pdf:
         raise Http404
@@ -131,7 +138,7 @@ def pdf(request: HttpRequest, pk: int, attestation_pk: int) -> FileResponse:
 
 @role_required(*EDIT_ROLES)
 @require_POST
-def pdf_retry(request: HttpRequest, pk: int, attestation_pk: int) -> HttpResponse:
+def pdf_retry(request: AuthenticatedHttpRequest, pk: int, attestation_pk: int) -> HttpResponse:
     attestation = _scoped_attestation(request, pk, attestation_pk)
     try:
         services.attestation_pdf_retry(attestation=attestation, by=request.user)
@@ -142,7 +149,7 @@ def pdf_retry(request: HttpRequest, pk: int, attestation_pk: int) -> HttpRespons
     return _back(pk)
 
 
-def _resend(request: HttpRequest, dispatch: Dispatch) -> None:
+def _resend(request: AuthenticatedHttpRequest, dispatch: Dispatch) -> None:
     try:
         dispatch_resend(dispatch=dispatch, by=request.user)
     except DispatchError as error:
@@ -155,7 +162,7 @@ def _resend(request: HttpRequest, dispatch: Dispatch) -> None:
 
 @role_required(*EDIT_ROLES)
 @require_POST
-def resend(request: HttpRequest, pk: int, dispatch_pk: int) -> HttpResponse:
+def resend(request: AuthenticatedHttpRequest, pk: int, dispatch_pk: int) -> HttpResponse:
     beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
     dispatch = get_object_or_404(
         Dispatch.objects.select_related("commune", "cpas"),
@@ -174,6 +181,7 @@ class RegisterView(RoleRequiredMixin, ListView):
     Searches are POSTed (names stay out of URLs), like the file list."""
 
     allowed_roles = (Role.COORDINATOR,)
+    request: AuthenticatedHttpRequest
     template_name = "attestations/register.html"
     context_object_name = "attestations"
     paginate_by = 50
@@ -272,7 +280,7 @@ def export_csv(queryset: QuerySet[Attestation]) -> StreamingHttpResponse:
 
 @role_required(Role.COORDINATOR)
 @require_GET
-def dispatches(request: HttpRequest) -> HttpResponse:
+def dispatches(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every copy that failed or waits for an address, oldest first, with what to do."""
     rows = list(dispatches_needing_attention(request.user)[:500])
     return render(
@@ -288,7 +296,7 @@ def dispatches(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.COORDINATOR)
 @require_POST
-def dispatch_resend_view(request: HttpRequest, dispatch_pk: int) -> HttpResponse:
+def dispatch_resend_view(request: AuthenticatedHttpRequest, dispatch_pk: int) -> HttpResponse:
     dispatch = get_object_or_404(
         Dispatch.objects.visible_to(request.user)
         .filter(purpose=Dispatch.Purpose.ATTESTATION_COPY)
@@ -301,7 +309,7 @@ def dispatch_resend_view(request: HttpRequest, dispatch_pk: int) -> HttpResponse
 
 @role_required(Role.COORDINATOR)
 @require_POST
-def dispatch_address(request: HttpRequest, dispatch_pk: int) -> HttpResponse:
+def dispatch_address(request: AuthenticatedHttpRequest, dispatch_pk: int) -> HttpResponse:
     dispatch = get_object_or_404(
         Dispatch.objects.visible_to(request.user)
         .filter(purpose=Dispatch.Purpose.ATTESTATION_COPY)

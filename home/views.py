@@ -19,7 +19,13 @@ from beneficiaries.models import Beneficiary, Commune, Cpas
 from beneficiaries.panels import panel as beneficiaries_panel
 from beneficiaries.selectors import scoped_files
 from cainamur.audit import file_trail
-from cainamur.permissions import FILE_ROLES, STAFF_ROLES, RoleRequiredMixin, role_required
+from cainamur.permissions import (
+    FILE_ROLES,
+    STAFF_ROLES,
+    AuthenticatedHttpRequest,
+    RoleRequiredMixin,
+    role_required,
+)
 from cainamur.roles import Role
 from offices.models import Office
 from operators.panels import panel as operators_panel
@@ -41,21 +47,22 @@ HOME_URL_NAMES: dict[Role, str] = {
 
 
 @role_required(*STAFF_ROLES)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Send each user to the home page of their main role."""
-    role = request.user.primary_role  # type: ignore[union-attr]
+    role = request.user.primary_role
     assert role is not None  # role_required let the user in
     return redirect(HOME_URL_NAMES[role])
 
 
 class ReceptionHomeView(RoleRequiredMixin, TemplateView):
     allowed_roles = (Role.RECEPTION,)
+    request: AuthenticatedHttpRequest
     template_name = "home/reception.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["offices"] = Office.objects.filter(id__in=user.office_ids)  # type: ignore[union-attr]
+        context["offices"] = Office.objects.filter(id__in=user.office_ids)
         context["recent_files"] = (
             Beneficiary.objects.visible_to(user)
             .select_related("office", "commune")
@@ -70,6 +77,7 @@ class ReceptionHomeView(RoleRequiredMixin, TemplateView):
 
 class CaseworkerHomeView(RoleRequiredMixin, TemplateView):
     allowed_roles = (Role.CASEWORKER,)
+    request: AuthenticatedHttpRequest
     template_name = "home/caseworker.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -85,6 +93,7 @@ class CaseworkerHomeView(RoleRequiredMixin, TemplateView):
 
 class CoordinatorHomeView(RoleRequiredMixin, TemplateView):
     allowed_roles = (Role.COORDINATOR,)
+    request: AuthenticatedHttpRequest
     template_name = "home/coordinator.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -110,6 +119,7 @@ class CoordinatorHomeView(RoleRequiredMixin, TemplateView):
 
 class AdministratorHomeView(RoleRequiredMixin, TemplateView):
     allowed_roles = (Role.ADMINISTRATOR,)
+    request: AuthenticatedHttpRequest
     template_name = "home/administrator.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -131,6 +141,7 @@ class FileView(RoleRequiredMixin, DetailView):
     """The file page: each app contributes its panel."""
 
     allowed_roles = FILE_ROLES
+    request: AuthenticatedHttpRequest
     template_name = "home/file.html"
     context_object_name = "beneficiary"
 

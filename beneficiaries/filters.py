@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django.contrib.auth import get_user_model
@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import Beneficiary, Commune, ObligationStatus
 from beneficiaries.selectors import beneficiary_search
+from cainamur.models import User
 from cainamur.roles import GROUP_NAMES, Role
 from offices.models import Office
 
@@ -60,7 +61,7 @@ class BeneficiaryFilter(django_filters.FilterSet):
         model = Beneficiary
         fields = ("q", "office", "caseworker", "obligation_status", "path_status", "commune")
 
-    def __init__(self, *args, user, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         offices = Office.objects.all()
         if not user.sees_all_offices:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.files import File
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,7 @@ from stdnum.be import bis, nn
 from beneficiaries.languages import LANGUAGE_CHOICES
 from beneficiaries.models import Beneficiary, Commune, Cpas, Exemption, ExemptionCode
 from cainamur.lib.phones import phone_normalise
+from cainamur.models import User
 from cainamur.roles import GROUP_NAMES, Role
 from offices.models import Office
 
@@ -97,7 +99,7 @@ class BeneficiaryForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         offices = Office.objects.filter(is_active=True)
@@ -248,7 +250,7 @@ class ExemptionForm(forms.ModelForm):
         for name in ("proven_on", "proof", "notes"):
             self.fields[name].widget.attrs["class"] = "form-control"
 
-    def clean_proof(self) -> Any:
+    def clean_proof(self) -> File | None:
         proof = self.cleaned_data.get("proof")
         if proof and proof.size > 10 * 1024 * 1024:
             raise forms.ValidationError(_("Le fichier dépasse 10 Mo."))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Greatest
 
 from beneficiaries.models import Beneficiary, CaiUnaccent
+from cainamur.models import User
 
 FILE_NUMBER = re.compile(r"^cai-\d{4}-\d+$", re.IGNORECASE)
 # Words shorter than this are matched as typed; longer ones also match with a typo
@@ -78,7 +78,7 @@ def likely_duplicates(
     )
 
 
-def scoped_files(user: Any) -> QuerySet[Beneficiary]:
+def scoped_files(user: User) -> QuerySet[Beneficiary]:
     """The files a user may open, with what every file page shows of them."""
     return Beneficiary.objects.visible_to(user).select_related(
         "office", "commune", "caseworker", "cpas"

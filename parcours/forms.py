@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -124,7 +125,7 @@ class HoursForm(forms.Form):
         axis_field.queryset = Axis.objects.filter(pk__in=[a.pk for a in axes])
         _bootstrap(self)
 
-    def clean_on(self) -> Any:
+    def clean_on(self) -> date:
         on = self.cleaned_data["on"]
         if on > timezone.localdate():
             raise forms.ValidationError(_("Cette date est dans le futur."))
@@ -180,7 +181,7 @@ class EvaluationForm(forms.ModelForm):
         self.fields["held_on"].required = True
         _bootstrap(self)
 
-    def clean_held_on(self) -> Any:
+    def clean_held_on(self) -> date:
         held_on = self.cleaned_data["held_on"]
         if held_on > timezone.localdate():
             raise forms.ValidationError(_("Cette date est dans le futur."))

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
 
 from django.contrib import messages
+from django.forms import BaseForm
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from beneficiaries.models import Beneficiary
 from beneficiaries.selectors import scoped_files
 from cainamur.lib import file_page
 from cainamur.permissions import EDIT_ROLES, AuthenticatedHttpRequest, role_required
@@ -35,7 +36,10 @@ def _back(pk: int, anchor: str = "parcours") -> HttpResponse:
     return redirect(reverse("beneficiaries:detail", args=[pk]) + f"#{anchor}")
 
 
-def path_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+PathAction = Callable[[AuthenticatedHttpRequest, Beneficiary], HttpResponse]
+
+
+def path_action(view: PathAction) -> Callable[[AuthenticatedHttpRequest, int], HttpResponse]:
     """Editors only, POST only, the file through the scoped queryset, PathError shown."""
 
     @role_required(*EDIT_ROLES)
@@ -53,14 +57,14 @@ def path_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 
 def _refused(
-    request: AuthenticatedHttpRequest, beneficiary: Any, message: str, **forms: Any
+    request: AuthenticatedHttpRequest, beneficiary: Beneficiary, message: str, **forms: BaseForm
 ) -> HttpResponse:
     """Say why, and show the page again with the form as typed and its errors."""
     messages.error(request, message + " " + _("Voyez les erreurs indiquées sous les champs."))
     return file_page.render(request, beneficiary, forms=forms)
 
 
-def _open_path(beneficiary: Any) -> Parcours:
+def _open_path(beneficiary: Beneficiary) -> Parcours:
     parcours = current_path(beneficiary)
     if parcours is None:
         raise Http404
@@ -68,7 +72,7 @@ def _open_path(beneficiary: Any) -> Parcours:
 
 
 @path_action
-def open_path(request: AuthenticatedHttpRequest, beneficiary: Any) -> HttpResponse:
+def open_path(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> HttpResponse:
     parcours = services.parcours_open(
         beneficiary=beneficiary,
         by=request.user,
@@ -81,7 +85,7 @@ def open_path(request: AuthenticatedHttpRequest, beneficiary: Any) -> HttpRespon
 
 
 @path_action
-def welcome_save(request: AuthenticatedHttpRequest, beneficiary: Any) -> HttpResponse:
+def welcome_save(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> HttpResponse:
     parcours = _open_path(beneficiary)
     # The form validates on its own copy: a ModelForm writes into its instance, and the
     # service must see the stored values to tell what changed.
@@ -100,7 +104,7 @@ def welcome_save(request: AuthenticatedHttpRequest, beneficiary: Any) -> HttpRes
 
 
 @path_action
-def convention_sign(request: AuthenticatedHttpRequest, beneficiary: Any) -> HttpResponse:
+def convention_sign(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> HttpResponse:
     parcours = _open_path(beneficiary)
     form = ConventionForm(request.POST, auto_id="convention_%s")
     if not form.is_valid():
@@ -115,7 +119,7 @@ def convention_sign(request: AuthenticatedHttpRequest, beneficiary: Any) -> Http
 
 
 @path_action
-def hours_add(request: AuthenticatedHttpRequest, beneficiary: Any) -> HttpResponse:
+def hours_add(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> HttpResponse:
     parcours = _open_path(beneficiary)
     required = [a for a in parcours.axes.all() if a.status != Axis.Status.NOT_REQUIRED]
     form = HoursForm(request.POST, axes=required, auto_id="hours_%s")
@@ -130,7 +134,7 @@ def hours_add(request: AuthenticatedHttpRequest, beneficiary: Any) -> HttpRespon
 
 
 @path_action
-def status_change(request: AuthenticatedHttpRequest, beneficiary: Any) -> HttpResponse:
+def status_change(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> HttpResponse:
     parcours = _open_path(beneficiary)
     form = StatusForm(request.POST, actions=status_actions(parcours))
     if not form.is_valid():
@@ -174,7 +178,7 @@ def convention_pdf_retry(
 
 
 @path_action
-def extension_add(request: AuthenticatedHttpRequest, beneficiary: Any) -> HttpResponse:
+def extension_add(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> HttpResponse:
     parcours = _open_path(beneficiary)
     form = ExtensionForm(request.POST, request.FILES, auto_id="extension_%s")
     if not form.is_valid():
@@ -187,7 +191,7 @@ def extension_add(request: AuthenticatedHttpRequest, beneficiary: Any) -> HttpRe
 
 
 @path_action
-def evaluation_save(request: AuthenticatedHttpRequest, beneficiary: Any) -> HttpResponse:
+def evaluation_save(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> HttpResponse:
     parcours = _open_path(beneficiary)
     evaluation = parcours.evaluations.filter(held_on__isnull=True).order_by("due_on").first()
     if evaluation is None:
@@ -203,7 +207,7 @@ def evaluation_save(request: AuthenticatedHttpRequest, beneficiary: Any) -> Http
 
 
 @path_action
-def axis_operator(request: AuthenticatedHttpRequest, beneficiary: Any) -> HttpResponse:
+def axis_operator(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> HttpResponse:
     parcours = _open_path(beneficiary)
     axis = get_object_or_404(parcours.axes, pk=request.POST.get("axis", "0") or 0)
     operator = request.POST.get("operator", "")
@@ -230,7 +234,7 @@ def extension_document(
 
 
 @path_action
-def reassess(request: AuthenticatedHttpRequest, beneficiary: Any) -> HttpResponse:
+def reassess(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> HttpResponse:
     services.obligation_assess(
         beneficiary=beneficiary, by=request.user, trigger=_("Réévaluation demandée")
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 import icalendar
 from django.conf import settings
@@ -11,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,7 +39,9 @@ def _monday(value: str) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def week_rows(queryset: Any, monday: date) -> list[tuple[date, list[Appointment]]]:
+def week_rows(
+    queryset: QuerySet[Appointment], monday: date
+) -> list[tuple[date, list[Appointment]]]:
     """Monday to Saturday (Sunday when something is booked then), one list each."""
     start, end = day_bounds(monday, days=7)
     rows = list(

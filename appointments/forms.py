@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import AppointmentType
@@ -28,7 +29,7 @@ class SlotSearchForm(forms.Form):
     )
     since = forms.DateField(label=_("À partir du"), required=False)
 
-    def __init__(self, *args: Any, offices: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, offices: QuerySet[Office], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         office_field = self.fields["office"]
         assert isinstance(office_field, forms.ModelChoiceField)

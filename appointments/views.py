@@ -4,12 +4,13 @@ office, and the status buttons (arrived, done, no-show, cancel)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +26,7 @@ from appointments.selectors import day_agenda, slot_search
 from beneficiaries.selectors import beneficiary_search, scoped_files
 from cainamur.lib.http import int_or_404
 from cainamur.lib.localtime import BRUSSELS
+from cainamur.models import User
 from cainamur.permissions import EDIT_ROLES, FILE_ROLES, AuthenticatedHttpRequest, role_required
 from offices.models import Office
 from offices.selectors import visible_offices
@@ -33,7 +35,7 @@ SEARCH_DAYS = 14
 SLOTS_SHOWN = 1000  # every free start time of the two weeks
 
 
-def visible_appointments(user: Any) -> Any:
+def visible_appointments(user: User) -> QuerySet[Appointment]:
     return Appointment.objects.filter(office__in=visible_offices(user))
 
 
@@ -59,7 +61,7 @@ def book(request: AuthenticatedHttpRequest) -> HttpResponse:
         return find_person(request)
     beneficiary = get_object_or_404(scoped_files(request.user), pk=int(dossier))
     offices = visible_offices(request.user)
-    data: Any = request.GET if "type" in request.GET else None
+    data: Mapping[str, object] | None = request.GET if "type" in request.GET else None
     if moving:  # a reschedule keeps its type and office; only the date can change
         data = {
             "type": moving.type_id,
@@ -353,7 +355,8 @@ def status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Rendez-vous mis à jour."))
     day = timezone.localtime(appointment.during.lower, BRUSSELS).date()
-    query = urlencode({"bureau": appointment.office_id, "jour": day.isoformat()})
+    params: dict[str, str | int] = {"bureau": appointment.office_id, "jour": day.isoformat()}
+    query = urlencode(params)
     return redirect(reverse("appointments:agenda") + "?" + query + f"#rdv-{appointment.pk}")
 
 

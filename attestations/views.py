@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -37,6 +37,7 @@ from attestations.models import Attestation
 from attestations.selectors import attestation_register, dispatches_needing_attention
 from beneficiaries.selectors import scoped_files
 from cainamur.lib.pagination import CappedCountPaginator
+from cainamur.models import User
 from cainamur.permissions import (
     EDIT_ROLES,
     AuthenticatedHttpRequest,
@@ -80,8 +81,18 @@ def issue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _back(pk)
 
 
+class ReasonedAction(Protocol):
+    """A service that replaces or revokes an attestation, with a reason."""
+
+    def __call__(self, *, attestation: Attestation, by: User, reason: str) -> Attestation: ...
+
+
 def _with_reason(
-    request: AuthenticatedHttpRequest, pk: int, attestation_pk: int, action: Any, done: str
+    request: AuthenticatedHttpRequest,
+    pk: int,
+    attestation_pk: int,
+    action: ReasonedAction,
+    done: str,
 ) -> HttpResponse:
     attestation = _scoped_attestation(request, pk, attestation_pk)
     form = ReasonForm(request.POST)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaries.models import Beneficiary
 from cainamur.models import AuditEvent
 from operators.models import Orientation
 from operators.services import ORIENTATION_STEP, TRANSITIONS
@@ -23,7 +23,7 @@ ACTION_LABELS = {
 }
 
 
-def file_orientations(beneficiary: Any) -> list[Orientation]:
+def file_orientations(beneficiary: Beneficiary) -> list[Orientation]:
     """A file's orientations, the dates the offer had no place for the person, and the
     actions each allows (3 queries)."""
     rows = list(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from beneficiaries.languages import LANGUAGE_CHOICES
+from beneficiaries.models import Beneficiary
 from cainamur.lib.phones import phone_normalise
 from offices.models import Office
 from reception.models import Callback, CallbackAttempt, QueueTicket
@@ -74,7 +75,7 @@ class ArrivalForm(forms.Form):
     name = forms.CharField(label=_l("Nom et prénom"), max_length=150, required=False)
     phone = forms.CharField(label=_l("Téléphone"), max_length=30, required=False)
 
-    def __init__(self, *args: Any, files: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, files: QuerySet[Beneficiary], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.files_in_scope = files
         for field in self.fields.values():

@@ -4,6 +4,7 @@ import logging
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -165,7 +166,7 @@ class FileView(RoleRequiredMixin, DetailView):
 
 
 def render_file_page(
-    request: HttpRequest, beneficiary: Beneficiary, *, forms: dict[str, Any]
+    request: HttpRequest, beneficiary: Beneficiary, *, forms: dict[str, BaseForm]
 ) -> HttpResponse:
     """The file page again, with a refused form bound to what was typed and its errors
     (nothing is lost), answered 400. Registered in ``cainamur.lib.file_page``."""

@@ -9,7 +9,7 @@ from reception.models import Callback, Permanence
 
 
 def visible_callbacks(user: User) -> QuerySet[Callback]:
-    return Callback.objects.visible_to(user)  # type: ignore[return-value]
+    return Callback.objects.visible_to(user)
 
 
 def open_callbacks(user: User, office: Office | None = None) -> QuerySet[Callback]:

@@ -39,7 +39,7 @@ def visible_appointments(user: User) -> QuerySet[Appointment]:
     return Appointment.objects.filter(office__in=visible_offices(user))
 
 
-def _booking_url(beneficiary_pk: int, **params: Any) -> str:
+def _booking_url(beneficiary_pk: int, **params: int) -> str:
     query = {"dossier": beneficiary_pk, **{k: v for k, v in params.items() if v}}
     return reverse("appointments:book") + "?" + urlencode(query)
 

@@ -45,7 +45,7 @@ format: install  ## Reformat the code with ruff
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-typecheck: install  ## mypy on the project package and the rules
+typecheck: install  ## mypy (django-stubs, check_untyped_defs) on every app
 	DJANGO_DEBUG=1 $(PY) -m mypy
 
 worker: install  ## A Celery worker (needs REDIS_URL)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 import icalendar
 from django.conf import settings
@@ -11,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from appointments.models import Appointment, CalendarFeed
 from cainamur.lib.localtime import day_bounds
 from cainamur.lib.tokens import token_digest, token_new
-from cainamur.permissions import FILE_ROLES, role_required
+from cainamur.permissions import FILE_ROLES, AuthenticatedHttpRequest, role_required
 from offices.selectors import visible_offices
 
 FEED_PAST_DAYS = 30
@@ -39,7 +39,9 @@ def _monday(value: str) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def week_rows(queryset: Any, monday: date) -> list[tuple[date, list[Appointment]]]:
+def week_rows(
+    queryset: QuerySet[Appointment], monday: date
+) -> list[tuple[date, list[Appointment]]]:
     """Monday to Saturday (Sunday when something is booked then), one list each."""
     start, end = day_bounds(monday, days=7)
     rows = list(
@@ -57,7 +59,7 @@ def week_rows(queryset: Any, monday: date) -> list[tuple[date, list[Appointment]
 
 @role_required(*FILE_ROLES)
 @require_GET
-def week(request: HttpRequest) -> HttpResponse:
+def week(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A week per office, or per staff member (``personne``) across offices in scope."""
     offices = list(visible_offices(request.user))
     if not offices:
@@ -105,7 +107,7 @@ def week(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*FILE_ROLES)
-def my_calendar(request: HttpRequest) -> HttpResponse:
+def my_calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
     """My week, and my private iCal address (shown once after it is generated)."""
     monday = _monday(request.GET.get("semaine", ""))
     feed_url = request.session.pop("calendar_feed_url", None)
@@ -126,7 +128,7 @@ def my_calendar(request: HttpRequest) -> HttpResponse:
 
 @role_required(*FILE_ROLES)
 @require_POST
-def feed_regenerate(request: HttpRequest) -> HttpResponse:
+def feed_regenerate(request: AuthenticatedHttpRequest) -> HttpResponse:
     token, digest = token_new()
     CalendarFeed.objects.update_or_create(staff=request.user, defaults={"token_sha256": digest})
     # Shown once on the next page (kept in the session, never in a URL of ours but the
@@ -140,7 +142,7 @@ def feed_regenerate(request: HttpRequest) -> HttpResponse:
 
 @role_required(*FILE_ROLES)
 @require_POST
-def feed_revoke(request: HttpRequest) -> HttpResponse:
+def feed_revoke(request: AuthenticatedHttpRequest) -> HttpResponse:
     CalendarFeed.objects.filter(staff=request.user).delete()
     messages.success(request, _("Le flux iCal est désactivé."))
     return redirect("appointments:mine")

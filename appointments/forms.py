@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import AppointmentType
@@ -28,9 +29,11 @@ class SlotSearchForm(forms.Form):
     )
     since = forms.DateField(label=_("À partir du"), required=False)
 
-    def __init__(self, *args: Any, offices: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, offices: QuerySet[Office], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = offices  # type: ignore[attr-defined]
+        office_field = self.fields["office"]
+        assert isinstance(office_field, forms.ModelChoiceField)
+        office_field.queryset = offices
         for name in ("type", "office"):
             self.fields[name].widget.attrs["class"] = "form-select"
         self.fields["since"].widget = forms.DateInput(

@@ -3,14 +3,14 @@ before, by e-mail and SMS, registered with the outbox (which only carries them).
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from appointments.models import Appointment, Seat
+from beneficiaries.models import Beneficiary
 from cainamur.lib.localtime import BRUSSELS
 from cainamur.lib.phones import is_mobile
 from cainamur.models import Centre
@@ -32,7 +32,7 @@ RELATED = (
 
 # A short line in the person's language, after the French text (the centre's languages of
 # first contact). Placeholders: date, time, place.
-TRANSLATED = {
+TRANSLATED: dict[str, dict[str, str]] = {
     Dispatch.Purpose.CONFIRMATION: {
         "en": "Confirmation: appointment at the CAI on {date} at {time}, {place}.",
         "ar": "تأكيد: لديك موعد في مركز CAI يوم {date} على الساعة {time}، {place}.",
@@ -46,15 +46,17 @@ TRANSLATED = {
 }
 
 
-def _about(dispatch: Dispatch) -> tuple[Any, Any]:
+def _about(dispatch: Dispatch) -> tuple[Appointment, Beneficiary]:
     """The appointment (or group session) and the person a message is about."""
     if dispatch.seat is not None:
         return dispatch.seat.session, dispatch.seat.beneficiary
     assert dispatch.appointment is not None
+    # appointment_messages() writes no message about an appointment without a person.
+    assert dispatch.appointment.beneficiary is not None
     return dispatch.appointment, dispatch.appointment.beneficiary
 
 
-def person_language(beneficiary: Any) -> str:
+def person_language(beneficiary: Beneficiary) -> str:
     """The first of the person's languages a translated line exists for, if any."""
     for code in [beneficiary.interpreter_language, *(beneficiary.languages or [])]:
         if code in ("en", "ar", "uk"):
@@ -78,7 +80,7 @@ def _facts(dispatch: Dispatch) -> dict[str, str]:
         "place": place,
         "office": office.name,
         "translated_language": person_language(beneficiary),
-        "translated": TRANSLATED[dispatch.purpose]  # type: ignore[index]
+        "translated": TRANSLATED[dispatch.purpose]
         .get(person_language(beneficiary), "")
         .format(date=start.strftime("%d/%m/%Y"), time=start.strftime("%H:%M"), place=place),
     }
@@ -97,7 +99,7 @@ def appointment_email(dispatch: Dispatch) -> EmailMessage:
     )
 
 
-def person_of(dispatch: Dispatch) -> Any:
+def person_of(dispatch: Dispatch) -> Beneficiary | None:
     if dispatch.seat is not None:
         return dispatch.seat.beneficiary
     return dispatch.appointment.beneficiary if dispatch.appointment is not None else None
@@ -116,7 +118,7 @@ def person_address(dispatch: Dispatch) -> str:
 def appointment_message_ready(dispatch: Dispatch) -> bool | None:
     """None once the appointment (or the seat) is cancelled or past, or, for a reminder,
     once « demain » would be wrong."""
-    meeting: Any = dispatch.seat.session if dispatch.seat is not None else dispatch.appointment
+    meeting = dispatch.seat.session if dispatch.seat is not None else dispatch.appointment
     if meeting is None:
         return None
     alive = meeting.status == "booked" and (
@@ -163,11 +165,17 @@ def appointment_sms(dispatch: Dispatch) -> Sms:
     return Sms(to=dispatch.to_address, body=text)
 
 
-def appointment_messages(*, purpose: str, appointment: Any = None, seat: Any = None) -> list[int]:
+def appointment_messages(
+    *, purpose: str, appointment: Appointment | None = None, seat: Seat | None = None
+) -> list[int]:
     """Create the confirmation or reminder of an appointment (or a group-session seat) on
     each channel the person can be reached by (e-mail; SMS to a mobile number), once each,
     and queue their sending after commit. Returns the ids queued."""
-    person = seat.beneficiary if seat is not None else appointment.beneficiary
+    if seat is not None:
+        person: Beneficiary | None = seat.beneficiary
+    else:
+        assert appointment is not None, "an appointment or a seat"
+        person = appointment.beneficiary
     if person is None:
         return []
     channels = []

@@ -7,7 +7,9 @@ from typing import Any
 from django.utils import timezone
 
 from appointments.selectors import person_appointments
+from beneficiaries.models import Beneficiary
+from cainamur.models import User
 
 
-def panel(beneficiary: Any, user: Any) -> dict[str, Any]:  # noqa: ARG001 (every panel takes the user)
+def panel(beneficiary: Beneficiary, user: User) -> dict[str, Any]:  # noqa: ARG001 (every panel takes the user)
     return {"appointments": person_appointments(beneficiary), "now": timezone.now()}

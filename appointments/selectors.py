@@ -4,8 +4,8 @@ day agenda, a person's appointments."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
@@ -14,20 +14,22 @@ from django.utils import timezone
 
 from appointments import slots
 from appointments.models import ACTIVE_STATUSES, Appointment, AppointmentType, Seat
+from beneficiaries.models import Beneficiary
 from cainamur.lib import localtime
+from cainamur.models import User
 from cainamur.roles import GROUP_NAMES, Role
 from offices.models import Absence, Office, OpeningHours, Room, StaffAvailability
 from offices.selectors import closed_days
 
 
-def _weekly(rows: Any) -> dict[int, list[tuple[time, time]]]:
+def _weekly(rows: Iterable[tuple[int, time, time]]) -> dict[int, list[tuple[time, time]]]:
     weekly: dict[int, list[tuple[time, time]]] = defaultdict(list)
     for weekday, opens, closes in rows:
         weekly[weekday].append((opens, closes))
     return weekly
 
 
-def eligible_staff(office: Office, kind: AppointmentType) -> QuerySet[Any]:
+def eligible_staff(office: Office, kind: AppointmentType) -> QuerySet[User]:
     groups = [GROUP_NAMES[Role(role)] for role in kind.roles]
     return (
         get_user_model()
@@ -43,7 +45,7 @@ def slot_search(
     kind: AppointmentType,
     first: date,
     last: date,
-    beneficiary: Any = None,
+    beneficiary: Beneficiary | None = None,
     now: datetime | None = None,
     limit: int = 12,
     staff_ids: list[int] | None = None,
@@ -119,7 +121,7 @@ def slot_search(
 LIVE_SEAT_STATUSES = (Seat.Status.BOOKED, Seat.Status.ARRIVED, Seat.Status.NO_SHOW)
 
 
-def person_busy(beneficiary: Any, period: DateTimeTZRange) -> list[localtime.Interval]:
+def person_busy(beneficiary: Beneficiary, period: DateTimeTZRange) -> list[localtime.Interval]:
     """A person's own appointments and group-session seats in the period."""
     own = Appointment.objects.filter(
         beneficiary=beneficiary, status__in=ACTIVE_STATUSES, during__overlap=period
@@ -157,7 +159,7 @@ def day_agenda(office: Office, day: date) -> list[Appointment]:
     )
 
 
-def person_appointments(beneficiary: Any) -> list[Appointment]:
+def person_appointments(beneficiary: Beneficiary) -> list[Appointment]:
     """A file's appointments, individual and group seats, newest first."""
     return list(
         Appointment.objects.filter(
@@ -171,7 +173,7 @@ def person_appointments(beneficiary: Any) -> list[Appointment]:
     )
 
 
-def today_appointments(user: Any) -> list[Appointment]:
+def today_appointments(user: User) -> list[Appointment]:
     """Today's appointments in the user's offices, for reception's home."""
     day = timezone.localdate()
     start, end = localtime.day_bounds(day)

@@ -16,8 +16,10 @@ from appointments import slots
 from appointments.messages import appointment_messages
 from appointments.models import Appointment, AppointmentType, Seat
 from appointments.selectors import person_busy, slot_search
+from beneficiaries.models import Beneficiary
 from cainamur import audit
 from cainamur.lib import localtime
+from cainamur.models import User
 from offices.models import Office, Room
 from outbox.models import Dispatch
 
@@ -28,7 +30,7 @@ def _when(appointment: Appointment) -> str:
     )
 
 
-def _audit(appointment: Appointment, *, by: Any, action: str, summary: str, **data: Any) -> None:
+def _audit(appointment: Appointment, *, by: User, action: str, summary: str, **data: Any) -> None:
     audit.record(
         by=by,
         action=f"appointments.{action}",
@@ -71,7 +73,7 @@ def _still_free(
     kind: AppointmentType,
     staff_id: int,
     start: datetime,
-    beneficiary: Any,
+    beneficiary: Beneficiary,
     now: datetime | None = None,
 ) -> slots.Slot | None:
     """The slot as the finder sees it now (hours, closures, presence, absences, the
@@ -92,12 +94,12 @@ def _still_free(
 
 def appointment_book(
     *,
-    beneficiary: Any,
+    beneficiary: Beneficiary,
     kind: AppointmentType,
     office: Office,
     staff_id: int,
     start: datetime,
-    by: Any,
+    by: User,
     interpreter_language: str = "",
     notes: str = "",
     rescheduled_from: Appointment | None = None,
@@ -153,7 +155,7 @@ def session_create(
     staff_id: int,
     room: Room | None,
     start: datetime,
-    by: Any,
+    by: User,
 ) -> Appointment:
     """Plan a group session (e.g. a rights-and-duties session) in a free slot."""
     if not kind.is_group:
@@ -184,7 +186,7 @@ def session_create(
 
 
 def seat_book(
-    *, session: Appointment, beneficiary: Any, by: Any, interpreter_language: str = ""
+    *, session: Appointment, beneficiary: Beneficiary, by: User, interpreter_language: str = ""
 ) -> Seat:
     """Give a person a place in a group session, counted under a lock on the session."""
     with transaction.atomic():
@@ -229,7 +231,7 @@ def seat_book(
 
 
 def appointment_move(
-    *, appointment: Appointment, to: str, by: Any, reason: str = ""
+    *, appointment: Appointment, to: str, by: User, reason: str = ""
 ) -> Appointment:
     """Arrived, done, no-show, cancelled (with a reason)."""
     with transaction.atomic():
@@ -284,7 +286,7 @@ def appointment_reschedule(
     appointment: Appointment,
     staff_id: int,
     start: datetime,
-    by: Any,
+    by: User,
     reason: str,
     now: datetime | None = None,
 ) -> Appointment:
@@ -300,6 +302,9 @@ def appointment_reschedule(
         )
         if old.status != Appointment.Status.BOOKED:
             raise BookingError(_("Seul un rendez-vous prévu peut être reporté."))
+        beneficiary = old.beneficiary
+        if beneficiary is None:  # a group session (appointment_book refused it too)
+            raise BookingError(_("Une séance de groupe se réserve en y inscrivant la personne."))
         old.status = Appointment.Status.CANCELLED
         old.reason = reason.strip()
         old.save(update_fields=["status", "reason"])
@@ -311,7 +316,7 @@ def appointment_reschedule(
             % {"when": _when(old), "reason": old.reason},
         )
         return appointment_book(
-            beneficiary=old.beneficiary,
+            beneficiary=beneficiary,
             kind=old.type,
             office=old.office,
             staff_id=staff_id,
@@ -373,7 +378,7 @@ def reminders_queue(now: datetime | None = None) -> int:
     return queued
 
 
-def interpreter_confirm(*, appointment: Appointment, by: Any) -> Appointment:
+def interpreter_confirm(*, appointment: Appointment, by: User) -> Appointment:
     """The interpreter requested for this appointment has confirmed."""
     with transaction.atomic():
         appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
@@ -401,7 +406,7 @@ SEAT_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-def seat_move(*, seat: Seat, to: str, by: Any) -> Seat:
+def seat_move(*, seat: Seat, to: str, by: User) -> Seat:
     """A participant of a group session: present, absent, or unregistered."""
     with transaction.atomic():
         seat = Seat.objects.select_for_update().get(pk=seat.pk)

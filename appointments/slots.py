@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -20,7 +21,7 @@ def weekly_windows(
     days: Iterable[date],
     weekly: Mapping[int, Sequence[tuple[time, time]]],
     *,
-    closed: set[date] = frozenset(),  # type: ignore[assignment]
+    closed: AbstractSet[date] = frozenset(),
 ) -> list[Interval]:
     """Expand weekly hours ({weekday: [(from, to)]}) over ``days``, skipping closed days."""
     windows = []

@@ -4,13 +4,14 @@ office, and the status buttons (arrived, done, no-show, cancel)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +26,8 @@ from appointments.selectors import day_agenda, slot_search
 from beneficiaries.selectors import beneficiary_search, scoped_files
 from cainamur.lib.http import int_or_404
 from cainamur.lib.localtime import BRUSSELS
-from cainamur.permissions import EDIT_ROLES, FILE_ROLES, role_required
+from cainamur.models import User
+from cainamur.permissions import EDIT_ROLES, FILE_ROLES, AuthenticatedHttpRequest, role_required
 from offices.models import Office
 from offices.selectors import visible_offices
 
@@ -33,18 +35,18 @@ SEARCH_DAYS = 14
 SLOTS_SHOWN = 1000  # every free start time of the two weeks
 
 
-def visible_appointments(user: Any) -> Any:
+def visible_appointments(user: User) -> QuerySet[Appointment]:
     return Appointment.objects.filter(office__in=visible_offices(user))
 
 
-def _booking_url(beneficiary_pk: int, **params: Any) -> str:
+def _booking_url(beneficiary_pk: int, **params: int) -> str:
     query = {"dossier": beneficiary_pk, **{k: v for k, v in params.items() if v}}
     return reverse("appointments:book") + "?" + urlencode(query)
 
 
 @role_required(*FILE_ROLES)
 @require_http_methods(["GET", "POST"])
-def book(request: HttpRequest) -> HttpResponse:
+def book(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Choose type and office, see the next free slots over two weeks, book one."""
     moving = None
     if request.GET.get("reporter", "").isdigit():
@@ -59,7 +61,7 @@ def book(request: HttpRequest) -> HttpResponse:
         return find_person(request)
     beneficiary = get_object_or_404(scoped_files(request.user), pk=int(dossier))
     offices = visible_offices(request.user)
-    data: Any = request.GET if "type" in request.GET else None
+    data: Mapping[str, object] | None = request.GET if "type" in request.GET else None
     if moving:  # a reschedule keeps its type and office; only the date can change
         data = {
             "type": moving.type_id,
@@ -75,7 +77,7 @@ def book(request: HttpRequest) -> HttpResponse:
         context.update(kind=kind, office=office, first=first)
         if kind.is_group:
             context["sessions"] = upcoming_sessions(office, kind, first)
-            if request.user.has_role(*EDIT_ROLES):  # type: ignore[union-attr]
+            if request.user.has_role(*EDIT_ROLES):
                 # Where a new session could be planned (staff, room and time free).
                 planned = slot_search(
                     office=office,
@@ -125,7 +127,7 @@ def book(request: HttpRequest) -> HttpResponse:
     return render(request, "appointments/book.html", context)
 
 
-def find_person(request: HttpRequest) -> HttpResponse:
+def find_person(request: AuthenticatedHttpRequest) -> HttpResponse:
     """First step of a booking: find the file (POSTed search: names stay out of URLs) or
     open one on the spot."""
 
@@ -156,7 +158,7 @@ def upcoming_sessions(office: Office, kind: AppointmentType, first: date) -> lis
 
 @role_required(*FILE_ROLES)
 @require_POST
-def book_confirm(request: HttpRequest) -> HttpResponse:
+def book_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
     beneficiary = get_object_or_404(
         scoped_files(request.user), pk=int_or_404(request.POST, "dossier")
     )
@@ -165,7 +167,9 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
     back = _booking_url(beneficiary.pk, type=kind.pk, office=office.pk)
     form = BookForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.errors.get("slot", [_("Choisissez un créneau.")])[0])
+        # django-stubs misses ErrorList.__getitem__, which gives the message (a str).
+        error = form.errors.get("slot", [_("Choisissez un créneau.")])[0]
+        messages.error(request, error)  # type: ignore[arg-type]
         return redirect(back)
     staff_id, start = form.cleaned_data["slot"]
     moving = None
@@ -218,7 +222,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
 
 @role_required(*EDIT_ROLES)
 @require_POST
-def session_plan(request: HttpRequest) -> HttpResponse:
+def session_plan(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Plan a new group session in a free slot (caseworkers and coordinators)."""
     kind = get_object_or_404(
         AppointmentType, pk=int_or_404(request.POST, "type"), is_active=True, is_group=True
@@ -266,7 +270,7 @@ def session_plan(request: HttpRequest) -> HttpResponse:
 
 @role_required(*FILE_ROLES)
 @require_POST
-def seat_confirm(request: HttpRequest, session_pk: int) -> HttpResponse:
+def seat_confirm(request: AuthenticatedHttpRequest, session_pk: int) -> HttpResponse:
     beneficiary = get_object_or_404(
         scoped_files(request.user), pk=int_or_404(request.POST, "dossier")
     )
@@ -289,7 +293,7 @@ def seat_confirm(request: HttpRequest, session_pk: int) -> HttpResponse:
 
 @role_required(*FILE_ROLES)
 @require_GET
-def agenda(request: HttpRequest) -> HttpResponse:
+def agenda(request: AuthenticatedHttpRequest) -> HttpResponse:
     """An office's day: every appointment and session, interpreters, arrivals; prints on A4."""
     offices = list(visible_offices(request.user))
     if not offices:
@@ -297,7 +301,7 @@ def agenda(request: HttpRequest) -> HttpResponse:
     wanted = request.GET.get("bureau", "")
     office = next((o for o in offices if str(o.pk) == wanted), None)
     if office is None:
-        mine = set(request.user.office_ids)  # type: ignore[union-attr]
+        mine = set(request.user.office_ids)
         office = next((o for o in offices if o.pk in mine), offices[0])
     try:
         day = date.fromisoformat(request.GET.get("jour", ""))
@@ -330,7 +334,7 @@ ACTIONS = {
 
 @role_required(*FILE_ROLES)
 @require_POST
-def status(request: HttpRequest, pk: int) -> HttpResponse:
+def status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     appointment = get_object_or_404(visible_appointments(request.user), pk=pk)
     action = request.POST.get("to", "")
     to = ACTIONS.get(action)
@@ -351,13 +355,14 @@ def status(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Rendez-vous mis à jour."))
     day = timezone.localtime(appointment.during.lower, BRUSSELS).date()
-    query = urlencode({"bureau": appointment.office_id, "jour": day.isoformat()})
+    params: dict[str, str | int] = {"bureau": appointment.office_id, "jour": day.isoformat()}
+    query = urlencode(params)
     return redirect(reverse("appointments:agenda") + "?" + query + f"#rdv-{appointment.pk}")
 
 
 @role_required(*FILE_ROLES)
 @require_POST
-def seat_status(request: HttpRequest, pk: int) -> HttpResponse:
+def seat_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     seat = get_object_or_404(
         Seat.objects.filter(session__office__in=visible_offices(request.user)).select_related(
             "session"
@@ -372,5 +377,6 @@ def seat_status(request: HttpRequest, pk: int) -> HttpResponse:
     except services.BookingError as error:
         messages.error(request, str(error))
     day = timezone.localtime(seat.session.during.lower, BRUSSELS).date()
-    query = urlencode({"bureau": seat.session.office_id, "jour": day.isoformat()})
+    params: dict[str, str | int] = {"bureau": seat.session.office_id, "jour": day.isoformat()}
+    query = urlencode(params)
     return redirect(reverse("appointments:agenda") + "?" + query + f"#rdv-{seat.session_id}")

@@ -5,10 +5,10 @@ it says, the coordinators' report of failures and the address they type in."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from attestations.models import Attestation
 from cainamur import audit
-from cainamur.models import Centre, PdfStatus
+from cainamur.models import Centre, PdfStatus, User
 from cainamur.roles import GROUP_NAMES, Role
 from outbox.emails import email_render
 from outbox.models import Dispatch
@@ -48,7 +48,7 @@ def copy_ready(dispatch: Dispatch) -> bool | None:
     return bool(attestation.pdf_status == PdfStatus.READY)
 
 
-def copy_compose(dispatch: Dispatch) -> Any:
+def copy_compose(dispatch: Dispatch) -> EmailMessage:
     attestation = dispatch.attestation
     assert attestation is not None and attestation.pdf, "claimed only once the PDF is stored"
     snapshot = attestation.snapshot
@@ -72,7 +72,7 @@ def copy_compose(dispatch: Dispatch) -> Any:
     return message
 
 
-def copy_resent(dispatch: Dispatch, *, by: Any) -> None:
+def copy_resent(dispatch: Dispatch, *, by: User) -> None:
     attestation = dispatch.attestation
     assert attestation is not None
     audit.record(
@@ -184,7 +184,7 @@ def copies_failures_report() -> int:
         return len(rows)
 
 
-def copy_recipient_email_set(*, dispatch: Dispatch, email: str, by: Any) -> int:
+def copy_recipient_email_set(*, dispatch: Dispatch, email: str, by: User) -> int:
     """Record the recipient's address (the commune's population service or the CPAS), then
     resend every copy that was waiting for it. Returns how many were queued again."""
     with transaction.atomic():

@@ -58,7 +58,7 @@ def attestation_snapshot(
         {
             "label": str(axis.get_kind_display()),
             "required": _hours(axis.required_hours),
-            "done": _hours(axis.total or Decimal("0")),  # type: ignore[attr-defined]
+            "done": _hours(axis.total or Decimal("0")),
             "operator": axis.operator,
             "completed_on": _day(axis.completed_on),
         }

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -47,7 +49,7 @@ class AttestationFilter(django_filters.FilterSet):
         model = Attestation
         fields = ("q", "status", "kind", "office", "issued_from", "issued_to", "copies")
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, field in self.form.fields.items():
             if name in ("issued_from", "issued_to"):

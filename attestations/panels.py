@@ -6,11 +6,13 @@ from typing import Any
 
 from attestations.selectors import file_attestations
 from attestations.services import missing_for_attestation
+from beneficiaries.models import Beneficiary
+from cainamur.models import User
 from cainamur.roles import Role
-from parcours.models import RUNNING
+from parcours.models import RUNNING, Parcours
 
 
-def panel(beneficiary: Any, user: Any, parcours: Any) -> dict[str, Any]:
+def panel(beneficiary: Beneficiary, user: User, parcours: Parcours | None) -> dict[str, Any]:
     """``parcours`` is the file's current path (the path panel has already read it)."""
     if parcours is None:
         return {}

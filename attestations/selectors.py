@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Prefetch, QuerySet
 
 from attestations.models import Attestation
+from beneficiaries.models import Beneficiary
+from cainamur.models import User
 from outbox.models import Dispatch
 
 
@@ -19,7 +19,7 @@ def _with_copies(queryset: QuerySet[Attestation]) -> QuerySet[Attestation]:
     )
 
 
-def file_attestations(beneficiary: Any) -> list[Attestation]:
+def file_attestations(beneficiary: Beneficiary) -> list[Attestation]:
     """A file's attestations, newest first, with their copies (two queries)."""
     return list(
         _with_copies(
@@ -30,7 +30,7 @@ def file_attestations(beneficiary: Any) -> list[Attestation]:
     )
 
 
-def attestation_register(user: Any) -> QuerySet[Attestation]:
+def attestation_register(user: User) -> QuerySet[Attestation]:
     return _with_copies(
         Attestation.objects.visible_to(user).select_related(
             "beneficiary__office", "beneficiary__commune", "issued_by", "replaces"
@@ -38,7 +38,7 @@ def attestation_register(user: Any) -> QuerySet[Attestation]:
     )
 
 
-def dispatches_needing_attention(user: Any) -> QuerySet[Dispatch]:
+def dispatches_needing_attention(user: User) -> QuerySet[Dispatch]:
     return (
         Dispatch.objects.needing_attention()
         .visible_to(user)
@@ -47,5 +47,5 @@ def dispatches_needing_attention(user: Any) -> QuerySet[Dispatch]:
     )
 
 
-def dispatch_attention_count(user: Any) -> int:
+def dispatch_attention_count(user: User) -> int:
     return Dispatch.objects.needing_attention().visible_to(user).count()

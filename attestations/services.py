@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -17,7 +16,7 @@ from attestations.documents import attestation_snapshot
 from attestations.models import Attestation, AttestationCounter
 from cainamur import audit
 from cainamur.celery import queue_on_commit
-from cainamur.models import Centre, PdfStatus
+from cainamur.models import Centre, PdfStatus, User
 from cainamur.pdf import pdf_retry
 from parcours.models import Axis, Parcours
 from parcours.services import parcours_move
@@ -70,7 +69,7 @@ def missing_for_attestation(parcours: Parcours) -> list[str]:
 def _create(
     parcours: Parcours,
     *,
-    by: Any,
+    by: User,
     on: date,
     replaces: Attestation | None = None,
     reason: str = "",
@@ -108,7 +107,7 @@ def _render_then_send(attestation_id: int) -> None:
     queue_on_commit("attestations.tasks.render_attestation_pdf", attestation_id)
 
 
-def attestation_issue(*, parcours: Parcours, by: Any, on: date | None = None) -> Attestation:
+def attestation_issue(*, parcours: Parcours, by: User, on: date | None = None) -> Attestation:
     """Issue the attestation of a completed path; for an obliged person, its copies to the
     commune (and the CPAS) are created in the same transaction and sent after commit."""
     on = on or timezone.localdate()
@@ -136,7 +135,7 @@ def attestation_issue(*, parcours: Parcours, by: Any, on: date | None = None) ->
     return attestation
 
 
-def attestation_reissue(*, attestation: Attestation, by: Any, reason: str) -> Attestation:
+def attestation_reissue(*, attestation: Attestation, by: User, reason: str) -> Attestation:
     """Correct an attestation: a new one (new number and code, today's file data) that
     supersedes it. Its copies go out again."""
     if not reason.strip():
@@ -168,7 +167,7 @@ def attestation_reissue(*, attestation: Attestation, by: Any, reason: str) -> At
     return new
 
 
-def attestation_revoke(*, attestation: Attestation, by: Any, reason: str) -> Attestation:
+def attestation_revoke(*, attestation: Attestation, by: User, reason: str) -> Attestation:
     """Withdraw an attestation (it stays in the register as revoked). The path goes back to
     « terminé » so that a new attestation can be issued if appropriate."""
     if not reason.strip():
@@ -206,7 +205,7 @@ def attestation_revoke(*, attestation: Attestation, by: Any, reason: str) -> Att
     return attestation
 
 
-def attestation_pdf_retry(*, attestation: Attestation, by: Any) -> None:
+def attestation_pdf_retry(*, attestation: Attestation, by: User) -> None:
     """Try again to render a PDF whose generation failed (its copies follow)."""
     with transaction.atomic():
         if not pdf_retry(Attestation, attestation.pk):

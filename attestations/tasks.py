@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from attestations.copies import copies_failures_report, copies_send
 from attestations.documents import attestation_pdf_store
@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, max_retries=4)
-def render_attestation_pdf(self, attestation_id: int) -> None:  # type: ignore[no-untyped-def]
+def render_attestation_pdf(self: Task, attestation_id: int) -> None:
     """Render and store the attestation's PDF (once), then queue its copies.
 
     A passing failure (disk, storage) is retried with backoff; after the last attempt, or

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -16,6 +16,8 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseBase,
+    QueryDict,
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,7 +37,13 @@ from attestations.models import Attestation
 from attestations.selectors import attestation_register, dispatches_needing_attention
 from beneficiaries.selectors import scoped_files
 from cainamur.lib.pagination import CappedCountPaginator
-from cainamur.permissions import EDIT_ROLES, RoleRequiredMixin, role_required
+from cainamur.models import User
+from cainamur.permissions import (
+    EDIT_ROLES,
+    AuthenticatedHttpRequest,
+    RoleRequiredMixin,
+    role_required,
+)
 from cainamur.roles import Role
 from outbox.models import Dispatch
 from outbox.services import DispatchError, dispatch_resend
@@ -46,14 +54,16 @@ def _back(pk: int) -> HttpResponse:
     return redirect(reverse("beneficiaries:detail", args=[pk]) + "#attestation")
 
 
-def _scoped_attestation(request: HttpRequest, pk: int, attestation_pk: int) -> Attestation:
+def _scoped_attestation(
+    request: AuthenticatedHttpRequest, pk: int, attestation_pk: int
+) -> Attestation:
     beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
     return get_object_or_404(Attestation, beneficiary=beneficiary, pk=attestation_pk)
 
 
 @role_required(*EDIT_ROLES)
 @require_POST
-def issue(request: HttpRequest, pk: int) -> HttpResponse:
+def issue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
     parcours = current_path(beneficiary)
     if parcours is None:
@@ -71,8 +81,18 @@ def issue(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(pk)
 
 
+class ReasonedAction(Protocol):
+    """A service that replaces or revokes an attestation, with a reason."""
+
+    def __call__(self, *, attestation: Attestation, by: User, reason: str) -> Attestation: ...
+
+
 def _with_reason(
-    request: HttpRequest, pk: int, attestation_pk: int, action: Any, done: str
+    request: AuthenticatedHttpRequest,
+    pk: int,
+    attestation_pk: int,
+    action: ReasonedAction,
+    done: str,
 ) -> HttpResponse:
     attestation = _scoped_attestation(request, pk, attestation_pk)
     form = ReasonForm(request.POST)
@@ -92,7 +112,7 @@ def _with_reason(
 
 @role_required(*EDIT_ROLES)
 @require_POST
-def reissue(request: HttpRequest, pk: int, attestation_pk: int) -> HttpResponse:
+def reissue(request: AuthenticatedHttpRequest, pk: int, attestation_pk: int) -> HttpResponse:
     return _with_reason(
         request,
         pk,
@@ -104,7 +124,7 @@ def reissue(request: HttpRequest, pk: int, attestation_pk: int) -> HttpResponse:
 
 @role_required(Role.COORDINATOR)
 @require_POST
-def revoke(request: HttpRequest, pk: int, attestation_pk: int) -> HttpResponse:
+def revoke(request: AuthenticatedHttpRequest, pk: int, attestation_pk: int) -> HttpResponse:
     return _with_reason(
         request,
         pk,
@@ -116,7 +136,7 @@ def revoke(request: HttpRequest, pk: int, attestation_pk: int) -> HttpResponse:
 
 @role_required(*EDIT_ROLES)
 @require_GET
-def pdf(request: HttpRequest, pk: int, attestation_pk: int) -> FileResponse:
+def pdf(request: AuthenticatedHttpRequest, pk: int, attestation_pk: int) -> FileResponse:
     attestation = _scoped_attestation(request, pk, attestation_pk)
     if not attestation.pdf:
         raise Http404
@@ -129,7 +149,7 @@ def pdf(request: HttpRequest, pk: int, attestation_pk: int) -> FileResponse:
 
 @role_required(*EDIT_ROLES)
 @require_POST
-def pdf_retry(request: HttpRequest, pk: int, attestation_pk: int) -> HttpResponse:
+def pdf_retry(request: AuthenticatedHttpRequest, pk: int, attestation_pk: int) -> HttpResponse:
     attestation = _scoped_attestation(request, pk, attestation_pk)
     try:
         services.attestation_pdf_retry(attestation=attestation, by=request.user)
@@ -140,7 +160,7 @@ def pdf_retry(request: HttpRequest, pk: int, attestation_pk: int) -> HttpRespons
     return _back(pk)
 
 
-def _resend(request: HttpRequest, dispatch: Dispatch) -> None:
+def _resend(request: AuthenticatedHttpRequest, dispatch: Dispatch) -> None:
     try:
         dispatch_resend(dispatch=dispatch, by=request.user)
     except DispatchError as error:
@@ -153,7 +173,7 @@ def _resend(request: HttpRequest, dispatch: Dispatch) -> None:
 
 @role_required(*EDIT_ROLES)
 @require_POST
-def resend(request: HttpRequest, pk: int, dispatch_pk: int) -> HttpResponse:
+def resend(request: AuthenticatedHttpRequest, pk: int, dispatch_pk: int) -> HttpResponse:
     beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
     dispatch = get_object_or_404(
         Dispatch.objects.select_related("commune", "cpas"),
@@ -172,18 +192,20 @@ class RegisterView(RoleRequiredMixin, ListView):
     Searches are POSTed (names stay out of URLs), like the file list."""
 
     allowed_roles = (Role.COORDINATOR,)
+    request: AuthenticatedHttpRequest
     template_name = "attestations/register.html"
     context_object_name = "attestations"
     paginate_by = 50
     paginator_class = CappedCountPaginator
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.POST.get("export"):
             return export_csv(self.filtered_queryset())
         self.kwargs["page"] = request.POST.get("page") or 1
         return self.get(request, *args, **kwargs)
 
     def filtered_queryset(self) -> QuerySet[Attestation]:
+        data: QueryDict
         if self.request.method == "POST":
             data = self.request.POST
         else:
@@ -269,7 +291,7 @@ def export_csv(queryset: QuerySet[Attestation]) -> StreamingHttpResponse:
 
 @role_required(Role.COORDINATOR)
 @require_GET
-def dispatches(request: HttpRequest) -> HttpResponse:
+def dispatches(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every copy that failed or waits for an address, oldest first, with what to do."""
     rows = list(dispatches_needing_attention(request.user)[:500])
     return render(
@@ -285,7 +307,7 @@ def dispatches(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.COORDINATOR)
 @require_POST
-def dispatch_resend_view(request: HttpRequest, dispatch_pk: int) -> HttpResponse:
+def dispatch_resend_view(request: AuthenticatedHttpRequest, dispatch_pk: int) -> HttpResponse:
     dispatch = get_object_or_404(
         Dispatch.objects.visible_to(request.user)
         .filter(purpose=Dispatch.Purpose.ATTESTATION_COPY)
@@ -298,7 +320,7 @@ def dispatch_resend_view(request: HttpRequest, dispatch_pk: int) -> HttpResponse
 
 @role_required(Role.COORDINATOR)
 @require_POST
-def dispatch_address(request: HttpRequest, dispatch_pk: int) -> HttpResponse:
+def dispatch_address(request: AuthenticatedHttpRequest, dispatch_pk: int) -> HttpResponse:
     dispatch = get_object_or_404(
         Dispatch.objects.visible_to(request.user)
         .filter(purpose=Dispatch.Purpose.ATTESTATION_COPY)
@@ -308,7 +330,8 @@ def dispatch_address(request: HttpRequest, dispatch_pk: int) -> HttpResponse:
     form = RecipientEmailForm(request.POST, auto_id="address_%s")
     if not form.is_valid():
         rows = list(dispatches_needing_attention(request.user)[:500])
-        messages.error(request, form.errors["email"][0])
+        # django-stubs misses ErrorList.__getitem__, which gives the message (a str).
+        messages.error(request, form.errors["email"][0])  # type: ignore[arg-type]
         return render(
             request,
             "attestations/dispatches.html",

@@ -71,7 +71,9 @@ def prepare(count: int) -> list[int]:
         Beneficiary.objects.filter(pk=beneficiary.pk).update(cpas_support=len(paths) % 2 == 0)
         beneficiary.refresh_from_db()
         try:
-            paths.append(complete_path(beneficiary, caseworker, start=start).pk)  # type: ignore[attr-defined]
+            # tests.factories.complete_path returns a Parcours, typed object there.
+            path = complete_path(beneficiary, caseworker, start=start)
+            paths.append(path.pk)  # type: ignore[attr-defined]
         except PathError:
             continue  # not yet obliged on that date (registered since): next one
     if len(paths) < count:

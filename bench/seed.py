@@ -58,7 +58,9 @@ def main() -> None:
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    created = int(re.search(r"(\d+) au total", out).group(1))  # type: ignore[union-attr]
+    total = re.search(r"(\d+) au total", out)
+    assert total is not None, out  # seed_demo prints its total last
+    created = int(total.group(1))
     result = {
         "beneficiaries": created,
         "seed_seconds": round(seconds, 1),

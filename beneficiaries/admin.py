@@ -1,8 +1,17 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import Beneficiary, Commune, Cpas, Exemption
 from cainamur.templatetags.cai import national_number
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class CpasInline(admin.StackedInline):
@@ -15,10 +24,14 @@ class MissingEmailFilter(admin.SimpleListFilter):
     title = _("adresse e-mail")
     parameter_name = "email"
 
-    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> tuple[tuple[str, StrOrPromise], ...]:
         return (("missing", _("manquante")), ("present", _("renseignée")))
 
-    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[Commune] | QuerySet[Cpas]
+    ) -> QuerySet[Commune] | QuerySet[Cpas]:
         field = "population_email" if queryset.model is Commune else "email"
         if self.value() == "missing":
             return queryset.filter(**{field: ""})
@@ -41,10 +54,10 @@ class CommuneAdmin(admin.ModelAdmin):
     def postal_code_list(self, obj: Commune) -> str:
         return ", ".join(obj.postal_codes)
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # the 38 communes are reference data, loaded by a migration
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Commune | None = None) -> bool:
         return False
 
 
@@ -57,10 +70,10 @@ class CpasAdmin(admin.ModelAdmin):
     readonly_fields = ("commune",)
     list_select_related = ("commune",)
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Cpas | None = None) -> bool:
         return False
 
 
@@ -99,10 +112,10 @@ class BeneficiaryAdmin(admin.ModelAdmin):
     inlines = (ExemptionInline,)
     show_full_result_count = False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Beneficiary | None = None) -> bool:
         return False  # files are kept (nationality applications come years later)
 
-    def get_exclude(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_exclude(self, request: HttpRequest, obj: Beneficiary | None = None) -> tuple[str, ...]:
         # The whole register number only for roles that need it (Belgian law of 1983).
         if request.user.has_perm("beneficiaries.view_national_number"):
             return ()

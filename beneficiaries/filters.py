@@ -1,26 +1,36 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, Field, Model, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import Beneficiary, Commune, ObligationStatus
 from beneficiaries.selectors import beneficiary_search
+from cainamur.models import User
 from cainamur.roles import GROUP_NAMES, Role
 from offices.models import Office
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def paths_model() -> Any:
+
+def paths_model() -> type[Model]:
     """The model of the integration paths (``parcours``, a floor above), reached through
     its foreign key to the file rather than imported: the file list filters on it."""
-    return next(
-        relation.related_model
-        for relation in Beneficiary._meta.related_objects
-        if relation.related_model._meta.label == "parcours.Parcours"
-    )
+    for relation in Beneficiary._meta.related_objects:
+        model = relation.related_model
+        if isinstance(model, type) and model._meta.label == "parcours.Parcours":
+            return model
+    raise LookupError("parcours.Parcours is not installed")
+
+
+def path_status_choices() -> list[tuple[str, StrOrPromise]]:
+    status = paths_model()._meta.get_field("status")
+    assert isinstance(status, Field)
+    return [("none", _("Sans parcours")), *status.flatchoices]
 
 
 class BeneficiaryFilter(django_filters.FilterSet):
@@ -41,7 +51,7 @@ class BeneficiaryFilter(django_filters.FilterSet):
         label=_("Parcours"),
         method="filter_path_status",
         empty_label=_("Tous"),
-        choices=lambda: [("none", _("Sans parcours")), *paths_model().Status.choices],
+        choices=path_status_choices,
     )
     commune = django_filters.ModelChoiceFilter(
         label=_("Commune"), queryset=Commune.objects.all(), empty_label=_("Toutes les communes")
@@ -51,7 +61,7 @@ class BeneficiaryFilter(django_filters.FilterSet):
         model = Beneficiary
         fields = ("q", "office", "caseworker", "obligation_status", "path_status", "commune")
 
-    def __init__(self, *args, user, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         offices = Office.objects.all()
         if not user.sees_all_offices:
@@ -71,7 +81,7 @@ class BeneficiaryFilter(django_filters.FilterSet):
     def filter_path_status(
         self, queryset: QuerySet[Beneficiary], _name: str, value: str
     ) -> QuerySet[Beneficiary]:
-        paths = paths_model().objects.filter(beneficiary=OuterRef("pk"))
+        paths = paths_model()._default_manager.filter(beneficiary=OuterRef("pk"))
         if value == "none":
             return queryset.exclude(Exists(paths))
         return queryset.filter(Exists(paths.filter(status=value)))

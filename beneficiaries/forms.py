@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.files import File
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,7 @@ from stdnum.be import bis, nn
 from beneficiaries.languages import LANGUAGE_CHOICES
 from beneficiaries.models import Beneficiary, Commune, Cpas, Exemption, ExemptionCode
 from cainamur.lib.phones import phone_normalise
+from cainamur.models import User
 from cainamur.roles import GROUP_NAMES, Role
 from offices.models import Office
 
@@ -97,16 +99,24 @@ class BeneficiaryForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         offices = Office.objects.filter(is_active=True)
         if not user.sees_all_offices:
             offices = offices.filter(id__in=user.office_ids)
-        self.fields["office"].queryset = offices
-        self.fields["office"].required = False
-        self.fields["office"].help_text = _("Par défaut : le bureau de la commune.")
-        self.fields["caseworker"].queryset = (
+        office_field, caseworker_field, cpas_field = (
+            self.fields["office"],
+            self.fields["caseworker"],
+            self.fields["cpas"],
+        )
+        assert isinstance(office_field, forms.ModelChoiceField)
+        assert isinstance(caseworker_field, forms.ModelChoiceField)
+        assert isinstance(cpas_field, forms.ModelChoiceField)
+        office_field.queryset = offices
+        office_field.required = False
+        office_field.help_text = _("Par défaut : le bureau de la commune.")
+        caseworker_field.queryset = (
             get_user_model()
             .objects.filter(
                 is_active=True, groups__name=GROUP_NAMES[Role.CASEWORKER], offices__in=offices
@@ -114,16 +124,19 @@ class BeneficiaryForm(forms.ModelForm):
             .distinct()
             .order_by("last_name", "first_name")
         )
-        self.fields["cpas"].queryset = Cpas.objects.all()
-        self.fields["cpas"].required = False
-        self.fields["cpas"].help_text = _("Par défaut : le CPAS de la commune.")
+        cpas_field.queryset = Cpas.objects.all()
+        cpas_field.required = False
+        cpas_field.help_text = _("Par défaut : le CPAS de la commune.")
         if self.instance.pk and self.instance.national_number:
             self.initial["national_number"] = nn.format(self.instance.national_number)
         self.commune: Commune | None = None
         # An explicit empty choice: nobody's nationality is picked by default.
-        self.fields["nationality"].choices = [
+        nationality_field = self.fields["nationality"]
+        assert isinstance(nationality_field, forms.ChoiceField)
+        nationality_field.choices = [
             ("", _("— Choisir —")),
-            *list(self.fields["nationality"].choices),
+            # django-stubs types the getter as wide as the setter; Django returns a list.
+            *list(nationality_field.choices),  # type: ignore[arg-type]
         ]
 
     def clean_national_number(self) -> str | None:
@@ -147,7 +160,7 @@ class BeneficiaryForm(forms.ModelForm):
             if Beneficiary.objects.visible_to(self.user).filter(pk=existing.pk).exists():
                 raise forms.ValidationError(
                     format_html(
-                        _('Ce numéro est déjà celui du dossier <a href="{}">{}</a>.'),
+                        str(_('Ce numéro est déjà celui du dossier <a href="{}">{}</a>.')),
                         reverse("beneficiaries:detail", args=[existing.pk]),
                         existing.file_number,
                     )
@@ -182,6 +195,7 @@ class BeneficiaryForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
         if cleaned.get("interpreter_needed") and not cleaned.get("interpreter_language"):
             self.add_error("interpreter_language", _("Précisez la langue de l'interprète."))
         ordered, issued, valid_until = (
@@ -224,7 +238,9 @@ class ExemptionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.beneficiary = beneficiary
         taken = set(beneficiary.exemptions.values_list("code", flat=True))
-        self.fields["code"].choices = [("", _("— Choisir —"))] + [
+        code_field = self.fields["code"]
+        assert isinstance(code_field, forms.ChoiceField)
+        code_field.choices = [("", _("— Choisir —"))] + [
             (code, label)
             for code, label in ExemptionCode.choices
             if code not in taken and (may_see_health or code != ExemptionCode.MEDICAL)
@@ -234,7 +250,7 @@ class ExemptionForm(forms.ModelForm):
         for name in ("proven_on", "proof", "notes"):
             self.fields[name].widget.attrs["class"] = "form-control"
 
-    def clean_proof(self) -> Any:
+    def clean_proof(self) -> File | None:
         proof = self.cleaned_data.get("proof")
         if proof and proof.size > 10 * 1024 * 1024:
             raise forms.ValidationError(_("Le fichier dépasse 10 Mo."))

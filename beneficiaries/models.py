@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import pghistory
 from django.conf import settings
@@ -13,6 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from cainamur.permissions import OfficeScopedQuerySet
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from cainamur.models import User
 
 
 class Arrondissement(models.TextChoices):
@@ -312,9 +317,9 @@ class ExemptionCode(models.TextChoices):
 
 
 class ExemptionQuerySet(models.QuerySet):
-    def visible_to(self, user: object) -> ExemptionQuerySet:
+    def visible_to(self, user: User | AnonymousUser) -> ExemptionQuerySet:
         """Medical exemptions are health data: only for roles that may see them."""
-        if getattr(user, "has_perm", None) and user.has_perm("beneficiaries.view_health_data"):  # type: ignore[attr-defined]
+        if user.has_perm("beneficiaries.view_health_data"):
             return self
         return self.exclude(code=ExemptionCode.MEDICAL)
 

@@ -7,10 +7,11 @@ from typing import Any
 from beneficiaries.forms import ExemptionForm
 from beneficiaries.languages import LANGUAGE_NAMES
 from beneficiaries.models import Beneficiary, Exemption
+from cainamur.models import User
 from cainamur.permissions import EDIT_ROLES, may_see_health
 
 
-def panel(beneficiary: Beneficiary, user: Any) -> dict[str, Any]:
+def panel(beneficiary: Beneficiary, user: User) -> dict[str, Any]:
     health = may_see_health(user)
     may_edit = user.has_role(*EDIT_ROLES)
     context: dict[str, Any] = {

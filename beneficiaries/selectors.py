@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from datetime import date
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Greatest
 
 from beneficiaries.models import Beneficiary, CaiUnaccent
+from cainamur.models import User
 
 FILE_NUMBER = re.compile(r"^cai-\d{4}-\d+$", re.IGNORECASE)
 # Words shorter than this are matched as typed; longer ones also match with a typo
@@ -50,7 +51,8 @@ def beneficiary_search(queryset: QuerySet[Beneficiary], text: str) -> QuerySet[B
             # matched as typed (a fuzzy 3-letter word would match half the names).
             matches |= Q(search_text__trigram_word_similar=normalized)
         condition &= matches
-        scores.append(TrigramWordSimilarity(normalized, "search_text"))
+        # django-stubs wants a str; Django wraps only a plain string in Value().
+        scores.append(TrigramWordSimilarity(normalized, "search_text"))  # type: ignore[arg-type]
     score = scores[0] if len(scores) == 1 else Greatest(*scores)
     return (
         queryset.filter(condition)
@@ -60,7 +62,7 @@ def beneficiary_search(queryset: QuerySet[Beneficiary], text: str) -> QuerySet[B
 
 
 def likely_duplicates(
-    *, last_name: str, first_names: str, birth_date: object, exclude_pk: int | None = None
+    *, last_name: str, first_names: str, birth_date: date, exclude_pk: int | None = None
 ) -> QuerySet[Beneficiary]:
     """Files with the same birth date and a similar name (accents, order of the names and
     typos do not matter), most similar first."""
@@ -68,14 +70,15 @@ def likely_duplicates(
     return (
         Beneficiary.objects.filter(birth_date=birth_date)
         .exclude(pk=exclude_pk)
-        .annotate(similarity=TrigramSimilarity("search_text", name))
+        # django-stubs wants a str; Django wraps only a plain string in Value().
+        .annotate(similarity=TrigramSimilarity("search_text", name))  # type: ignore[arg-type]
         .filter(similarity__gte=DUPLICATE_SIMILARITY)
         .select_related("office")
         .order_by("-similarity")[:5]
     )
 
 
-def scoped_files(user: Any) -> QuerySet[Beneficiary]:
+def scoped_files(user: User) -> QuerySet[Beneficiary]:
     """The files a user may open, with what every file page shows of them."""
     return Beneficiary.objects.visible_to(user).select_related(
         "office", "commune", "caseworker", "cpas"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
+from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from beneficiaries.models import Beneficiary, Exemption, ExemptionCode
 from cainamur import audit
 from cainamur.lib.text import field_labels
+from cainamur.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,10 @@ def file_numbers_reserve(*, year: int, count: int = 1) -> list[str]:
     return [FILE_NUMBER_FORMAT.format(year=year, number=n) for n in range(first, last + 1)]
 
 
-FactsListener = Callable[..., object]
+class FactsListener(Protocol):
+    def __call__(self, *, beneficiary: Beneficiary, by: User, trigger: str) -> object: ...
+
+
 _facts_listeners: list[FactsListener] = []
 
 
@@ -56,7 +60,7 @@ def on_facts_changed(listener: FactsListener) -> None:
         _facts_listeners.append(listener)
 
 
-def facts_changed(*, beneficiary: Beneficiary, by: Any, trigger: str) -> None:
+def facts_changed(*, beneficiary: Beneficiary, by: User, trigger: str) -> None:
     for listener in _facts_listeners:
         listener(beneficiary=beneficiary, by=by, trigger=trigger)
 
@@ -74,7 +78,7 @@ OBLIGATION_FACTS = (
 )
 
 
-def beneficiary_register(*, data: dict[str, Any], by: Any) -> Beneficiary:
+def beneficiary_register(*, data: dict[str, Any], by: User) -> Beneficiary:
     """Open a new file with the next file number, and assess the obligation at once."""
     with transaction.atomic():
         beneficiary = Beneficiary(**data)
@@ -88,11 +92,11 @@ def beneficiary_register(*, data: dict[str, Any], by: Any) -> Beneficiary:
             summary=gettext("Dossier %(number)s ouvert") % {"number": beneficiary.file_number},
         )
         facts_changed(beneficiary=beneficiary, by=by, trigger=gettext("Ouverture du dossier"))
-    logger.info("File %s opened by user %s", beneficiary.pk, getattr(by, "pk", None))
+    logger.info("File %s opened by user %s", beneficiary.pk, by.pk)
     return beneficiary
 
 
-def beneficiary_update(*, beneficiary: Beneficiary, data: dict[str, Any], by: Any) -> list[str]:
+def beneficiary_update(*, beneficiary: Beneficiary, data: dict[str, Any], by: User) -> list[str]:
     """Apply the changes; re-assess the obligation when a fact the rules read changed.
 
     Returns the names of the fields that changed."""
@@ -119,7 +123,7 @@ def beneficiary_update(*, beneficiary: Beneficiary, data: dict[str, Any], by: An
                 trigger=gettext("Modification : %(fields)s")
                 % {"fields": field_labels(Beneficiary, facts)},
             )
-    logger.info("File %s updated by user %s", beneficiary.pk, getattr(by, "pk", None))
+    logger.info("File %s updated by user %s", beneficiary.pk, by.pk)
     return changed
 
 
@@ -128,9 +132,9 @@ def exemption_record(
     beneficiary: Beneficiary,
     code: str,
     proven_on: date,
-    proof: Any = None,
+    proof: File | None = None,
     notes: str = "",
-    by: Any,
+    by: User,
 ) -> Exemption:
     with transaction.atomic():
         exemption = Exemption(
@@ -169,7 +173,7 @@ def public_exemption_label(code: str) -> str:
     return str(ExemptionCode(code).label)
 
 
-def exemption_remove(*, exemption: Exemption, by: Any) -> None:
+def exemption_remove(*, exemption: Exemption, by: User) -> None:
     beneficiary = exemption.beneficiary
     label = public_exemption_label(exemption.code)
     with transaction.atomic():

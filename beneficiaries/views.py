@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.db import IntegrityError
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from cainamur.lib.pagination import CappedCountPaginator
 from cainamur.permissions import (
     EDIT_ROLES,
     FILE_ROLES,
+    AuthenticatedHttpRequest,
     RoleRequiredMixin,
     may_see_health,
     role_required,
@@ -42,6 +43,7 @@ class BeneficiaryListView(RoleRequiredMixin, ListView):
     """
 
     allowed_roles = FILE_ROLES
+    request: AuthenticatedHttpRequest
     template_name = "beneficiaries/list.html"
     context_object_name = "beneficiaries"
     paginate_by = 25
@@ -52,6 +54,7 @@ class BeneficiaryListView(RoleRequiredMixin, ListView):
         return self.get(request, *args, **kwargs)
 
     def filter_data(self) -> dict[str, Any] | None:
+        data: QueryDict
         if self.request.method == "POST":
             data = self.request.POST
         else:
@@ -89,6 +92,7 @@ class BeneficiaryCreateView(RoleRequiredMixin, FormView):
     """Registration, with duplicate detection before saving."""
 
     allowed_roles = FILE_ROLES
+    request: AuthenticatedHttpRequest
     template_name = "beneficiaries/form.html"
     form_class = BeneficiaryForm
 
@@ -142,6 +146,7 @@ class BeneficiaryCreateView(RoleRequiredMixin, FormView):
 
 class BeneficiaryUpdateView(RoleRequiredMixin, FormView):
     allowed_roles = EDIT_ROLES
+    request: AuthenticatedHttpRequest
     template_name = "beneficiaries/form.html"
     form_class = BeneficiaryForm
 
@@ -173,7 +178,7 @@ class BeneficiaryUpdateView(RoleRequiredMixin, FormView):
 
 @role_required(*EDIT_ROLES)
 @require_POST
-def exemption_add(request: HttpRequest, pk: int) -> HttpResponse:
+def exemption_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
     form = ExemptionForm(
         request.POST,
@@ -192,7 +197,7 @@ def exemption_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*EDIT_ROLES)
 @require_POST
-def exemption_delete(request: HttpRequest, pk: int, exemption_pk: int) -> HttpResponse:
+def exemption_delete(request: AuthenticatedHttpRequest, pk: int, exemption_pk: int) -> HttpResponse:
     beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
     exemption = get_object_or_404(
         Exemption.objects.visible_to(request.user), pk=exemption_pk, beneficiary=beneficiary
@@ -203,7 +208,7 @@ def exemption_delete(request: HttpRequest, pk: int, exemption_pk: int) -> HttpRe
 
 
 @role_required(*EDIT_ROLES)
-def exemption_proof(request: HttpRequest, pk: int, exemption_pk: int) -> FileResponse:
+def exemption_proof(request: AuthenticatedHttpRequest, pk: int, exemption_pk: int) -> FileResponse:
     """The proof document, served only through the scoped file (never a public media URL)."""
     beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
     exemption = get_object_or_404(

@@ -1,10 +1,12 @@
-from typing import Any
+from typing import Any, Literal
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group
+from django.core.files import File
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -16,8 +18,9 @@ from cainamur.roles import ALL_OFFICES_ROLES, ROLE_BY_GROUP_NAME
 class OfficesRequiredMixin(forms.ModelForm):
     """Staff who do not see every office must belong to at least one, or they see nothing."""
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
         groups: list[Group] = list(cleaned.get("groups") or [])
         roles = {ROLE_BY_GROUP_NAME[g.name] for g in groups if g.name in ROLE_BY_GROUP_NAME}
         if roles and not roles & ALL_OFFICES_ROLES and not cleaned.get("offices"):
@@ -93,7 +96,7 @@ class StaffAdmin(UserAdmin):
         ),
     )
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             # An administrator manages roles and offices, not raw privileges (their own
@@ -101,7 +104,7 @@ class StaffAdmin(UserAdmin):
             readonly += ["is_superuser", "user_permissions"]
         return readonly
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("groups", "offices")
 
     @admin.display(description=_("rôles"))
@@ -131,7 +134,7 @@ class CentreForm(forms.ModelForm):
             "signatory_function",
         )
 
-    def clean_logo(self):  # type: ignore[no-untyped-def]
+    def clean_logo(self) -> File | Literal[False] | None:  # False: the logo was cleared
         logo = self.cleaned_data.get("logo")
         if logo and getattr(logo, "size", 0) > 200 * 1024:
             raise forms.ValidationError(_("Le logo dépasse 200 Ko : réduisez-le."))
@@ -153,10 +156,10 @@ class CentreAdmin(admin.ModelAdmin):
         (_("Attestations"), {"fields": ("place_of_issue", "signatory_name", "signatory_function")}),
     )
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a single row, created by a migration
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Centre | None = None) -> bool:
         return False
 
 
@@ -173,5 +176,5 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_module_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_superuser)
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return bool(request.user.is_superuser)

@@ -15,7 +15,10 @@ class CaiAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
         return bool(
-            user.is_active and user.is_staff and user.has_role(Role.ADMINISTRATOR)  # type: ignore[union-attr]
+            user.is_authenticated
+            and user.is_active
+            and user.is_staff
+            and user.has_role(Role.ADMINISTRATOR)
         )
 
 

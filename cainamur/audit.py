@@ -14,39 +14,40 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from cainamur.models import AuditEvent
+from cainamur.models import AuditEvent, User
 
 SUMMARY_LENGTH = AuditEvent._meta.get_field("summary").max_length or 300
 
 
 def record(
     *,
-    by: Any,
+    by: User | None,
     action: str,
     summary: str,
-    beneficiary: Any = None,
+    beneficiary: models.Model | None = None,
     obj: models.Model | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """One audit row. ``action`` is a stable key (``parcours.convention_sign``); ``summary``
     a short French sentence for the file's history (no health detail: every role with the
-    file reads it)."""
-    actor = by if getattr(by, "is_authenticated", False) else None
+    file reads it). ``beneficiary`` is the file (``beneficiaries.Beneficiary``, a floor
+    above: not imported here)."""
     return AuditEvent.objects.create(
-        actor=actor,
+        actor=by,
         action=action,
         summary=summary[:SUMMARY_LENGTH],
-        beneficiary=beneficiary,
+        # The file is typed Model (its model is a floor above), so it is given by id.
+        beneficiary_id=beneficiary.pk if beneficiary is not None else None,
         object_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
         object_id=obj.pk if obj is not None else None,
         data=data or {},
     )
 
 
-def file_trail(beneficiary: Any, *, limit: int | None) -> list[AuditEvent]:
+def file_trail(beneficiary: models.Model, *, limit: int | None) -> list[AuditEvent]:
     """A file's history, newest first: ``limit`` lines, plus one to tell whether there are
     more (None: everything)."""
-    events = AuditEvent.objects.filter(beneficiary=beneficiary).select_related("actor")
+    events = AuditEvent.objects.filter(beneficiary=beneficiary.pk).select_related("actor")
     return list(events if limit is None else events[: limit + 1])
 
 

@@ -31,7 +31,7 @@ class CaiTask(DjangoTask):
     """
 
     @property
-    def retry_backoff_max(self) -> int:  # type: ignore[override]
+    def retry_backoff_max(self) -> int:
         return int(settings.CELERY_MAX_RETRY_DELAY)
 
     def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:

@@ -16,6 +16,7 @@ import contextlib
 import getpass
 import logging
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlparse
 
@@ -69,13 +70,14 @@ def _ensure_database(admin_uri: str, name: str) -> None:
         connection.close()
 
 
-def connection_url(database: dict[str, str], *, name: str | None = None) -> str:
+def connection_url(database: Mapping[str, object], *, name: str | None = None) -> str:
     """A ``DATABASE_URL`` for Django connection settings (socket or TCP), optionally for
     another database on the same server: lets subprocesses reach the server in use."""
-    user, host, port = database.get("USER", ""), database.get("HOST", ""), database.get("PORT")
-    password = database.get("PASSWORD", "")
+    user, host = str(database.get("USER") or ""), str(database.get("HOST") or "")
+    port = database.get("PORT")
+    password = str(database.get("PASSWORD") or "")
     credentials = f"{quote(user)}:{quote(password)}@" if password else f"{quote(user)}@"
-    name = name or database["NAME"]
+    name = name or str(database["NAME"])
     if host.startswith("/"):  # a socket folder, percent-encoded in the host part
         return f"postgres://{credentials}{quote(host, safe='')}/{name}"
     return f"postgres://{credentials}{host}:{port or 5432}/{name}"

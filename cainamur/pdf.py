@@ -35,7 +35,7 @@ def _local_only_fetcher() -> Any:
     """A WeasyPrint fetcher that reads files under static/ and nothing else."""
     from weasyprint.urls import URLFetcher
 
-    class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]
+    class LocalOnlyFetcher(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
             if url.startswith("data:"):
                 return super().fetch(url, headers)  # inline images (an uploaded logo)
@@ -107,7 +107,7 @@ def render_pdf(
     by ``static/pdf/common.css`` then ``static/pdf/<stylesheet>``."""
     from weasyprint import HTML
 
-    class LeanHTML(HTML):  # type: ignore[misc]
+    class LeanHTML(HTML):
         def _ua_stylesheets(self, _forms: bool = False) -> list[Any]:
             return [ua]
 

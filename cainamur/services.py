@@ -10,6 +10,7 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from cainamur.models import User
 from cainamur.roles import GROUP_NAMES, ROLE_PERMISSIONS, Role
 
 
@@ -40,7 +41,7 @@ def roles_sync(*, sender: AppConfig | None = None, using: str = "default", **kwa
             group.permissions.set([by_key[codename] for codename in codenames])
 
 
-def user_set_roles(*, user: Any, roles: Iterable[Role]) -> None:
+def user_set_roles(*, user: User, roles: Iterable[Role]) -> None:
     """Give ``user`` exactly ``roles`` (the role groups; other groups are left alone)."""
     role_groups = Group.objects.filter(name__in=GROUP_NAMES.values())
     wanted = {GROUP_NAMES[role] for role in roles}

@@ -4,6 +4,7 @@ import logging
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +20,13 @@ from beneficiaries.models import Beneficiary, Commune, Cpas
 from beneficiaries.panels import panel as beneficiaries_panel
 from beneficiaries.selectors import scoped_files
 from cainamur.audit import file_trail
-from cainamur.permissions import FILE_ROLES, STAFF_ROLES, RoleRequiredMixin, role_required
+from cainamur.permissions import (
+    FILE_ROLES,
+    STAFF_ROLES,
+    AuthenticatedHttpRequest,
+    RoleRequiredMixin,
+    role_required,
+)
 from cainamur.roles import Role
 from offices.models import Office
 from operators.panels import panel as operators_panel
@@ -41,21 +48,22 @@ HOME_URL_NAMES: dict[Role, str] = {
 
 
 @role_required(*STAFF_ROLES)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Send each user to the home page of their main role."""
-    role = request.user.primary_role  # type: ignore[union-attr]
+    role = request.user.primary_role
     assert role is not None  # role_required let the user in
     return redirect(HOME_URL_NAMES[role])
 
 
 class ReceptionHomeView(RoleRequiredMixin, TemplateView):
     allowed_roles = (Role.RECEPTION,)
+    request: AuthenticatedHttpRequest
     template_name = "home/reception.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["offices"] = Office.objects.filter(id__in=user.office_ids)  # type: ignore[union-attr]
+        context["offices"] = Office.objects.filter(id__in=user.office_ids)
         context["recent_files"] = (
             Beneficiary.objects.visible_to(user)
             .select_related("office", "commune")
@@ -70,6 +78,7 @@ class ReceptionHomeView(RoleRequiredMixin, TemplateView):
 
 class CaseworkerHomeView(RoleRequiredMixin, TemplateView):
     allowed_roles = (Role.CASEWORKER,)
+    request: AuthenticatedHttpRequest
     template_name = "home/caseworker.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -85,6 +94,7 @@ class CaseworkerHomeView(RoleRequiredMixin, TemplateView):
 
 class CoordinatorHomeView(RoleRequiredMixin, TemplateView):
     allowed_roles = (Role.COORDINATOR,)
+    request: AuthenticatedHttpRequest
     template_name = "home/coordinator.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -110,6 +120,7 @@ class CoordinatorHomeView(RoleRequiredMixin, TemplateView):
 
 class AdministratorHomeView(RoleRequiredMixin, TemplateView):
     allowed_roles = (Role.ADMINISTRATOR,)
+    request: AuthenticatedHttpRequest
     template_name = "home/administrator.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -131,6 +142,7 @@ class FileView(RoleRequiredMixin, DetailView):
     """The file page: each app contributes its panel."""
 
     allowed_roles = FILE_ROLES
+    request: AuthenticatedHttpRequest
     template_name = "home/file.html"
     context_object_name = "beneficiary"
 
@@ -154,7 +166,7 @@ class FileView(RoleRequiredMixin, DetailView):
 
 
 def render_file_page(
-    request: HttpRequest, beneficiary: Beneficiary, *, forms: dict[str, Any]
+    request: HttpRequest, beneficiary: Beneficiary, *, forms: dict[str, BaseForm]
 ) -> HttpResponse:
     """The file page again, with a refused form bound to what was typed and its errors
     (nothing is lost), answered 400. Registered in ``cainamur.lib.file_page``."""

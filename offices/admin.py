@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from offices.models import Absence, Closure, Office, OpeningHours, Room, StaffAvailability
@@ -22,7 +23,7 @@ class OfficeAdmin(admin.ModelAdmin):
     prepopulated_fields = {"code": ("name",)}
     inlines = (OpeningHoursInline, RoomInline)
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Office | None = None) -> bool:
         # Offices are referenced by files and staff: deactivate instead of deleting.
         return False
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from cainamur.lib.localtime import days_between
+from cainamur.models import User
 from offices.holidays import public_holidays
 from offices.models import Closure, Office
 
 
-def visible_offices(user: Any) -> QuerySet[Office]:
+def visible_offices(user: User) -> QuerySet[Office]:
     """The active offices a staff member works with (every one for coordinators)."""
     offices = Office.objects.filter(is_active=True)
     return offices if user.sees_all_offices else offices.filter(id__in=user.office_ids)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from beneficiaries.models import Beneficiary
+from cainamur.models import User
 from cainamur.permissions import EDIT_ROLES
 from operators.selectors import file_orientations
 
 
-def panel(beneficiary: Any, user: Any) -> dict[str, Any]:
+def panel(beneficiary: Beneficiary, user: User) -> dict[str, Any]:
     if not user.has_role(*EDIT_ROLES):
         return {}
     return {"orientations": file_orientations(beneficiary)}

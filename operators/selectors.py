@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaries.models import Beneficiary
 from cainamur.models import AuditEvent
 from operators.models import Orientation
 from operators.services import ORIENTATION_STEP, TRANSITIONS
@@ -22,13 +23,13 @@ ACTION_LABELS = {
 }
 
 
-def file_orientations(beneficiary: Any) -> list[Orientation]:
+def file_orientations(beneficiary: Beneficiary) -> list[Orientation]:
     """A file's orientations, the dates the offer had no place for the person, and the
     actions each allows (3 queries)."""
     rows = list(
         Orientation.objects.filter(beneficiary=beneficiary).select_related("offer__operator")
     )
-    refusals: dict[int, list[Any]] = defaultdict(list)
+    refusals: dict[int, list[datetime]] = defaultdict(list)
     if rows:
         for object_id, at in (
             AuditEvent.objects.filter(
@@ -40,6 +41,7 @@ def file_orientations(beneficiary: Any) -> list[Orientation]:
             .order_by("at", "id")
             .values_list("object_id", "at")
         ):
+            assert object_id is not None  # filtered on object_id__in
             refusals[object_id].append(at)
     for row in rows:
         row.no_place_at = refusals[row.pk]  # type: ignore[attr-defined]

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaries.models import Beneficiary
 from cainamur import audit
 from cainamur.lib.tokens import token_digest, token_new
+from cainamur.models import User
 from operators.models import (
     OCCUPYING,
     Offer,
@@ -51,7 +52,7 @@ def _record(
     orientation: Orientation,
     *,
     offer: Offer,
-    by: Any,
+    by: User | None,
     before: str,
     note: str = "",
     no_place: bool = False,
@@ -83,7 +84,9 @@ def _record(
     )
 
 
-def orientation_propose(*, beneficiary: Any, offer: Offer, by: Any, note: str = "") -> Orientation:
+def orientation_propose(
+    *, beneficiary: Beneficiary, offer: Offer, by: User, note: str = ""
+) -> Orientation:
     with transaction.atomic():
         if Orientation.objects.filter(
             beneficiary=beneficiary, offer=offer, status__in=[S.PROPOSED, S.WAITING, *OCCUPYING]
@@ -97,11 +100,12 @@ def orientation_propose(*, beneficiary: Any, offer: Offer, by: Any, note: str = 
 
 
 def orientation_move(
-    *, orientation: Orientation, to: str, by: Any, reason: str = ""
+    *, orientation: Orientation, to: str, by: User | None, reason: str = ""
 ) -> Orientation:
     """Move along the transition map. Enrolling takes a place under a lock on the offer;
     when none is left the person goes on the waiting list and the refusal is kept
-    (``NoPlace`` is raised after the commit of that record)."""
+    (``NoPlace`` is raised after the commit of that record). ``by`` is None for an
+    operator's report (its link)."""
     if to in NEEDS_REASON and not reason.strip():
         raise OrientationError(_("Indiquez le motif."))
     full = False
@@ -185,7 +189,7 @@ class LinkRefused(Exception):
     """Unknown, expired or revoked link."""
 
 
-def link_create(*, offer: Offer, by: Any, days: int = LINK_DAYS) -> tuple[ReportingLink, str]:
+def link_create(*, offer: Offer, by: User, days: int = LINK_DAYS) -> tuple[ReportingLink, str]:
     """A new link for the operator of ``offer``; returns it with its token (shown once)."""
     token, digest = token_new()
     link = ReportingLink.objects.create(
@@ -203,7 +207,7 @@ def link_create(*, offer: Offer, by: Any, days: int = LINK_DAYS) -> tuple[Report
     return link, token
 
 
-def link_revoke(*, link: ReportingLink, by: Any) -> bool:
+def link_revoke(*, link: ReportingLink, by: User) -> bool:
     """Cut the operator's link off; False when it already was."""
     with transaction.atomic():
         revoked = ReportingLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(

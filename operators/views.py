@@ -26,7 +26,12 @@ from beneficiaries.models import Commune
 from beneficiaries.selectors import scoped_files
 from cainamur.lib.http import int_or_404
 from cainamur.lib.netutils import client_ip
-from cainamur.permissions import EDIT_ROLES, RoleRequiredMixin, role_required
+from cainamur.permissions import (
+    EDIT_ROLES,
+    AuthenticatedHttpRequest,
+    RoleRequiredMixin,
+    role_required,
+)
 from cainamur.roles import Role
 from operators import services
 from operators.models import OFFER_AXES, Offer, Orientation, ReportingLink
@@ -62,6 +67,7 @@ class OfferSearchForm(forms.Form):
 
 class OfferSearchView(RoleRequiredMixin, ListView):
     allowed_roles = EDIT_ROLES
+    request: AuthenticatedHttpRequest
     template_name = "operators/offers.html"
     context_object_name = "offers"
     paginate_by = 25
@@ -104,7 +110,7 @@ class OfferSearchView(RoleRequiredMixin, ListView):
 
 @role_required(*EDIT_ROLES)
 @require_POST
-def propose(request: HttpRequest) -> HttpResponse:
+def propose(request: AuthenticatedHttpRequest) -> HttpResponse:
     beneficiary = get_object_or_404(
         scoped_files(request.user), pk=int_or_404(request.POST, "dossier")
     )
@@ -122,7 +128,7 @@ def propose(request: HttpRequest) -> HttpResponse:
 
 @role_required(*EDIT_ROLES)
 @require_POST
-def move(request: HttpRequest, pk: int) -> HttpResponse:
+def move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     orientation = get_object_or_404(
         Orientation.objects.filter(beneficiary__in=scoped_files(request.user)), pk=pk
     )
@@ -145,7 +151,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*EDIT_ROLES)
-def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def offer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """An offer's enrolled people and waiting list (people of other offices unnamed)."""
     offer = get_object_or_404(Offer.objects.select_related("operator"), pk=pk)
     visible = set(
@@ -162,7 +168,7 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "links": list(offer.links.order_by("-created_at")[:10]),
             "new_link": request.session.pop("operator_link", None),
-            "may_link": request.user.has_role(Role.COORDINATOR),  # type: ignore[union-attr]
+            "may_link": request.user.has_role(Role.COORDINATOR),
             "offer": offer,
             "enrolled": [o for o in rows if o.status != "waiting"],
             "waiting": services.waiting_list(offer),
@@ -173,7 +179,7 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.COORDINATOR)
 @require_POST
-def link_create(request: HttpRequest, pk: int) -> HttpResponse:
+def link_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     offer = get_object_or_404(Offer, pk=pk)
     _link, token = services.link_create(offer=offer, by=request.user)
     request.session["operator_link"] = settings.CAI_PUBLIC_URL + reverse(
@@ -185,7 +191,7 @@ def link_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.COORDINATOR)
 @require_POST
-def link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def link_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     link = get_object_or_404(ReportingLink, pk=pk)
     services.link_revoke(link=link, by=request.user)
     messages.success(request, _("Lien révoqué."))
@@ -204,11 +210,16 @@ def report(request: HttpRequest, token: str) -> HttpResponse:
     people = services.reportable(link)
     values: dict[str, str] = {}
     if request.method == "POST":
-        values = {k: v for k, v in request.POST.items() if k.startswith(("h_", "d_", "period"))}
+        values = {
+            key: request.POST.get(key, "")
+            for key in request.POST
+            if key.startswith(("h_", "d_", "period"))
+        }
         try:
             period_end = date.fromisoformat(request.POST.get("period_end", ""))
             lines: dict[int, tuple[Decimal, bool]] = {}
-            for key, raw in request.POST.items():
+            for key in request.POST:
+                raw = request.POST.get(key, "")
                 if key.startswith("h_") and raw.strip():
                     lines[int(key[2:])] = (Decimal(raw.replace(",", ".")), False)
             for key in request.POST:

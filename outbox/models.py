@@ -7,7 +7,7 @@ later an appointment); a task sends it after commit, retries with backoff, and l
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -15,16 +15,21 @@ from django.utils.translation import gettext_lazy as _
 
 from cainamur.permissions import OfficeScopedQuerySet
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from cainamur.models import User
+
 
 def default_attempts_allowed() -> int:
     return int(settings.OUTBOX_MAX_ATTEMPTS)
 
 
 class DispatchQuerySet(OfficeScopedQuerySet):
-    def visible_to(self, user: Any) -> DispatchQuerySet:
+    def visible_to(self, user: User | AnonymousUser) -> DispatchQuerySet:
         """Copies of attestations through the person's office, messages about an
         appointment through the appointment's office."""
-        if not getattr(user, "is_authenticated", False) or not user.roles:
+        if not user.is_authenticated or not user.roles:
             return self.none()
         if user.sees_all_offices:
             return self

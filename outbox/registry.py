@@ -11,13 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from django.core.mail import EmailMessage
 
+    from cainamur.models import User
     from outbox.models import Dispatch
     from outbox.sms import Sms
+
+
+class ResendHook(Protocol):
+    def __call__(self, dispatch: Dispatch, *, by: User) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,7 @@ class MessageKind:
     # Relations the claim loads with the row (select_related paths).
     related: tuple[str, ...] = ()
     # Called inside the resend's transaction, with the person who asked for it.
-    on_resend: Callable[..., None] | None = field(default=None)
+    on_resend: ResendHook | None = field(default=None)
 
 
 _KINDS: dict[str, MessageKind] = {}

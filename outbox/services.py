@@ -12,7 +12,6 @@ import logging
 import smtplib
 from datetime import timedelta
 from email.utils import make_msgid
-from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -23,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cainamur.celery import queue_on_commit, retry_countdown
+from cainamur.models import User
 from outbox import registry
 from outbox.models import Dispatch
 from outbox.sms import Sms, SmsRefused, sms_backend
@@ -159,7 +159,7 @@ def dispatch_send(dispatch_id: int) -> tuple[Outcome, float]:
     return Outcome.SENT, 0.0
 
 
-def dispatch_resend(*, dispatch: Dispatch, by: Any) -> Dispatch:
+def dispatch_resend(*, dispatch: Dispatch, by: User) -> Dispatch:
     """A person puts a failed (or address-less) copy back in the queue; sent after commit."""
     with transaction.atomic():
         dispatch = (

@@ -59,4 +59,4 @@ class LocmemBackend:
 
 
 def sms_backend() -> SmsBackend:
-    return import_string(settings.CAI_SMS_BACKEND)()  # type: ignore[no-any-return]
+    return import_string(settings.CAI_SMS_BACKEND)()

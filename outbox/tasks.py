@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from outbox.services import Outcome, dispatch_requeue_stale, dispatch_send
 
@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, max_retries=None)
-def send_dispatch(self, dispatch_id: int) -> str:  # type: ignore[no-untyped-def]
+def send_dispatch(self: Task, dispatch_id: int) -> str:
     """Send one dispatch. The row counts its attempts (``attempts_allowed``, from
     ``OUTBOX_MAX_ATTEMPTS``): retries wait with exponential backoff, capped below the
     broker's visibility timeout, then the row is left failed."""

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from cainamur.admin_site import ReadOnlyAdminMixin
@@ -23,10 +24,10 @@ class RulesConfigAdmin(admin.ModelAdmin):
     def standstill_list(self, obj: RulesConfig) -> str:
         return ", ".join(obj.standstill_nationalities) or "—"
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a single row, created by a migration
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: RulesConfig | None = None) -> bool:
         return False
 
 
@@ -112,7 +113,7 @@ class ExtensionAdmin(admin.ModelAdmin):
     list_select_related = ("parcours__beneficiary", "recorded_by")
     readonly_fields = ("recorded_by", "recorded_at")
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # recorded from the file page
 
 

@@ -13,7 +13,7 @@ from parcours import path_rules
 from parcours.models import AxisKind, Convention, FrenchLevel
 
 
-def attestation_deadline(convention: Convention) -> Any:
+def attestation_deadline(convention: Convention) -> date | None:
     """The attestation deadline as of this version: the latest extension decided on or
     before its signature, else the one from the rules."""
     extension = (

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
@@ -11,8 +12,11 @@ from beneficiaries.forms import DateInput
 from parcours import path_rules
 from parcours.models import Axis, Evaluation, Extension, WelcomeModule
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def _bootstrap(form: forms.Form) -> None:
+
+def _bootstrap(form: forms.BaseForm) -> None:
     for field in form.fields.values():
         widget = field.widget
         if isinstance(widget, forms.CheckboxInput):
@@ -49,6 +53,7 @@ class WelcomeForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
         level = cleaned.get("french_level")
         if level and level != "not_needed" and not cleaned.get("french_test_on"):
             self.add_error("french_test_on", _("Indiquez la date du test de français."))
@@ -59,23 +64,20 @@ class WelcomeForm(forms.ModelForm):
         return cleaned
 
 
-HOURS = {"max_digits": 6, "decimal_places": 2, "min_value": Decimal("0")}
+def _hours_field(label: StrOrPromise, initial: Decimal | int) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, initial=initial, max_digits=6, decimal_places=2, min_value=Decimal("0")
+    )
 
 
 class ConventionForm(forms.Form):
     signed_on = forms.DateField(label=_("Signée le"), widget=DateInput())
     start_on = forms.DateField(label=_("Début"), widget=DateInput())
-    citizenship_hours = forms.DecimalField(
-        label=_("Heures de citoyenneté"), initial=path_rules.CITIZENSHIP_HOURS, **HOURS
-    )
+    citizenship_hours = _hours_field(_("Heures de citoyenneté"), path_rules.CITIZENSHIP_HOURS)
     french_required = forms.BooleanField(label=_("Français requis"), required=False)
-    french_hours = forms.DecimalField(
-        label=_("Heures de français"), initial=path_rules.FRENCH_HOURS, **HOURS
-    )
+    french_hours = _hours_field(_("Heures de français"), path_rules.FRENCH_HOURS)
     orientation_required = forms.BooleanField(label=_("Orientation requise"), required=False)
-    orientation_hours = forms.DecimalField(
-        label=_("Heures d'orientation"), initial=path_rules.ORIENTATION_HOURS, **HOURS
-    )
+    orientation_hours = _hours_field(_("Heures d'orientation"), path_rules.ORIENTATION_HOURS)
     amendment_reason = forms.CharField(
         label=_("Motif de l'avenant"),
         required=False,
@@ -88,6 +90,7 @@ class ConventionForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
         if cleaned.get("citizenship_hours") is not None and cleaned["citizenship_hours"] <= 0:
             self.add_error("citizenship_hours", _("La citoyenneté est toujours requise."))
         for axis in ("french", "orientation"):
@@ -99,8 +102,13 @@ class ConventionForm(forms.Form):
         return cleaned
 
 
+class AxisChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Axis) -> str:
+        return str(obj.get_kind_display())
+
+
 class HoursForm(forms.Form):
-    axis = forms.ModelChoiceField(label=_("Axe"), queryset=Axis.objects.none(), empty_label=None)
+    axis = AxisChoiceField(label=_("Axe"), queryset=Axis.objects.none(), empty_label=None)
     on = forms.DateField(label=_("Date"), widget=DateInput())
     hours = forms.DecimalField(
         label=_("Heures"),
@@ -112,11 +120,12 @@ class HoursForm(forms.Form):
 
     def __init__(self, *args: Any, axes: list[Axis], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["axis"].queryset = Axis.objects.filter(pk__in=[a.pk for a in axes])
-        self.fields["axis"].label_from_instance = lambda axis: axis.get_kind_display()
+        axis_field = self.fields["axis"]
+        assert isinstance(axis_field, AxisChoiceField)
+        axis_field.queryset = Axis.objects.filter(pk__in=[a.pk for a in axes])
         _bootstrap(self)
 
-    def clean_on(self) -> Any:
+    def clean_on(self) -> date:
         on = self.cleaned_data["on"]
         if on > timezone.localdate():
             raise forms.ValidationError(_("Cette date est dans le futur."))
@@ -129,7 +138,9 @@ class StatusForm(forms.Form):
 
     def __init__(self, *args: Any, actions: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to"].choices = actions
+        to_field = self.fields["to"]
+        assert isinstance(to_field, forms.ChoiceField)
+        to_field.choices = actions
 
 
 class ExtensionForm(forms.ModelForm):
@@ -170,7 +181,7 @@ class EvaluationForm(forms.ModelForm):
         self.fields["held_on"].required = True
         _bootstrap(self)
 
-    def clean_held_on(self) -> Any:
+    def clean_held_on(self) -> date:
         held_on = self.cleaned_data["held_on"]
         if held_on > timezone.localdate():
             raise forms.ValidationError(_("Cette date est dans le futur."))

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from beneficiaries.models import Beneficiary
+from cainamur.models import User
 from cainamur.permissions import EDIT_ROLES, may_see_health
 from parcours import path_rules
 from parcours.forms import ConventionForm, EvaluationForm, ExtensionForm, HoursForm, WelcomeForm
@@ -13,7 +15,7 @@ from parcours.models import OPEN_STATUSES, SIGNABLE, UNDER_CONVENTION, Obligatio
 from parcours.selectors import current_path, path_panel
 
 
-def panel(beneficiary: Any, user: Any) -> dict[str, Any]:
+def panel(beneficiary: Beneficiary, user: User) -> dict[str, Any]:
     assessments = list(
         ObligationAssessment.objects.filter(beneficiary=beneficiary).select_related("assessed_by")[
             :10
@@ -29,7 +31,7 @@ def panel(beneficiary: Any, user: Any) -> dict[str, Any]:
     }
 
 
-def path_context(beneficiary: Any, *, editable: bool) -> dict[str, Any]:
+def path_context(beneficiary: Beneficiary, *, editable: bool) -> dict[str, Any]:
     parcours = current_path(beneficiary)
     if parcours is None:
         return {"parcours": None}

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from beneficiaries.models import ObligationStatus
+from beneficiaries.models import Beneficiary, ObligationStatus
 from parcours import path_rules
 from parcours.models import (
     OPEN_STATUSES,
@@ -45,7 +45,7 @@ class AxisRow:
     deadline: date | None
 
 
-def current_path(beneficiary: Any) -> Parcours | None:
+def current_path(beneficiary: Beneficiary) -> Parcours | None:
     return (
         Parcours.objects.filter(beneficiary=beneficiary)
         .select_related("welcome", "opened_by")
@@ -193,7 +193,7 @@ def status_actions(parcours: Parcours) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class QueueItem:
-    beneficiary: Any
+    beneficiary: Beneficiary
     parcours: Parcours | None
     what: str
     due: date | None
@@ -203,7 +203,7 @@ class QueueItem:
 SOON_DAYS = 30
 
 
-def work_queue(files: Any, *, today: date, limit: int = 50) -> list[QueueItem]:
+def work_queue(files: QuerySet[Beneficiary], *, today: date, limit: int = 50) -> list[QueueItem]:
     """What needs doing on these files, most urgent first: overdue deadlines, deadlines
     within 30 days, evaluations due, conventions to sign, obliged people without a path.
 

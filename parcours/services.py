@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.files import File
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -16,6 +17,7 @@ from beneficiaries.models import Beneficiary
 from cainamur import audit
 from cainamur.celery import queue_on_commit
 from cainamur.lib.text import field_labels
+from cainamur.models import User
 from cainamur.pdf import pdf_retry
 from parcours import path_rules, rules
 from parcours.documents import convention_freeze
@@ -69,7 +71,7 @@ def facts_json(facts: rules.PersonFacts) -> dict[str, Any]:
 
 
 def obligation_assess(
-    *, beneficiary: Beneficiary, by: Any, trigger: str, on: date | None = None
+    *, beneficiary: Beneficiary, by: User, trigger: str, on: date | None = None
 ) -> ObligationAssessment:
     """Run the obligation rules on the file now, keep the result, copy the status onto the
     file (for filtering). Called whenever a fact the rules read changes."""
@@ -137,7 +139,7 @@ class PathError(ValueError):
     """A step the path's state does not allow; the message is for the user (French)."""
 
 
-def _move(parcours: Parcours, to: str, *, on: date, by: Any, why: str = "") -> None:
+def _move(parcours: Parcours, to: str, *, on: date, by: User | None, why: str = "") -> None:
     if to not in TRANSITIONS[parcours.status]:
         raise PathError(
             gettext("Le parcours ne peut pas passer de « %(from)s » à « %(to)s ».")
@@ -170,7 +172,7 @@ def _move(parcours: Parcours, to: str, *, on: date, by: Any, why: str = "") -> N
 
 
 def parcours_open(
-    *, beneficiary: Beneficiary, by: Any, on: date | None = None, voluntary: bool = False
+    *, beneficiary: Beneficiary, by: User, on: date | None = None, voluntary: bool = False
 ) -> Parcours:
     """Open the path: obliged when the latest assessment says so, else as a volunteer."""
     on = on or timezone.localdate()
@@ -215,7 +217,7 @@ def parcours_open(
     return parcours
 
 
-def welcome_update(*, parcours: Parcours, data: dict[str, Any], by: Any) -> list[str]:
+def welcome_update(*, parcours: Parcours, data: dict[str, Any], by: User) -> list[str]:
     """Record the welcome module's steps; returns the fields that changed."""
     editable = WELCOME_EDITABLE
     with transaction.atomic():
@@ -246,7 +248,7 @@ def convention_sign(
     parcours: Parcours,
     signed_on: date,
     start_on: date,
-    by: Any,
+    by: User,
     citizenship_hours: Decimal,
     french_required: bool,
     french_hours: Decimal,
@@ -332,12 +334,12 @@ def hours_record(
     axis: Axis,
     on: date,
     hours: Decimal,
-    by: Any,
+    by: User | None,
     note: str = "",
     source: str = HoursEntry.Source.CASEWORKER,
 ) -> HoursEntry:
     """Add a line to an axis's ledger (negative to correct); completes the axis, and the
-    path, when the hours are reached."""
+    path, when the hours are reached. ``by`` is None for an operator's report (its link)."""
     with transaction.atomic():
         parcours = Parcours.objects.select_for_update().get(pk=axis.parcours_id)
         axis = Axis.objects.select_for_update().get(pk=axis.pk)
@@ -410,7 +412,7 @@ def axis_total(axis: Axis) -> Decimal:
     return axis.hours.aggregate(total=Sum("hours"))["total"] or Decimal("0")
 
 
-def _refresh_completion(parcours: Parcours, *, on: date, by: Any) -> None:
+def _refresh_completion(parcours: Parcours, *, on: date, by: User | None) -> None:
     statuses = list(
         parcours.axes.exclude(status=Axis.Status.NOT_REQUIRED).values_list("status", flat=True)
     )
@@ -423,14 +425,14 @@ def _refresh_completion(parcours: Parcours, *, on: date, by: Any) -> None:
         )
 
 
-def parcours_move(*, parcours: Parcours, to: str, by: Any, why: str = "") -> None:
+def parcours_move(*, parcours: Parcours, to: str, by: User, why: str = "") -> None:
     """Move a path (locked by the caller) along the transition map, with its timeline entry;
     for other apps' services (the attestation closes the path, its revocation reopens it)."""
     _move(parcours, to, on=timezone.localdate(), by=by, why=why)
 
 
 def parcours_change_status(
-    *, parcours: Parcours, to: str, by: Any, reason: str, on: date | None = None
+    *, parcours: Parcours, to: str, by: User, reason: str, on: date | None = None
 ) -> None:
     """Suspend, resume, abandon, transfer or exempt (with a reason)."""
     on = on or timezone.localdate()
@@ -478,8 +480,8 @@ def extension_record(
     decided_on: date,
     new_end_on: date,
     reason: str,
-    by: Any,
-    document: Any = None,
+    by: User,
+    document: File | None = None,
 ) -> Extension:
     """Record the minister's decision extending a deadline (the convention with it)."""
     if new_end_on <= decided_on:
@@ -560,7 +562,7 @@ def evaluation_record(
     absences: str,
     programme_changes: str,
     notes: str,
-    by: Any,
+    by: User,
 ) -> None:
     """Record the evaluation interview and schedule the next one six months later."""
     with transaction.atomic():
@@ -593,7 +595,7 @@ def evaluation_record(
         )
 
 
-def axis_set_operator(*, axis: Axis, operator: str, by: Any) -> None:
+def axis_set_operator(*, axis: Axis, operator: str, by: User) -> None:
     """Name the operator delivering an axis (free text until the operators directory)."""
     operator = operator.strip()
     if axis.operator == operator:
@@ -611,7 +613,7 @@ def axis_set_operator(*, axis: Axis, operator: str, by: Any) -> None:
         )
 
 
-def convention_pdf_retry(*, convention: Convention, by: Any) -> bool:
+def convention_pdf_retry(*, convention: Convention, by: User) -> bool:
     """Try again to render a convention PDF whose generation failed."""
     with transaction.atomic():
         if not pdf_retry(Convention, convention.pk):

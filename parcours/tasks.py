@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from cainamur.celery import retry_countdown
 from cainamur.pdf import pdf_failed
@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, max_retries=4)
-def render_convention_pdf(self, convention_id: int) -> None:  # type: ignore[no-untyped-def]
+def render_convention_pdf(self: Task, convention_id: int) -> None:
     """Render the convention's PDF and store it, once (skipped when already stored).
 
     A passing failure (disk, storage) is retried with backoff; after the last attempt, or on

@@ -6,18 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.forms import BaseForm
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from beneficiaries.models import Beneficiary
 from beneficiaries.selectors import scoped_files
 from cainamur.lib import file_page
-from cainamur.permissions import EDIT_ROLES, role_required
+from cainamur.permissions import EDIT_ROLES, AuthenticatedHttpRequest, role_required
 from parcours import services
 from parcours.forms import (
     ConventionForm,
@@ -35,13 +36,16 @@ def _back(pk: int, anchor: str = "parcours") -> HttpResponse:
     return redirect(reverse("beneficiaries:detail", args=[pk]) + f"#{anchor}")
 
 
-def path_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+PathAction = Callable[[AuthenticatedHttpRequest, Beneficiary], HttpResponse]
+
+
+def path_action(view: PathAction) -> Callable[[AuthenticatedHttpRequest, int], HttpResponse]:
     """Editors only, POST only, the file through the scoped queryset, PathError shown."""
 
     @role_required(*EDIT_ROLES)
     @require_POST
     @wraps(view)
-    def wrapped(request: HttpRequest, pk: int) -> HttpResponse:
+    def wrapped(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
         try:
             return view(request, beneficiary)
@@ -52,13 +56,15 @@ def path_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return wrapped
 
 
-def _refused(request: HttpRequest, beneficiary: Any, message: str, **forms: Any) -> HttpResponse:
+def _refused(
+    request: AuthenticatedHttpRequest, beneficiary: Beneficiary, message: str, **forms: BaseForm
+) -> HttpResponse:
     """Say why, and show the page again with the form as typed and its errors."""
     messages.error(request, message + " " + _("Voyez les erreurs indiquées sous les champs."))
     return file_page.render(request, beneficiary, forms=forms)
 
 
-def _open_path(beneficiary: Any) -> Parcours:
+def _open_path(beneficiary: Beneficiary) -> Parcours:
     parcours = current_path(beneficiary)
     if parcours is None:
         raise Http404
@@ -66,7 +72,7 @@ def _open_path(beneficiary: Any) -> Parcours:
 
 
 @path_action
-def open_path(request: HttpRequest, beneficiary: Any) -> HttpResponse:
+def open_path(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> HttpResponse:
     parcours = services.parcours_open(
         beneficiary=beneficiary,
         by=request.user,
@@ -79,7 +85,7 @@ def open_path(request: HttpRequest, beneficiary: Any) -> HttpResponse:
 
 
 @path_action
-def welcome_save(request: HttpRequest, beneficiary: Any) -> HttpResponse:
+def welcome_save(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> HttpResponse:
     parcours = _open_path(beneficiary)
     # The form validates on its own copy: a ModelForm writes into its instance, and the
     # service must see the stored values to tell what changed.
@@ -98,7 +104,7 @@ def welcome_save(request: HttpRequest, beneficiary: Any) -> HttpResponse:
 
 
 @path_action
-def convention_sign(request: HttpRequest, beneficiary: Any) -> HttpResponse:
+def convention_sign(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> HttpResponse:
     parcours = _open_path(beneficiary)
     form = ConventionForm(request.POST, auto_id="convention_%s")
     if not form.is_valid():
@@ -113,7 +119,7 @@ def convention_sign(request: HttpRequest, beneficiary: Any) -> HttpResponse:
 
 
 @path_action
-def hours_add(request: HttpRequest, beneficiary: Any) -> HttpResponse:
+def hours_add(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> HttpResponse:
     parcours = _open_path(beneficiary)
     required = [a for a in parcours.axes.all() if a.status != Axis.Status.NOT_REQUIRED]
     form = HoursForm(request.POST, axes=required, auto_id="hours_%s")
@@ -128,7 +134,7 @@ def hours_add(request: HttpRequest, beneficiary: Any) -> HttpResponse:
 
 
 @path_action
-def status_change(request: HttpRequest, beneficiary: Any) -> HttpResponse:
+def status_change(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> HttpResponse:
     parcours = _open_path(beneficiary)
     form = StatusForm(request.POST, actions=status_actions(parcours))
     if not form.is_valid():
@@ -145,7 +151,7 @@ def status_change(request: HttpRequest, beneficiary: Any) -> HttpResponse:
 
 
 @role_required(*EDIT_ROLES)
-def convention_pdf(request: HttpRequest, pk: int, convention_pk: int) -> FileResponse:
+def convention_pdf(request: AuthenticatedHttpRequest, pk: int, convention_pk: int) -> FileResponse:
     beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
     convention = get_object_or_404(Convention, parcours__beneficiary=beneficiary, pk=convention_pk)
     if not convention.pdf:
@@ -159,7 +165,9 @@ def convention_pdf(request: HttpRequest, pk: int, convention_pk: int) -> FileRes
 
 @role_required(*EDIT_ROLES)
 @require_POST
-def convention_pdf_retry(request: HttpRequest, pk: int, convention_pk: int) -> HttpResponse:
+def convention_pdf_retry(
+    request: AuthenticatedHttpRequest, pk: int, convention_pk: int
+) -> HttpResponse:
     beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
     convention = get_object_or_404(Convention, parcours__beneficiary=beneficiary, pk=convention_pk)
     if services.convention_pdf_retry(convention=convention, by=request.user):
@@ -170,7 +178,7 @@ def convention_pdf_retry(request: HttpRequest, pk: int, convention_pk: int) -> H
 
 
 @path_action
-def extension_add(request: HttpRequest, beneficiary: Any) -> HttpResponse:
+def extension_add(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> HttpResponse:
     parcours = _open_path(beneficiary)
     form = ExtensionForm(request.POST, request.FILES, auto_id="extension_%s")
     if not form.is_valid():
@@ -183,7 +191,7 @@ def extension_add(request: HttpRequest, beneficiary: Any) -> HttpResponse:
 
 
 @path_action
-def evaluation_save(request: HttpRequest, beneficiary: Any) -> HttpResponse:
+def evaluation_save(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> HttpResponse:
     parcours = _open_path(beneficiary)
     evaluation = parcours.evaluations.filter(held_on__isnull=True).order_by("due_on").first()
     if evaluation is None:
@@ -199,7 +207,7 @@ def evaluation_save(request: HttpRequest, beneficiary: Any) -> HttpResponse:
 
 
 @path_action
-def axis_operator(request: HttpRequest, beneficiary: Any) -> HttpResponse:
+def axis_operator(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> HttpResponse:
     parcours = _open_path(beneficiary)
     axis = get_object_or_404(parcours.axes, pk=request.POST.get("axis", "0") or 0)
     operator = request.POST.get("operator", "")
@@ -212,7 +220,9 @@ def axis_operator(request: HttpRequest, beneficiary: Any) -> HttpResponse:
 
 
 @role_required(*EDIT_ROLES)
-def extension_document(request: HttpRequest, pk: int, extension_pk: int) -> FileResponse:
+def extension_document(
+    request: AuthenticatedHttpRequest, pk: int, extension_pk: int
+) -> FileResponse:
     """The minister's decision, only through a file the user can reach."""
     beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
     extension = get_object_or_404(Extension, parcours__beneficiary=beneficiary, pk=extension_pk)
@@ -224,7 +234,7 @@ def extension_document(request: HttpRequest, pk: int, extension_pk: int) -> File
 
 
 @path_action
-def reassess(request: HttpRequest, beneficiary: Any) -> HttpResponse:
+def reassess(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> HttpResponse:
     services.obligation_assess(
         beneficiary=beneficiary, by=request.user, trigger=_("Réévaluation demandée")
     )

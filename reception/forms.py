@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from beneficiaries.languages import LANGUAGE_CHOICES
+from beneficiaries.models import Beneficiary
 from cainamur.lib.phones import phone_normalise
 from offices.models import Office
 from reception.models import Callback, CallbackAttempt, QueueTicket
@@ -32,14 +33,17 @@ class CallbackForm(forms.ModelForm):
 
     def __init__(self, *args: Any, offices: QuerySet[Office], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = offices  # type: ignore[attr-defined]
-        self.fields["assigned_to"].queryset = (  # type: ignore[attr-defined]
+        office_field, assigned_field = self.fields["office"], self.fields["assigned_to"]
+        assert isinstance(office_field, forms.ModelChoiceField)
+        assert isinstance(assigned_field, forms.ModelChoiceField)
+        office_field.queryset = offices
+        assigned_field.queryset = (
             get_user_model()
             .objects.filter(is_active=True, offices__in=offices, groups__isnull=False)
             .distinct()
             .order_by("last_name", "first_name")
         )
-        self.fields["assigned_to"].empty_label = _("— Le bureau —")  # type: ignore[attr-defined]
+        assigned_field.empty_label = _("— Le bureau —")
         for field in self.fields.values():
             field.widget.attrs.setdefault(
                 "class", "form-select" if isinstance(field.widget, forms.Select) else "form-control"
@@ -71,7 +75,7 @@ class ArrivalForm(forms.Form):
     name = forms.CharField(label=_l("Nom et prénom"), max_length=150, required=False)
     phone = forms.CharField(label=_l("Téléphone"), max_length=30, required=False)
 
-    def __init__(self, *args: Any, files: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, files: QuerySet[Beneficiary], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.files_in_scope = files
         for field in self.fields.values():

@@ -1,19 +1,18 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Count, QuerySet
 
+from cainamur.models import User
 from offices.models import Office
 from offices.selectors import visible_offices
 from reception.models import Callback, Permanence
 
 
-def visible_callbacks(user: Any) -> QuerySet[Callback]:
-    return Callback.objects.visible_to(user)  # type: ignore[return-value]
+def visible_callbacks(user: User) -> QuerySet[Callback]:
+    return Callback.objects.visible_to(user)
 
 
-def open_callbacks(user: Any, office: Office | None = None) -> QuerySet[Callback]:
+def open_callbacks(user: User, office: Office | None = None) -> QuerySet[Callback]:
     """Open call-backs, oldest first, with their attempt count (one query)."""
     rows = (
         visible_callbacks(user)
@@ -25,5 +24,5 @@ def open_callbacks(user: Any, office: Office | None = None) -> QuerySet[Callback
     return rows.filter(office=office) if office else rows
 
 
-def visible_permanences(user: Any) -> Any:
+def visible_permanences(user: User) -> QuerySet[Permanence]:
     return Permanence.objects.filter(is_active=True, office__in=visible_offices(user))

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -10,18 +9,24 @@ from django.utils.translation import gettext as _
 
 from beneficiaries.models import Beneficiary
 from cainamur import audit
+from cainamur.models import User
 from reception.models import Callback, CallbackAttempt, Permanence, QueueTicket
 
 
 def _audit(
-    *, by: Any, action: str, summary: str, beneficiary: Any, obj: Callback | QueueTicket
+    *,
+    by: User,
+    action: str,
+    summary: str,
+    beneficiary: Beneficiary | None,
+    obj: Callback | QueueTicket,
 ) -> None:
     audit.record(
         by=by, action=f"reception.{action}", summary=summary, beneficiary=beneficiary, obj=obj
     )
 
 
-def callback_log(*, callback: Callback, by: Any) -> Callback:
+def callback_log(*, callback: Callback, by: User) -> Callback:
     """A phone message to call back, as reception typed it."""
     with transaction.atomic():
         callback.created_by = by
@@ -36,7 +41,7 @@ def callback_log(*, callback: Callback, by: Any) -> Callback:
     return callback
 
 
-def callback_close(*, callback: Callback, by: Any) -> bool:
+def callback_close(*, callback: Callback, by: User) -> bool:
     """Nothing more to do; False when it was already closed."""
     with transaction.atomic():
         callback = Callback.objects.select_for_update().get(pk=callback.pk)
@@ -57,7 +62,7 @@ def callback_close(*, callback: Callback, by: Any) -> bool:
 
 
 def callback_attempt_record(
-    *, callback: Callback, by: Any, outcome: str, note: str = "", done: bool = False
+    *, callback: Callback, by: User, outcome: str, note: str = "", done: bool = False
 ) -> CallbackAttempt:
     with transaction.atomic():
         callback = Callback.objects.select_for_update().get(pk=callback.pk)
@@ -88,7 +93,7 @@ def ticket_register(
     *,
     permanence: Permanence,
     on: date,
-    by: Any,
+    by: User,
     beneficiary: Beneficiary | None = None,
     name: str = "",
     phone: str = "",
@@ -117,7 +122,7 @@ def ticket_register(
         return ticket
 
 
-def ticket_call_next(*, permanence: Permanence, on: date, by: Any) -> QueueTicket | None:
+def ticket_call_next(*, permanence: Permanence, on: date, by: User) -> QueueTicket | None:
     with transaction.atomic():
         ticket = (
             QueueTicket.objects.select_for_update(skip_locked=True)
@@ -141,7 +146,7 @@ def ticket_call_next(*, permanence: Permanence, on: date, by: Any) -> QueueTicke
         return ticket
 
 
-def ticket_finish(*, ticket: QueueTicket, by: Any, topic: str, note: str = "") -> QueueTicket:
+def ticket_finish(*, ticket: QueueTicket, by: User, topic: str, note: str = "") -> QueueTicket:
     with transaction.atomic():
         ticket = QueueTicket.objects.select_for_update().get(pk=ticket.pk)
         if ticket.status != QueueTicket.Status.CALLED:
@@ -162,7 +167,7 @@ def ticket_finish(*, ticket: QueueTicket, by: Any, topic: str, note: str = "") -
         return ticket
 
 
-def ticket_left(*, ticket: QueueTicket, by: Any) -> None:
+def ticket_left(*, ticket: QueueTicket, by: User) -> None:
     with transaction.atomic():
         left = QueueTicket.objects.filter(
             pk=ticket.pk, status__in=[QueueTicket.Status.WAITING, QueueTicket.Status.CALLED]
@@ -178,7 +183,7 @@ def ticket_left(*, ticket: QueueTicket, by: Any) -> None:
             )
 
 
-def ticket_link(*, ticket: QueueTicket, beneficiary: Beneficiary, by: Any) -> None:
+def ticket_link(*, ticket: QueueTicket, beneficiary: Beneficiary, by: User) -> None:
     """A ticket given to someone without a file, attached to their file once it exists."""
     with transaction.atomic():
         QueueTicket.objects.filter(pk=ticket.pk).update(beneficiary=beneficiary)

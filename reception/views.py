@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from beneficiaries.selectors import scoped_files
 from cainamur.lib.pagination import CappedCountPaginator
-from cainamur.permissions import FILE_ROLES, STAFF_ROLES, role_required
+from cainamur.permissions import FILE_ROLES, STAFF_ROLES, AuthenticatedHttpRequest, role_required
 from offices.selectors import visible_offices
 from reception.forms import ArrivalForm, AttemptForm, CallbackForm, OutcomeForm
 from reception.models import Permanence, QueueTicket
@@ -33,7 +33,7 @@ from reception.services import (
 
 
 @role_required(*STAFF_ROLES)
-def callback_list(request: HttpRequest) -> HttpResponse:
+def callback_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     offices = visible_offices(request.user)
     wanted = request.GET.get("bureau", "")
     office = offices.filter(pk=int(wanted)).first() if wanted.isdigit() else None
@@ -47,9 +47,9 @@ def callback_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*STAFF_ROLES)
-def callback_create(request: HttpRequest) -> HttpResponse:
+def callback_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     offices = visible_offices(request.user)
-    mine = [o for o in offices if o.pk in request.user.office_ids]  # type: ignore[union-attr]
+    mine = [o for o in offices if o.pk in request.user.office_ids]
     form = CallbackForm(
         request.POST or None,
         offices=offices,
@@ -73,7 +73,7 @@ def callback_create(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*STAFF_ROLES)
-def callback_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def callback_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     callback = get_object_or_404(
         visible_callbacks(request.user).select_related(
             "office", "assigned_to", "created_by", "closed_by"
@@ -104,7 +104,7 @@ def callback_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*STAFF_ROLES)
 @require_POST
-def callback_done(request: HttpRequest, pk: int) -> HttpResponse:
+def callback_done(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     callback = get_object_or_404(visible_callbacks(request.user), pk=pk)
     if callback_close(callback=callback, by=request.user):
         messages.success(request, _("Rappel marqué comme traité."))
@@ -112,7 +112,7 @@ def callback_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*FILE_ROLES)
-def permanence_list(request: HttpRequest) -> HttpResponse:
+def permanence_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     permanences = (
         visible_permanences(request.user)
@@ -159,7 +159,7 @@ def _queue_context(permanence: Permanence, on: date) -> dict[str, Any]:
 
 
 @role_required(*FILE_ROLES)
-def queue(request: HttpRequest, pk: int) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     permanence = get_object_or_404(
         visible_permanences(request.user).select_related("office"), pk=pk
     )
@@ -173,7 +173,7 @@ def queue(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*FILE_ROLES)
 @require_POST
-def arrival(request: HttpRequest, pk: int) -> HttpResponse:
+def arrival(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     permanence = get_object_or_404(visible_permanences(request.user), pk=pk)
     form = ArrivalForm(request.POST, files=scoped_files(request.user))
     if not form.is_valid():
@@ -197,7 +197,7 @@ def arrival(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*FILE_ROLES)
 @require_POST
-def call_next(request: HttpRequest, pk: int) -> HttpResponse:
+def call_next(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     permanence = get_object_or_404(visible_permanences(request.user), pk=pk)
     ticket = ticket_call_next(permanence=permanence, on=timezone.localdate(), by=request.user)
     if ticket is None:
@@ -210,7 +210,7 @@ def call_next(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("reception:queue", pk=permanence.pk)
 
 
-def _ticket(request: HttpRequest, pk: int) -> QueueTicket:
+def _ticket(request: AuthenticatedHttpRequest, pk: int) -> QueueTicket:
     return get_object_or_404(
         QueueTicket.objects.filter(permanence__in=visible_permanences(request.user)), pk=pk
     )
@@ -218,7 +218,7 @@ def _ticket(request: HttpRequest, pk: int) -> QueueTicket:
 
 @role_required(*FILE_ROLES)
 @require_POST
-def finish(request: HttpRequest, pk: int) -> HttpResponse:
+def finish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ticket = _ticket(request, pk)
     form = OutcomeForm(request.POST)
     if not form.is_valid():
@@ -238,7 +238,7 @@ def finish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*FILE_ROLES)
 @require_POST
-def left(request: HttpRequest, pk: int) -> HttpResponse:
+def left(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ticket = _ticket(request, pk)
     ticket_left(ticket=ticket, by=request.user)
     return redirect(reverse("reception:queue", args=[ticket.permanence_id]))
@@ -246,7 +246,7 @@ def left(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*FILE_ROLES)
 @require_POST
-def link(request: HttpRequest, pk: int) -> HttpResponse:
+def link(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Attach a ticket given to someone without a file to their file, once it exists."""
     ticket = _ticket(request, pk)
     number = request.POST.get("file_number", "").strip().upper()

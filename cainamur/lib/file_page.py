@@ -9,8 +9,9 @@ here when Django starts, and the apps call :func:`render`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
+from django.db import models
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 
 Renderer = Callable[..., HttpResponse]
@@ -21,8 +22,11 @@ def register(renderer: Renderer) -> None:
     _renderer[:] = [renderer]
 
 
-def render(request: HttpRequest, beneficiary: Any, *, forms: Mapping[str, Any]) -> HttpResponse:
-    """The file page again, with the refused forms bound to what was typed (answered 400)."""
+def render(
+    request: HttpRequest, beneficiary: models.Model, *, forms: Mapping[str, BaseForm]
+) -> HttpResponse:
+    """The file page again, with the refused forms bound to what was typed (answered 400).
+    ``beneficiary`` is the file (``beneficiaries.Beneficiary``, a floor above)."""
     if not _renderer:
         raise RuntimeError("No file page renderer registered (is 'home' installed?)")
     return _renderer[0](request, beneficiary, forms=dict(forms))

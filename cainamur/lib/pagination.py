@@ -3,6 +3,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 
 
 class CappedCountPaginator(Paginator):
@@ -14,7 +15,9 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list.order_by()[: self.cap + 1].count()  # type: ignore[attr-defined]
+        rows = self.object_list
+        assert isinstance(rows, QuerySet), "CappedCountPaginator pages a queryset"
+        return rows.order_by()[: self.cap + 1].count()
 
     @property
     def capped(self) -> bool:

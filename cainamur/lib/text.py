@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Model
+from django.db.models import Field, Model
 
 
 def field_labels(model: type[Model], names: Iterable[str]) -> str:
     """ "nom, date de naissance": the verbose names of fields, for messages and history."""
-    return ", ".join(
-        str(model._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
-        for name in names
-    )
+    return ", ".join(_label(model, name) for name in names)
+
+
+def _label(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field), f"{model.__name__}.{name} is not a concrete field"
+    return str(field.verbose_name)

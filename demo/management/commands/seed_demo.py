@@ -25,6 +25,7 @@ from appointments.selectors import slot_search
 from attestations.services import attestation_issue
 from beneficiaries.models import Beneficiary, Commune, Cpas, PermitType, Sex
 from beneficiaries.services import file_numbers_reserve
+from cainamur.models import User
 from cainamur.roles import Role
 from cainamur.services import user_set_roles
 from demo.bulk import copy_dicts
@@ -92,7 +93,7 @@ class Command(BaseCommand):
         for username, password, role, *_ in DEMO_LOGINS:
             self.stdout.write(f"  {role.label:<15} {username:<16} {password}")
 
-    def _calendars(self, caseworkers_by_office: dict[int, list[Any]], rng: random.Random) -> None:
+    def _calendars(self, caseworkers_by_office: dict[int, list[User]], rng: random.Random) -> None:
         """Each demo caseworker is present during their office's reception hours; the
         Namur caseworker has a few appointments in the coming days and a rights-and-duties
         session with places left. Only once."""
@@ -368,8 +369,7 @@ class Command(BaseCommand):
                 attestation_issue(parcours=parcours, by=caseworker)
         return len(files)
 
-    def _staff(self) -> dict[int, list[Any]]:
-        User = get_user_model()
+    def _staff(self) -> dict[int, list[User]]:
         offices = {office.code: office for office in Office.objects.all()}
         for username, password, role, first, last, office_codes in DEMO_LOGINS:
             user, _ = User.objects.update_or_create(
@@ -386,7 +386,7 @@ class Command(BaseCommand):
             user.save(update_fields=["password"])
             user_set_roles(user=user, roles=[role])
             user.offices.set([offices[code] for code in office_codes])
-        caseworkers: dict[int, list[Any]] = {}
+        caseworkers: dict[int, list[User]] = {}
         for code, (first, last) in DEMO_CASEWORKERS.items():
             office = offices[code]
             if code == "namur":
@@ -409,7 +409,7 @@ class Command(BaseCommand):
         return caseworkers
 
     def _beneficiaries(
-        self, wanted: int, rng: random.Random, caseworkers: dict[int, list[Any]]
+        self, wanted: int, rng: random.Random, caseworkers: dict[int, list[User]]
     ) -> int:
         missing = wanted - Beneficiary.objects.count()
         if missing <= 0:
@@ -498,7 +498,7 @@ class Command(BaseCommand):
         rng: random.Random,
         communes: list[Commune],
         commune_weights: list[int],
-        caseworkers: dict[int, list[Any]],
+        caseworkers: dict[int, list[User]],
         today: date,
         used_numbers: set[str],
     ) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from beneficiaries.services import (
 )
 from cainamur.lib import file_page
 from cainamur.lib.pagination import CappedCountPaginator
+from cainamur.models import User
 from cainamur.permissions import (
     EDIT_ROLES,
     FILE_ROLES,
@@ -31,6 +32,7 @@ from cainamur.permissions import (
     RoleRequiredMixin,
     may_see_health,
     role_required,
+    user_has_role,
 )
 
 
@@ -151,8 +153,10 @@ class BeneficiaryUpdateView(RoleRequiredMixin, FormView):
     form_class = BeneficiaryForm
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated:
-            self.beneficiary = get_object_or_404(scoped_files(request.user), pk=kwargs["pk"])
+        # The role first: a role that may not edit gets 403 whether the file exists or not.
+        user = request.user
+        if isinstance(user, User) and user_has_role(user, self.allowed_roles):
+            self.beneficiary = get_object_or_404(scoped_files(user), pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self) -> dict[str, Any]:

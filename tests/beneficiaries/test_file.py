@@ -319,3 +319,15 @@ class TestSearch:
             .content.decode()
         )
         assert "DIALLO" in page and "HADDAD" not in page
+
+
+def test_a_role_that_may_not_edit_learns_nothing_from_the_edit_page(
+    reception: User, outsider: User, login_client: Any
+) -> None:
+    """403 for a file of its offices and for one elsewhere alike (never 404 vs 403)."""
+    own = BeneficiaryFactory(office=reception.offices.first())
+    elsewhere = BeneficiaryFactory(office=outsider.offices.first())
+    client = login_client(reception)
+    for beneficiary in (own, elsewhere):
+        url = reverse("beneficiaries:update", args=[beneficiary.pk])
+        assert client.get(url).status_code == 403

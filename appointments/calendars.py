@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from appointments.models import Appointment, CalendarFeed
+from appointments.services import calendar_feed_renew, calendar_feed_revoke
 from cainamur.lib.localtime import day_bounds
-from cainamur.lib.tokens import token_digest, token_new
+from cainamur.lib.tokens import token_digest
 from cainamur.permissions import FILE_ROLES, AuthenticatedHttpRequest, role_required
 from offices.selectors import visible_offices
 
@@ -129,8 +130,7 @@ def my_calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(*FILE_ROLES)
 @require_POST
 def feed_regenerate(request: AuthenticatedHttpRequest) -> HttpResponse:
-    token, digest = token_new()
-    CalendarFeed.objects.update_or_create(staff=request.user, defaults={"token_sha256": digest})
+    token = calendar_feed_renew(staff=request.user)
     # Shown once on the next page (kept in the session, never in a URL of ours but the
     # feed's own).
     request.session["calendar_feed_url"] = settings.CAI_PUBLIC_URL + reverse(
@@ -143,7 +143,7 @@ def feed_regenerate(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(*FILE_ROLES)
 @require_POST
 def feed_revoke(request: AuthenticatedHttpRequest) -> HttpResponse:
-    CalendarFeed.objects.filter(staff=request.user).delete()
+    calendar_feed_revoke(staff=request.user)
     messages.success(request, _("Le flux iCal est désactivé."))
     return redirect("appointments:mine")
 

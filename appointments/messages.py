@@ -121,8 +121,8 @@ def appointment_message_ready(dispatch: Dispatch) -> bool | None:
     meeting = dispatch.seat.session if dispatch.seat is not None else dispatch.appointment
     if meeting is None:
         return None
-    alive = meeting.status == "booked" and (
-        dispatch.seat is None or dispatch.seat.status == "booked"
+    alive = meeting.status == Appointment.Status.BOOKED and (
+        dispatch.seat is None or dispatch.seat.status == Seat.Status.BOOKED
     )
     start = meeting.during.lower
     if not alive or start <= timezone.now():

@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 
 from appointments import slots
 from appointments.messages import appointment_messages
-from appointments.models import Appointment, AppointmentType, Seat
+from appointments.models import Appointment, AppointmentType, CalendarFeed, Seat
 from appointments.selectors import person_busy, slot_search
 from beneficiaries.models import Beneficiary
 from cainamur import audit
 from cainamur.lib import localtime
+from cainamur.lib.tokens import token_new
 from cainamur.models import User
 from offices.models import Office, Room
 from outbox.models import Dispatch
@@ -30,7 +31,15 @@ def _when(appointment: Appointment) -> str:
     )
 
 
-def _audit(appointment: Appointment, *, by: User, action: str, summary: str, **data: Any) -> None:
+def _audit(
+    appointment: Appointment,
+    *,
+    by: User,
+    action: str,
+    summary: str,
+    reason: str = "",
+    **data: Any,
+) -> None:
     audit.record(
         by=by,
         action=f"appointments.{action}",
@@ -38,7 +47,36 @@ def _audit(appointment: Appointment, *, by: User, action: str, summary: str, **d
         beneficiary=appointment.beneficiary,
         obj=appointment,
         data=data,
+        reason=reason,
     )
+
+
+def calendar_feed_renew(*, staff: User) -> str:
+    """A new private iCal address for ``staff`` (the old one stops working); returns the
+    token, shown once."""
+    token, digest = token_new()
+    with transaction.atomic():
+        feed, _created = CalendarFeed.objects.update_or_create(
+            staff=staff, defaults={"token_sha256": digest}
+        )
+        audit.record(
+            by=staff,
+            action="appointments.calendar_feed_renew",
+            summary=_("Flux iCal renouvelé"),
+            obj=feed,
+        )
+    return token
+
+
+def calendar_feed_revoke(*, staff: User) -> None:
+    with transaction.atomic():
+        deleted, _rows = CalendarFeed.objects.filter(staff=staff).delete()
+        if deleted:
+            audit.record(
+                by=staff,
+                action="appointments.calendar_feed_revoke",
+                summary=_("Flux iCal désactivé"),
+            )
 
 
 class BookingError(Exception):
@@ -275,6 +313,7 @@ def appointment_move(
                 "from": Appointment.Status(before).label,
                 "to": Appointment.Status(to).label,
             },
+            reason=reason,
             before=before,
             to=to,
         )
@@ -312,8 +351,8 @@ def appointment_reschedule(
             old,
             by=by,
             action="reschedule",
-            summary=_("Rendez-vous du %(when)s reporté (%(reason)s)")
-            % {"when": _when(old), "reason": old.reason},
+            summary=_("Rendez-vous du %(when)s reporté") % {"when": _when(old)},
+            reason=old.reason,
         )
         return appointment_book(
             beneficiary=beneficiary,

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from attestations.models import Attestation
 from cainamur import audit
@@ -22,6 +23,7 @@ from outbox.emails import email_render
 from outbox.models import Dispatch
 from outbox.registry import MessageKind, register
 from outbox.services import dispatch_queue
+from parcours.models import Parcours
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +45,7 @@ def copy_ready(dispatch: Dispatch) -> bool | None:
     attestation = dispatch.attestation
     if attestation is None:
         return True
-    if attestation.status != "valid":
+    if attestation.status != Attestation.Status.VALID:
         return None
     return bool(attestation.pdf_status == PdfStatus.READY)
 
@@ -94,6 +96,9 @@ def register_copies() -> None:
             compose=copy_compose,
             related=("attestation__beneficiary", "attestation__parcours"),
             on_resend=copy_resent,
+            gone=gettext_lazy(
+                "Cette attestation n'est plus valable : sa copie n'est plus envoyée."
+            ),
         )
     )
 
@@ -102,7 +107,7 @@ def copies_owed(attestation: Attestation) -> list[Dispatch]:
     """The copies an issued attestation calls for, created with it (same transaction):
     the commune of residence and, when the person receives its support, the CPAS.
     Volunteers get none."""
-    if attestation.kind != "obliged":
+    if attestation.kind != Parcours.Kind.OBLIGED:
         return []
     beneficiary = attestation.beneficiary
     rows = [

@@ -161,8 +161,9 @@ def attestation_reissue(*, attestation: Attestation, by: User, reason: str) -> A
             beneficiary=parcours.beneficiary,
             obj=parcours,
             by=by,
-            summary=_("Attestation %(old)s remplacée par %(new)s (%(why)s)")
-            % {"old": old.number, "new": new.number, "why": reason.strip()},
+            summary=_("Attestation %(old)s remplacée par %(new)s")
+            % {"old": old.number, "new": new.number},
+            reason=reason,
         )
     return new
 
@@ -199,8 +200,8 @@ def attestation_revoke(*, attestation: Attestation, by: User, reason: str) -> At
             beneficiary=attestation.beneficiary,
             obj=parcours,
             by=by,
-            summary=_("Attestation %(number)s révoquée (%(why)s)")
-            % {"number": attestation.number, "why": reason.strip()},
+            summary=_("Attestation %(number)s révoquée") % {"number": attestation.number},
+            reason=reason,
         )
     return attestation
 

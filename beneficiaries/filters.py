@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, Field, Model, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import Beneficiary, Commune, ObligationStatus
@@ -17,20 +17,24 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
-def paths_model() -> type[Model]:
-    """The model of the integration paths (``parcours``, a floor above), reached through
-    its foreign key to the file rather than imported: the file list filters on it."""
-    for relation in Beneficiary._meta.related_objects:
-        model = relation.related_model
-        if isinstance(model, type) and model._meta.label == "parcours.Parcours":
-            return model
-    raise LookupError("parcours.Parcours is not installed")
+class PathStatusFilter(Protocol):
+    """What the file list needs to filter files by the state of their path (``parcours``,
+    a floor above, registers it at start-up)."""
+
+    def choices(self) -> list[tuple[str, StrOrPromise]]: ...
+
+    def filter(self, files: QuerySet[Beneficiary], value: str) -> QuerySet[Beneficiary]: ...
+
+
+_path_status: list[PathStatusFilter] = []
+
+
+def register_path_status_filter(path_filter: PathStatusFilter) -> None:
+    _path_status[:] = [path_filter]
 
 
 def path_status_choices() -> list[tuple[str, StrOrPromise]]:
-    status = paths_model()._meta.get_field("status")
-    assert isinstance(status, Field)
-    return [("none", _("Sans parcours")), *status.flatchoices]
+    return [choice for path_filter in _path_status for choice in path_filter.choices()]
 
 
 class BeneficiaryFilter(django_filters.FilterSet):
@@ -81,10 +85,9 @@ class BeneficiaryFilter(django_filters.FilterSet):
     def filter_path_status(
         self, queryset: QuerySet[Beneficiary], _name: str, value: str
     ) -> QuerySet[Beneficiary]:
-        paths = paths_model()._default_manager.filter(beneficiary=OuterRef("pk"))
-        if value == "none":
-            return queryset.exclude(Exists(paths))
-        return queryset.filter(Exists(paths.filter(status=value)))
+        for path_filter in _path_status:
+            queryset = path_filter.filter(queryset, value)
+        return queryset
 
     def search(self, queryset: QuerySet[Beneficiary], _name: str, value: str) -> QuerySet:
         return beneficiary_search(queryset, value)

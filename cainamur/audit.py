@@ -27,11 +27,17 @@ def record(
     beneficiary: models.Model | None = None,
     obj: models.Model | None = None,
     data: dict[str, Any] | None = None,
+    reason: str = "",
 ) -> AuditEvent:
     """One audit row. ``action`` is a stable key (``parcours.convention_sign``); ``summary``
-    a short French sentence for the file's history (no health detail: every role with the
-    file reads it). ``beneficiary`` is the file (``beneficiaries.Beneficiary``, a floor
-    above: not imported here)."""
+    a short French sentence for the file's history, never with free text: every role with
+    the file reads it, and a reason typed by a person may be health information. Such a
+    ``reason`` is kept apart (``data["reason"]``) and shown only with the health
+    permission. ``beneficiary`` is the file (``beneficiaries.Beneficiary``, a floor above:
+    not imported here)."""
+    details = dict(data or {})
+    if reason.strip():
+        details["reason"] = reason.strip()
     return AuditEvent.objects.create(
         actor=by,
         action=action,
@@ -40,14 +46,19 @@ def record(
         beneficiary_id=beneficiary.pk if beneficiary is not None else None,
         object_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
         object_id=obj.pk if obj is not None else None,
-        data=data or {},
+        data=details,
     )
 
 
-def file_trail(beneficiary: models.Model, *, limit: int | None) -> list[AuditEvent]:
+def file_trail(
+    beneficiary: models.Model, *, limit: int | None, hidden: tuple[str, ...] = ()
+) -> list[AuditEvent]:
     """A file's history, newest first: ``limit`` lines, plus one to tell whether there are
-    more (None: everything)."""
+    more (None: everything). ``hidden``: action prefixes the reader may not see (e.g. the
+    orientations, which reception does not follow)."""
     events = AuditEvent.objects.filter(beneficiary=beneficiary.pk).select_related("actor")
+    for prefix in hidden:
+        events = events.exclude(action__startswith=prefix)
     return list(events if limit is None else events[: limit + 1])
 
 

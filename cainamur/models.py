@@ -190,3 +190,8 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+    @property
+    def reason(self) -> str:
+        """The free-text reason a person gave (shown only with the health permission)."""
+        return str(self.data.get("reason", ""))

@@ -21,6 +21,7 @@ from beneficiaries.panels import panel as beneficiaries_panel
 from beneficiaries.selectors import scoped_files
 from cainamur.audit import file_trail
 from cainamur.permissions import (
+    EDIT_ROLES,
     FILE_ROLES,
     STAFF_ROLES,
     AuthenticatedHttpRequest,
@@ -159,7 +160,11 @@ class FileView(RoleRequiredMixin, DetailView):
         context.update(appointments_panel(beneficiary, user))
         context.update(operators_panel(beneficiary, user))
         everything = self.request.GET.get("historique") == "tout"
-        events = file_trail(beneficiary, limit=None if everything else TIMELINE_LINES)
+        # Orientations are followed by those who run the path (their panel is theirs too).
+        hidden = () if user.has_role(*EDIT_ROLES) else ("operators.",)
+        events = file_trail(
+            beneficiary, limit=None if everything else TIMELINE_LINES, hidden=hidden
+        )
         context["timeline"] = events[:TIMELINE_LINES] if not everything else events
         context["timeline_truncated"] = not everything and len(events) > TIMELINE_LINES
         return context

@@ -145,7 +145,7 @@ def orientation_move(
                 orientation.waiting_since = timezone.now()
             orientation.save(update_fields=["status", "reason", "waiting_since"])
             _record(orientation, offer=offer, by=by, before=before, note=reason)
-            if to in OCCUPYING:
+            if will_hold and not holds:  # the axis names the operator from enrolment
                 _axis_operator(orientation, offer)
     if full:
         raise NoPlace(
@@ -304,10 +304,7 @@ def report_submit(
                     ) from error
                 if orientation.status == S.ENROLLED:
                     orientation = orientation_move(
-                        orientation=orientation,
-                        to=S.IN_PROGRESS,
-                        by=None,
-                        reason=_("Heures déclarées par l'opérateur"),
+                        orientation=orientation, to=S.IN_PROGRESS, by=None
                     )
             if dropped:
                 orientation_move(

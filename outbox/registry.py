@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from django.utils.functional import Promise
+
 if TYPE_CHECKING:
     from django.core.mail import EmailMessage
 
@@ -37,6 +39,8 @@ class MessageKind:
     related: tuple[str, ...] = ()
     # Called inside the resend's transaction, with the person who asked for it.
     on_resend: ResendHook | None = field(default=None)
+    # Said to the person who asks to resend a message whose ``ready`` answers None.
+    gone: str | Promise = field(default="")
 
 
 _KINDS: dict[str, MessageKind] = {}

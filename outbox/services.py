@@ -175,7 +175,8 @@ def dispatch_resend(*, dispatch: Dispatch, by: User) -> Dispatch:
             )
         if kind.ready(dispatch) is None:
             raise DispatchError(
-                _("Ce message n'a plus d'objet (ce qu'il annonçait a été annulé ou remplacé).")
+                str(kind.gone)
+                or _("Ce message n'a plus d'objet (ce qu'il annonçait a été annulé ou remplacé).")
             )
         dispatch.status = Dispatch.Status.QUEUED
         dispatch.next_attempt_at = timezone.now()

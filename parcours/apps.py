@@ -9,7 +9,11 @@ class ParcoursConfig(AppConfig):
     def ready(self) -> None:
         # Registration at start-up (Django's documented place): a change to a fact the
         # obligation rules read, recorded in ``beneficiaries``, re-runs the assessment.
+        from beneficiaries.filters import register_path_status_filter
         from beneficiaries.services import on_facts_changed
+        from parcours.selectors import PathStatusFilter
         from parcours.services import obligation_assess
 
         on_facts_changed(obligation_assess)
+        # The file list filters files by the state of their path.
+        register_path_status_filter(PathStatusFilter())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
@@ -23,6 +23,9 @@ from parcours.models import (
     Parcours,
     Suspension,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 LEDGER_LINES = 100
 
@@ -292,3 +295,17 @@ def work_queue(files: QuerySet[Beneficiary], *, today: date, limit: int = 50) ->
     rank = {"danger": 0, "warning": 1, "secondary": 2}
     items.sort(key=lambda i: (rank[i.tone], i.due or date.max, i.beneficiary.last_name))
     return items[:limit]
+
+
+class PathStatusFilter:
+    """The file list's « Parcours » filter (registered with ``beneficiaries`` at start-up):
+    files without a path, or whose path is in a given state."""
+
+    def choices(self) -> list[tuple[str, StrOrPromise]]:
+        return [("none", _("Sans parcours")), *Parcours.Status.choices]
+
+    def filter(self, files: QuerySet[Beneficiary], value: str) -> QuerySet[Beneficiary]:
+        paths = Parcours.objects.filter(beneficiary=OuterRef("pk"))
+        if value == "none":
+            return files.exclude(Exists(paths))
+        return files.filter(Exists(paths.filter(status=value)))

@@ -160,14 +160,14 @@ def _move(parcours: Parcours, to: str, *, on: date, by: User | None, why: str = 
         "from": before,
         "to": parcours.get_status_display(),
     }
-    if why:
-        message += f" ({why})"
     audit.record(
         action="parcours.move",
         beneficiary=parcours.beneficiary,
         obj=parcours,
         by=by,
         summary=message,
+        reason=why,
+        data={"from": str(before), "to": to},
     )
 
 

@@ -9,9 +9,22 @@ from django.db import migrations, models
 def move_content_types(apps, schema_editor):
     """Permissions, admin log entries and history follow the models to their new app."""
     ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="appointments", model__in=MODELS).update(
-        app_label="offices"
-    )
+    moving = ContentType.objects.filter(app_label="appointments", model__in=MODELS)
+    # After a rollback, Django may have created empty ones under the new label: the old
+    # ones (with the groups' permissions and the admin's log) win.
+    ContentType.objects.filter(
+        app_label="offices", model__in=moving.values_list("model", flat=True)
+    ).delete()
+    moving.update(app_label="offices")
+
+
+def move_content_types_back(apps, schema_editor):
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    moving = ContentType.objects.filter(app_label="offices", model__in=MODELS)
+    ContentType.objects.filter(
+        app_label="appointments", model__in=moving.values_list("model", flat=True)
+    ).delete()
+    moving.update(app_label="appointments")
 
 
 MODELS = ["office", "openinghours", "room", "closure", "staffavailability", "absence"]
@@ -23,6 +36,8 @@ class Migration(migrations.Migration):
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
         ("appointments", "0009_absence_has_both_ends"),
+        # The communes' reference data read the offices under their old label.
+        ("beneficiaries", "0008_caseworker_recent_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -368,5 +383,5 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
-        migrations.RunPython(move_content_types, migrations.RunPython.noop),
+        migrations.RunPython(move_content_types, move_content_types_back),
     ]

@@ -8,9 +8,22 @@ from django.db import migrations, models
 def move_content_types(apps, schema_editor):
     """Permissions, admin log entries and history follow the models to their new app."""
     ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="appointments", model__in=MODELS).update(
-        app_label="reception"
-    )
+    moving = ContentType.objects.filter(app_label="appointments", model__in=MODELS)
+    # After a rollback, Django may have created empty ones under the new label: the old
+    # ones (with the groups' permissions and the admin's log) win.
+    ContentType.objects.filter(
+        app_label="reception", model__in=moving.values_list("model", flat=True)
+    ).delete()
+    moving.update(app_label="reception")
+
+
+def move_content_types_back(apps, schema_editor):
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    moving = ContentType.objects.filter(app_label="reception", model__in=MODELS)
+    ContentType.objects.filter(
+        app_label="appointments", model__in=moving.values_list("model", flat=True)
+    ).delete()
+    moving.update(app_label="appointments")
 
 
 MODELS = ["callback", "callbackattempt", "permanence", "queueticket"]
@@ -385,5 +398,5 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
-        migrations.RunPython(move_content_types, migrations.RunPython.noop),
+        migrations.RunPython(move_content_types, move_content_types_back),
     ]

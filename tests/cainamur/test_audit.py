@@ -58,3 +58,17 @@ def test_the_actions_that_recorded_no_actor_now_do(
     assert QueueTicket.objects.get(pk=ticket.pk).status == "done"
     finished = AuditEvent.objects.get(action="reception.ticket_finish")
     assert finished.actor == caseworker
+
+
+def test_history_context_never_holds_a_secret_of_the_address(rf: Any, caseworker: User) -> None:
+    from cainamur.history import HistoryMiddleware
+
+    middleware = HistoryMiddleware(lambda _request: None)  # type: ignore[arg-type,return-value]
+    secret = "s3cr3t-t0k3n-of-an-operator"
+    request = rf.post(reverse("operators:report", args=[secret]))
+    request.user = caseworker
+    context = middleware.get_context(request)
+    assert secret not in str(context) and context["url"] == "/operateurs/heures/<str:token>/"
+    request = rf.post(reverse("beneficiaries:update", args=[42]))
+    request.user = caseworker
+    assert middleware.get_context(request)["url"] == "/dossiers/42/modifier/"

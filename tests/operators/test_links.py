@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from beneficiaries.models import Commune
+from cainamur.audit import object_trail
 from cainamur.models import User
 from operators import services
 from operators.models import Offer, Operator, ReportingLink, ReportSubmission
@@ -69,6 +70,12 @@ def test_the_operator_reports_hours_and_the_axis_completes(
     assert axis.status == "completed"
     submission = ReportSubmission.objects.get()
     assert submission.ip == "127.0.0.1" and submission.lines[0]["hours"] == "20"
+    # The person is now « en cours » through the transition map, recorded without an
+    # account (the operator's link), and no reason is invented for it.
+    orientation.refresh_from_db()
+    assert orientation.status == "in_progress" and orientation.reason == ""
+    step = object_trail(orientation).last()
+    assert step is not None and step.actor is None and step.data["to"] == "in_progress"
 
 
 def test_expired_revoked_and_unknown_links_are_refused_in_french(

@@ -10,32 +10,15 @@ from attestations.copies import copies_failures_report, copies_send
 from attestations.documents import attestation_pdf_store
 from attestations.models import Attestation
 from attestations.services import attestation_pdfs_requeue
-from cainamur.celery import retry_countdown
-from cainamur.pdf import pdf_failed
+from cainamur.pdf import pdf_task_run
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, max_retries=4)
 def render_attestation_pdf(self: Task, attestation_id: int) -> None:
-    """Render and store the attestation's PDF (once), then queue its copies.
-
-    A passing failure (disk, storage) is retried with backoff; after the last attempt, or
-    on any other error, the attestation shows « échec » with a button to try again.
-    """
-    try:
-        rendered = attestation_pdf_store(attestation_id)
-    except OSError as error:
-        if self.request.retries < self.max_retries:
-            raise self.retry(exc=error, countdown=retry_countdown(self.request.retries)) from error
-        pdf_failed(Attestation, attestation_id, error)
-        logger.exception("Attestation %s: PDF failed", attestation_id)
-        return
-    except Exception as error:
-        pdf_failed(Attestation, attestation_id, error)
-        logger.exception("Attestation %s: PDF failed", attestation_id)
-        return
-    if rendered:
+    """Render and store the attestation's PDF (once), then queue its copies."""
+    if pdf_task_run(self, model=Attestation, pk=attestation_id, store=attestation_pdf_store):
         copies_send(attestation_id)  # a second delivery of this task queues nothing more
 
 

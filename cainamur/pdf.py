@@ -11,12 +11,14 @@ import atexit
 import base64
 import functools
 import hashlib
+import logging
 import mimetypes
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
+from celery import Task
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -24,7 +26,10 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from cainamur.celery import retry_countdown
 from cainamur.models import Centre, PdfStatus, RenderedPdf
+
+logger = logging.getLogger(__name__)
 
 Doc = TypeVar("Doc", bound=RenderedPdf)
 
@@ -223,3 +228,21 @@ def pdf_retry(model: type[RenderedPdf], pk: int) -> bool:
             pdf_status=PdfStatus.PENDING, pdf_error=""
         )
     )
+
+
+def pdf_task_run(
+    task: Task, *, model: type[RenderedPdf], pk: int, store: Callable[[int], bool]
+) -> bool:
+    """The body of every document's rendering task (attestation, convention): render and
+    store the PDF once. A passing failure (disk, storage) is retried with backoff; after the
+    last attempt, or on any other error, the record shows « échec » with a button to try
+    again. Returns whether a PDF was stored by this run."""
+    try:
+        return store(pk)
+    except Exception as error:
+        passing = isinstance(error, OSError)
+        if passing and task.request.retries < (task.max_retries or 0):
+            raise task.retry(exc=error, countdown=retry_countdown(task.request.retries)) from error
+        pdf_failed(model, pk, error)
+        logger.exception("%s %s: PDF failed", model.__name__, pk)
+        return False

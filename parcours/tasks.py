@@ -6,8 +6,7 @@ import logging
 
 from celery import Task, shared_task
 
-from cainamur.celery import retry_countdown
-from cainamur.pdf import pdf_failed
+from cainamur.pdf import pdf_task_run
 from parcours.documents import convention_pdf_store
 from parcours.models import Convention
 
@@ -16,21 +15,7 @@ logger = logging.getLogger(__name__)
 
 @shared_task(bind=True, max_retries=4)
 def render_convention_pdf(self: Task, convention_id: int) -> None:
-    """Render the convention's PDF and store it, once (skipped when already stored).
-
-    A passing failure (disk, storage) is retried with backoff; after the last attempt, or on
-    any other error, the convention shows "échec" with a button to try again.
-    """
-
-    try:
-        convention_pdf_store(convention_id=convention_id)
-    except OSError as error:
-        if self.request.retries < self.max_retries:
-            raise self.retry(exc=error, countdown=retry_countdown(self.request.retries)) from error
-        pdf_failed(Convention, convention_id, error)
-        logger.exception("Convention %s: PDF failed", convention_id)
-    except Exception as error:
-        pdf_failed(Convention, convention_id, error)
-        logger.exception("Convention %s: PDF failed", convention_id)
-    else:
+    """Render the convention's PDF and store it, once (skipped when already stored)."""
+    store = lambda pk: convention_pdf_store(convention_id=pk)  # noqa: E731
+    if pdf_task_run(self, model=Convention, pk=convention_id, store=store):
         logger.info("Convention %s rendered", convention_id)

@@ -124,6 +124,7 @@ class ObligationStatus(models.TextChoices):
     OBLIGED = "obliged", _("Obligé·e")
     EXEMPT = "exempt", _("Dispensé·e")
     NOT_CONCERNED = "not_concerned", _("Non concerné·e")
+    INCOMPLETE = "incomplete", _("À compléter")
 
 
 class CaiUnaccent(models.Func):
@@ -183,12 +184,23 @@ class Beneficiary(models.Model):
     interpreter_language = models.CharField(_("langue d'interprétation"), max_length=3, blank=True)
     # Stay
     first_registration_on = models.DateField(
-        _("première inscription dans une commune belge"), null=True, blank=True
+        _("première inscription en région de langue française"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Dans une commune de Wallonie francophone (pas de Flandre ni de Bruxelles) : "
+            "le parcours se compte à partir de là."
+        ),
     )
     permit_type = models.CharField(
         _("titre de séjour"), max_length=10, choices=PermitType.choices, blank=True
     )
-    permit_ordered_on = models.DateField(_("titre commandé le"), null=True, blank=True)
+    permit_ordered_on = models.DateField(
+        _("premier titre commandé le"),
+        null=True,
+        blank=True,
+        help_text=_("Le premier titre de plus de 3 mois ; un renouvellement ne le remplace pas."),
+    )
     permit_issued_on = models.DateField(_("titre délivré le"), null=True, blank=True)
     permit_valid_until = models.DateField(_("titre valable jusqu'au"), null=True, blank=True)
     permit_over_3_months = models.BooleanField(

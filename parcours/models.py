@@ -56,6 +56,7 @@ class ObligationAssessment(models.Model):
         OBLIGED = rules.OBLIGED, _("Obligé·e")
         EXEMPT = rules.EXEMPT, _("Dispensé·e")
         NOT_CONCERNED = rules.NOT_CONCERNED, _("Non concerné·e")
+        INCOMPLETE = rules.INCOMPLETE, _("À compléter")
 
     beneficiary = models.ForeignKey(
         "beneficiaries.Beneficiary",
@@ -79,6 +80,8 @@ class ObligationAssessment(models.Model):
     standstill_nationalities = ArrayField(models.CharField(max_length=2), default=list)
     status = models.CharField(_("résultat"), max_length=20, choices=Status.choices)
     reasons = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    # When incomplete: the facts the rules needed and did not get (PersonFacts field names).
+    missing = ArrayField(models.CharField(max_length=40), default=list, blank=True)
     regime = models.CharField(_("régime"), max_length=4, blank=True)
     presentation_deadline = models.DateField(_("se présenter au CRI avant le"), null=True)
     attestation_deadline = models.DateField(_("attestation à obtenir avant le"), null=True)
@@ -95,6 +98,10 @@ class ObligationAssessment(models.Model):
     @property
     def outcome_label(self) -> str:
         return rules.STATUS_LABELS[self.status]
+
+    @property
+    def missing_labels(self) -> list[str]:
+        return [rules.MISSING_LABELS.get(name, name) for name in self.missing]
 
     def reason_labels(self, *, include_medical: bool) -> list[str]:
         """Plain-French reasons; the medical one only for roles allowed health data."""

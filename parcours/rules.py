@@ -5,8 +5,9 @@ argument (the facts about the person, the day of the assessment, the start of th
 the standstill nationalities), so the same inputs always give the same :class:`Assessment`
 and the rules can be tested from a table of cases.
 
-The contract (names, fields, defaults, reason codes and their order) is fixed by issue 3;
-other parts of the system rely on it.
+The contract (names, fields, defaults, reason codes and their order) is fixed by issue 3 and
+grown by issue 11 (new optional facts, the « incomplete » status); other parts of the system
+rely on it.
 
 Legal sources: Code wallon de l'Action sociale et de la Santé (CWASS), art. 150 to 154, and
 its regulatory part (CRWASS, art. 236 and following); the order of the Walloon Government of
@@ -20,9 +21,11 @@ Conventions worth knowing:
 * **Age** is counted in full years on the day of the assessment. Someone born on
   29 February has their birthday on **1 March** in common years (Belgian civil practice):
   they turn 18 on 1 March, not on 28 February.
-* **Three years of legal stay** (``long_stay``): the permit is ordered on or after
-  ``add_months(first_registration_on, 36)``, i.e. on or after the third anniversary of the
-  first registration (28 February when that registration was on a 29 February).
+* **Three years of legal stay** (``long_stay``): on the day the person becomes subject in
+  Wallonia (the later of the first registration in the French-language region and the
+  first permit order), ``add_months(stay_started_on or first_registration_on, 36)`` has
+  been reached, i.e. the third anniversary of the start of the stay (28 February when it
+  started on a 29 February).
 """
 
 from __future__ import annotations
@@ -50,8 +53,12 @@ __all__ = [
     "EXEMPT",
     "EXEMPTION_CODES",
     "EXEMPTION_REASONS",
+    "INCOMPLETE",
+    "LEGAL_REFERENCES",
     "LONG_STAY",
+    "LONG_STAY_MONTHS",
     "MEDICAL",
+    "MISSING_LABELS",
     "NOT_CONCERNED",
     "NOT_CONCERNED_REASONS",
     "OBLIGATION_START",
@@ -78,6 +85,7 @@ __all__ = [
     "age_on",
     "assess_obligation",
     "is_iso_country_code",
+    "subject_on",
 ]
 
 # --- Statuses -------------------------------------------------------------------------------
@@ -85,14 +93,26 @@ __all__ = [
 OBLIGED: Final = "obliged"
 EXEMPT: Final = "exempt"
 NOT_CONCERNED: Final = "not_concerned"
+#: A fact the rules need is missing (``Assessment.missing`` says which): never decided as
+#: « not concerned » for want of a date.
+INCOMPLETE: Final = "incomplete"
 
 #: Every status :func:`assess_obligation` can return.
-ASSESSMENT_STATUSES: Final[tuple[str, ...]] = (OBLIGED, EXEMPT, NOT_CONCERNED)
+ASSESSMENT_STATUSES: Final[tuple[str, ...]] = (OBLIGED, EXEMPT, NOT_CONCERNED, INCOMPLETE)
 
 STATUS_LABELS: Final[dict[str, str]] = {
     OBLIGED: "Obligé·e de suivre le parcours d'intégration",
     EXEMPT: "Dispensé·e du parcours d'intégration (peut le suivre volontairement)",
     NOT_CONCERNED: "Pas concerné·e par l'obligation (peut suivre le parcours volontairement)",
+    INCOMPLETE: "À compléter : il manque une donnée pour décider de l'obligation",
+}
+
+#: The facts the rules may find missing, as the file names them (``Assessment.missing``).
+MISSING_LABELS: Final[dict[str, str]] = {
+    "first_registration_on": (
+        "date de la première inscription dans une commune de la région de langue française"
+    ),
+    "permit_ordered_on": "date de commande du premier titre de séjour de plus de trois mois",
 }
 
 # --- Regimes --------------------------------------------------------------------------------
@@ -107,14 +127,19 @@ REGIMES: Final[tuple[str, ...]] = (REGIME_2018, REGIME_2024)
 REGIME_ATTESTATION_MONTHS: Final[dict[str, int]] = {REGIME_2018: 18, REGIME_2024: 36}
 
 REGIME_LABELS: Final[dict[str, str]] = {
-    REGIME_2018: "Régime 2018 : attestation à obtenir dans les 18 mois de la commande du titre "
-    "de séjour",
-    REGIME_2024: "Régime 2024 (décret du 14 mars 2024) : attestation à obtenir dans les 3 ans "
-    "de la commande du titre de séjour",
+    REGIME_2018: "Régime 18 mois : attestation à obtenir dans les 18 mois de la commande du "
+    "premier titre de séjour",
+    REGIME_2024: "Régime 3 ans (décret du 14 mars 2024) : attestation à obtenir dans les 3 ans "
+    "de la commande du premier titre de séjour",
 }
 
-#: Months between the first registration in a commune and the presentation deadline.
+#: Months between becoming subject in Wallonia (the later of the first registration in a
+#: commune of the French-language region and the first permit order) and the presentation
+#: deadline.
 PRESENTATION_MONTHS: Final = 3
+
+#: Months of legal stay in Belgium after which a person is no longer a newcomer.
+LONG_STAY_MONTHS: Final = 36
 
 #: The obligation applies to permits ordered on or after this day.
 OBLIGATION_START: Final = date(2016, 5, 19)
@@ -176,71 +201,82 @@ EXEMPTION_REASONS: Final[tuple[str, ...]] = (
     *EXEMPTION_CODES,
 )
 
-_ART_152: Final = "CWASS, art. 152"
-_ART_152_2: Final = "CWASS, art. 152, §2"
+#: The legal references every text cites (docs/domain.md, « Legal references »).
+LEGAL_REFERENCES: Final[dict[str, str]] = {
+    "definition": "CWASS, art. 150, 4°",
+    "obligation": "CWASS, art. 152/7",
+    "exemptions": "CRWASS, art. 238 et suivants",
+    "temporary_protection": "CRWASS, art. 238/3",
+    "no_place": "CWASS, art. 152/8",
+}
+_DEFINITION: Final = LEGAL_REFERENCES["definition"]
+_OBLIGATION: Final = LEGAL_REFERENCES["obligation"]
+_EXEMPTIONS: Final = LEGAL_REFERENCES["exemptions"]
 
 #: Every reason code, explained in plain French with its legal basis.
 REASON_LABELS: Final[dict[str, str]] = {
     BELGIAN: (
-        f"Nationalité belge : le parcours ne concerne que les personnes étrangères ({_ART_152})."
+        f"Nationalité belge : le parcours ne concerne que les personnes étrangères ({_DEFINITION})."
     ),
     EU_CITIZEN: (
         "Citoyen·ne d'un État membre de l'Union européenne, de l'Espace économique européen "
         "(Islande, Liechtenstein, Norvège) ou de la Suisse : pas concerné·e par l'obligation "
-        f"({_ART_152})."
+        f"({_OBLIGATION})."
     ),
     EU_FAMILY_MEMBER: (
         "Membre de la famille d'un·e citoyen·ne de l'Union européenne, de l'Espace économique "
-        f"européen ou de la Suisse : pas concerné·e par l'obligation ({_ART_152})."
+        "européen ou de la Suisse ayant circulé (directive 2004/38) : pas concerné·e par "
+        f"l'obligation ({_OBLIGATION})."
     ),
     PROTECTION_APPLICANT: (
         "Demandeur·euse de protection internationale : pas concerné·e par l'obligation "
-        f"({_ART_152})."
+        f"({_OBLIGATION})."
     ),
     SHORT_PERMIT: (
-        "Pas de titre de séjour de plus de trois mois commandé : l'obligation ne vise que les "
-        f"titulaires d'un titre de séjour de plus de trois mois ({_ART_152})."
+        "Titre de séjour de trois mois au plus : l'obligation ne vise que les titulaires d'un "
+        f"titre de séjour de plus de trois mois ({_DEFINITION})."
     ),
     PERMIT_BEFORE_2016_05_19: (
         "Titre de séjour commandé avant le 19 mai 2016 : l'obligation ne s'applique qu'aux "
-        f"titres commandés à partir de cette date ({_ART_152})."
+        f"titres commandés à partir de cette date ({_OBLIGATION})."
     ),
     LONG_STAY: (
-        "Titre de séjour commandé trois ans ou plus après la première inscription dans une "
-        "commune : la personne n'est plus primo-arrivante (séjour légal de moins de trois ans) "
-        f"({_ART_152})."
+        "Trois ans ou plus de séjour légal en Belgique au moment d'arriver en Wallonie "
+        "(inscription dans une commune de la région de langue française ou commande du titre "
+        f"de séjour) : la personne n'est plus primo-arrivante ({_DEFINITION})."
     ),
-    UNDER_18: f"Moins de 18 ans : dispense ({_ART_152_2}).",
-    AGED_65_OR_OVER: f"65 ans ou plus : dispense ({_ART_152_2}).",
+    UNDER_18: f"Moins de 18 ans : dispense ({_EXEMPTIONS}).",
+    AGED_65_OR_OVER: f"65 ans ou plus : dispense ({_EXEMPTIONS}).",
     TEMPORARY_PROTECTION: (
         "Bénéficiaire de la protection temporaire (personnes ayant fui la guerre en Ukraine) "
         "ou membre de sa famille à charge : plus obligé·e depuis l'arrêté du Gouvernement "
-        "wallon du 29 septembre 2022, le parcours reste encouragé sur une base volontaire."
+        "wallon du 29 septembre 2022 (CRWASS, art. 238/3), le parcours reste encouragé sur une "
+        "base volontaire."
     ),
     STANDSTILL_NATIONALITY: (
         "Ressortissant·e d'un État dont l'accord d'association avec l'Union européenne "
-        f"contient une clause de « standstill » (Turquie) : dispense ({_ART_152_2})."
+        f"contient une clause de « standstill » (Turquie) : dispense ({_EXEMPTIONS})."
     ),
     MEDICAL: (
         "Certificat médical attestant l'impossibilité de suivre le parcours : dispense "
-        f"({_ART_152_2})."
+        f"({_EXEMPTIONS})."
     ),
     BELGIAN_DIPLOMA: (
-        f"Certificat ou diplôme délivré par l'enseignement belge : dispense ({_ART_152_2})."
+        f"Certificat ou diplôme délivré par l'enseignement belge : dispense ({_EXEMPTIONS})."
     ),
     EMPLOYMENT: (
         "Travail au moins à mi-temps pendant une période ininterrompue de plus de trois mois : "
-        f"dispense ({_ART_152_2})."
+        f"dispense ({_EXEMPTIONS})."
     ),
     STUDIES: (
-        "Étudiant·e régulier·ère ou d'échange, boursier·ère de doctorat ou enseignant·e dans un "
-        "établissement d'enseignement supérieur reconnu de la Fédération Wallonie-Bruxelles : "
-        f"dispense ({_ART_152_2})."
+        "Étudiant·e régulier·ère ou d'échange, ou boursier·ère de doctorat, dans un "
+        "établissement d'enseignement supérieur ; ou enseignant·e dans un établissement "
+        f"reconnu de la Fédération Wallonie-Bruxelles : dispense ({_EXEMPTIONS})."
     ),
     PRIOR_ATTESTATION: (
         "Déjà titulaire d'une attestation de fréquentation du parcours d'intégration, ou d'une "
         "attestation similaire d'une autre Communauté ou Région : dispense "
-        f"({_ART_152_2})."
+        f"({_EXEMPTIONS})."
     ),
 }
 
@@ -271,15 +307,23 @@ class PersonFacts:
     Attributes:
         birth_date: date of birth.
         nationality: ISO 3166-1 alpha-2 code, upper case ("MA", "BE", "UA").
-        first_registration_on: first registration in a Belgian commune, if known.
-        permit_ordered_on: day the residence permit of more than 3 months was ordered at
-            the commune, if any.
+        first_registration_on: first registration in a commune of the French-language
+            region (not in Belgium: someone arriving from Flanders or Brussels starts
+            here), if known.
+        permit_ordered_on: day the **first** residence permit of more than 3 months was
+            ordered, if known (renewals are kept apart on the file, never passed here).
         permit_over_3_months: whether that permit is valid for more than 3 months.
         eu_family_member: family member of an EU, EEA or Swiss citizen.
         protection_applicant: applicant for international protection.
         temporary_protection: under temporary protection (or dependent family of such a
             person).
         exemptions: proven exemptions, codes from :data:`EXEMPTION_CODES`.
+        stay_started_on: start of the legal stay in Belgium; None means the same day as
+            ``first_registration_on``.
+        eu_family_free_movement: whether the EU citizen the person is a family member of
+            has used free movement (Directive 2004/38); None = not recorded (the family
+            membership counts), False = never moved (a Belgian's spouse who never left
+            Belgium): the family membership does not make the person not concerned.
     """
 
     birth_date: date
@@ -291,6 +335,8 @@ class PersonFacts:
     protection_applicant: bool = False
     temporary_protection: bool = False
     exemptions: frozenset[str] = frozenset()
+    stay_started_on: date | None = None
+    eu_family_free_movement: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -298,14 +344,17 @@ class Assessment:
     """The outcome of :func:`assess_obligation`.
 
     Attributes:
-        status: one of :data:`ASSESSMENT_STATUSES` ("obliged", "exempt", "not_concerned").
+        status: one of :data:`ASSESSMENT_STATUSES` ("obliged", "exempt", "not_concerned",
+            "incomplete").
         reasons: reason codes (keys of :data:`REASON_LABELS`) in their fixed order; empty
             when obliged.
         regime: "2018" or "2024" when obliged, else None.
-        presentation_deadline: last day to present at the CRI (first registration +
-            3 months) when obliged and the first registration is known, else None.
+        presentation_deadline: last day to present at the CRI (3 months after the later of
+            the first registration and the permit order) when obliged, else None.
         attestation_deadline: last day to obtain the attestation (permit ordered + 18 or
             36 months depending on the regime) when obliged, else None.
+        missing: when incomplete, the :class:`PersonFacts` field names the rules needed and
+            did not get, in field order; else empty.
     """
 
     status: str
@@ -313,6 +362,7 @@ class Assessment:
     regime: str | None
     presentation_deadline: date | None
     attestation_deadline: date | None
+    missing: tuple[str, ...] = ()
 
 
 # --- Date arithmetic ------------------------------------------------------------------------
@@ -379,26 +429,60 @@ def _check_exemptions(exemptions: Iterable[str]) -> None:
 # --- The rules ------------------------------------------------------------------------------
 
 
+def subject_on(facts: PersonFacts) -> date | None:
+    """The day the person becomes subject to Walloon law: the later of the first
+    registration in the French-language region and the first permit order (None when one
+    of them is unknown)."""
+    registration, permit = facts.first_registration_on, facts.permit_ordered_on
+    if registration is None or permit is None:
+        return None
+    return max(registration, permit)
+
+
+def _long_stay(facts: PersonFacts) -> bool | None:
+    """Three years or more of legal stay in Belgium on the day the person becomes subject
+    in Wallonia; None when it cannot be decided."""
+    stay_start = facts.stay_started_on or facts.first_registration_on
+    permit = facts.permit_ordered_on
+    if stay_start is None or permit is None:
+        return None
+    limit = add_months(stay_start, LONG_STAY_MONTHS)
+    subject = subject_on(facts)
+    if subject is None:
+        # Registration unknown: the subject day is the permit order or later, so a permit
+        # ordered past the limit decides it; anything else needs the registration.
+        return True if permit >= limit else None
+    return subject >= limit
+
+
 def _not_concerned_reasons(facts: PersonFacts) -> tuple[str, ...]:
     permit = facts.permit_ordered_on
-    registration = facts.first_registration_on
     applies = {
         BELGIAN: facts.nationality == _BELGIUM,
         EU_CITIZEN: (
             facts.nationality != _BELGIUM
             and facts.nationality in EU_MEMBER_STATES | EEA_AND_SWISS_STATES
         ),
-        EU_FAMILY_MEMBER: facts.eu_family_member,
+        EU_FAMILY_MEMBER: facts.eu_family_member and facts.eu_family_free_movement is not False,
         PROTECTION_APPLICANT: facts.protection_applicant,
-        SHORT_PERMIT: permit is None or not facts.permit_over_3_months,
+        SHORT_PERMIT: not facts.permit_over_3_months,
         PERMIT_BEFORE_2016_05_19: permit is not None and permit < OBLIGATION_START,
-        LONG_STAY: (
-            permit is not None
-            and registration is not None
-            and permit >= add_months(registration, 36)
-        ),
+        LONG_STAY: bool(_long_stay(facts)),
     }
     return tuple(code for code in NOT_CONCERNED_REASONS if applies[code])
+
+
+def _missing(facts: PersonFacts) -> tuple[str, ...]:
+    """The facts the rules need and did not get (the person holds a permit of more than
+    three months and no not-concerned reason applies)."""
+    missing = set()
+    if facts.permit_ordered_on is None:
+        missing.add("permit_ordered_on")
+    if facts.first_registration_on is None and (
+        facts.permit_ordered_on is None or _long_stay(facts) is None
+    ):
+        missing.add("first_registration_on")
+    return tuple(name for name in ("first_registration_on", "permit_ordered_on") if name in missing)
 
 
 def _exemption_reasons(
@@ -425,14 +509,19 @@ def assess_obligation(
     """Say whether the person must follow the integration path, why not, and by when.
 
     1. Not concerned when any of :data:`NOT_CONCERNED_REASONS` applies (all that apply are
-       reported, in that order, and nothing else).
-    2. Otherwise exempt when any of :data:`EXEMPTION_REASONS` applies (age in full years on
+       reported, in that order, and nothing else). Three years of legal stay
+       (``long_stay``) are counted from ``stay_started_on`` (else the first registration)
+       to the later of the first registration and the permit order.
+    2. Otherwise incomplete when a fact the rules need is missing (the permit's order date,
+       or the first registration when the length of stay cannot be decided without it):
+       ``missing`` names them. A missing date never makes a person « not concerned ».
+    3. Otherwise exempt when any of :data:`EXEMPTION_REASONS` applies (age in full years on
        ``on``; declared exemptions in the order of :data:`EXEMPTION_CODES`, whatever the
        iteration order of the set).
-    3. Otherwise obliged, under the 2024 regime when the permit was ordered on or after
-       ``regime_2024_start`` (else 2018), with the presentation deadline (first registration
-       + 3 months, None when unknown) and the attestation deadline (permit ordered + 18 or
-       36 months).
+    4. Otherwise obliged, under the 2024 regime when the permit was ordered on or after
+       ``regime_2024_start`` (else 2018), with the presentation deadline (3 months after
+       the later of the first registration and the permit order) and the attestation
+       deadline (permit ordered + 18 or 36 months).
 
     Args:
         facts: what is known about the person.
@@ -454,21 +543,23 @@ def assess_obligation(
     if not_concerned:
         return Assessment(NOT_CONCERNED, not_concerned, None, None, None)
 
+    missing = _missing(facts)
+    if missing:
+        return Assessment(INCOMPLETE, (), None, None, None, missing=missing)
+
     exempt = _exemption_reasons(facts, on, standstill_nationalities)
     if exempt:
         return Assessment(EXEMPT, exempt, None, None, None)
 
     permit = facts.permit_ordered_on
-    # No not-concerned reason applied, so a permit of more than 3 months was ordered.
-    assert permit is not None
+    subject = subject_on(facts)
+    # Nothing is missing, so both dates are known.
+    assert permit is not None and subject is not None
     regime = REGIME_2024 if permit >= regime_2024_start else REGIME_2018
-    registration = facts.first_registration_on
     return Assessment(
         status=OBLIGED,
         reasons=(),
         regime=regime,
-        presentation_deadline=(
-            None if registration is None else add_months(registration, PRESENTATION_MONTHS)
-        ),
+        presentation_deadline=add_months(subject, PRESENTATION_MONTHS),
         attestation_deadline=add_months(permit, REGIME_ATTESTATION_MONTHS[regime]),
     )

@@ -96,6 +96,7 @@ def obligation_assess(
             standstill_nationalities=sorted(standstill),
             status=result.status,
             reasons=list(result.reasons),
+            missing=list(result.missing),
             regime=result.regime or "",
             presentation_deadline=result.presentation_deadline,
             attestation_deadline=result.attestation_deadline,

@@ -62,7 +62,8 @@ def test_registration_opens_an_assessed_file(client_cw: Any, caseworker: User) -
     assert beneficiary.obligation_status == "obliged"
     page = client_cw.get(response["Location"]).content.decode()
     assert "Obligé·e de suivre le parcours d&#x27;intégration" in page
-    assert "20/06/2029" in page and "02/09/2026" in page
+    # Presentation: 3 months after the later of the registration and the permit order.
+    assert "20/06/2029" in page and "20/09/2026" in page
 
 
 @pytest.mark.parametrize(
@@ -331,3 +332,14 @@ def test_a_role_that_may_not_edit_learns_nothing_from_the_edit_page(
     for beneficiary in (own, elsewhere):
         url = reverse("beneficiaries:update", args=[beneficiary.pk])
         assert client.get(url).status_code == 403
+
+
+def test_a_missing_date_asks_to_complete_never_says_not_concerned(client_cw: Any) -> None:
+    response = client_cw.post(reverse("beneficiaries:create"), registration(permit_ordered_on=""))
+    beneficiary = Beneficiary.objects.get(last_name="El Amrani")
+    assert beneficiary.obligation_status == "incomplete"
+    assessment = ObligationAssessment.objects.get(beneficiary=beneficiary)
+    assert assessment.status == "incomplete" and assessment.missing == ["permit_ordered_on"]
+    page = client_cw.get(response["Location"]).content.decode()
+    assert "À compléter" in page and "Pas concerné" not in page
+    assert "Date de commande du premier titre de séjour de plus de trois mois" in page

@@ -28,9 +28,9 @@ def test_register_and_assess(page: Any, caseworker: User) -> None:
     page.get_by_label("Numéro de registre national ou BIS").fill("85.07.30-033.28")
     page.get_by_label("Code postal").fill("5000")
     page.get_by_label("Téléphone").fill("0471 23 45 67")
-    page.get_by_label("Première inscription dans une commune belge").fill("2026-09-01")
+    page.get_by_label("Première inscription en région de langue française").fill("2026-09-01")
     page.get_by_label("Titre de séjour").select_option("A")
-    page.get_by_label("Titre commandé le").fill("2026-09-15")
+    page.get_by_label("Premier titre commandé le").fill("2026-09-15")
     page.get_by_role("button", name="Ouvrir le dossier").click()
 
     expect(page.get_by_role("status").first).to_contain_text(
@@ -40,7 +40,8 @@ def test_register_and_assess(page: Any, caseworker: User) -> None:
         "Obligé·e de suivre le parcours d'intégration"
     )
     expect(page.get_by_text("15/09/2029")).to_be_visible()  # 2024 regime: 3 years
-    expect(page.get_by_text("01/12/2026")).to_be_visible()  # presentation: 3 months
+    # Presentation: 3 months after the later of the registration and the permit order.
+    expect(page.get_by_text("15/12/2026")).to_be_visible()
     expect(page.get_by_test_id("national-number")).to_have_text("85.07.30-033.28")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "file-obliged.png"), full_page=True)

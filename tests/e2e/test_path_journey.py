@@ -38,8 +38,8 @@ def test_from_registration_to_completed_path(
     page.get_by_label("Date de naissance").fill("1988-05-03")
     page.get_by_label("Nationalité").select_option("MA")
     page.get_by_label("Code postal").fill("5000")
-    page.get_by_label("Première inscription dans une commune belge").fill(registered)
-    page.get_by_label("Titre commandé le").fill(registered)
+    page.get_by_label("Première inscription en région de langue française").fill(registered)
+    page.get_by_label("Premier titre commandé le").fill(registered)
     page.get_by_role("button", name="Ouvrir le dossier").click()
     expect(page.get_by_test_id("obligation-outcome")).to_contain_text("Obligé·e")
 

@@ -30,8 +30,11 @@ from parcours.rules import (
     EXEMPT,
     EXEMPTION_CODES,
     EXEMPTION_REASONS,
+    INCOMPLETE,
+    LEGAL_REFERENCES,
     LONG_STAY,
     MEDICAL,
+    MISSING_LABELS,
     NOT_CONCERNED,
     NOT_CONCERNED_REASONS,
     OBLIGED,
@@ -81,7 +84,12 @@ def exempt(*reasons: str) -> Assessment:
     return Assessment(EXEMPT, reasons, None, None, None)
 
 
-BASE_OBLIGED = obliged(REGIME_2018, d(2023, 6, 10), d(2024, 10, 1))
+def incomplete(*missing: str) -> Assessment:
+    return Assessment(INCOMPLETE, (), None, None, None, missing=missing)
+
+
+# Presentation: 3 months after the later of the registration and the permit order.
+BASE_OBLIGED = obliged(REGIME_2018, d(2023, 7, 1), d(2024, 10, 1))
 
 
 def case(
@@ -108,13 +116,103 @@ CASES = [
     case("united-kingdom-is-not-eu", BASE_OBLIGED, nationality="GB"),
     case("eu-family-member", not_concerned(EU_FAMILY_MEMBER), eu_family_member=True),
     case("protection-applicant", not_concerned(PROTECTION_APPLICANT), protection_applicant=True),
-    case("no-permit-ordered", not_concerned(SHORT_PERMIT), permit_ordered_on=None),
+    case("no-permit-date-is-incomplete", incomplete("permit_ordered_on"), permit_ordered_on=None),
     case("permit-3-months-or-less", not_concerned(SHORT_PERMIT), permit_over_3_months=False),
     case(
-        "no-permit-and-no-registration",
-        not_concerned(SHORT_PERMIT),
+        "no-permit-and-no-registration-is-incomplete",
+        incomplete("first_registration_on", "permit_ordered_on"),
         permit_ordered_on=None,
         first_registration_on=None,
+    ),
+    # --- issue 11: Wallonia, first permit, stay in Belgium, family of an EU citizen ----------
+    case(
+        "four-years-in-antwerp-then-namur-not-concerned",
+        not_concerned(LONG_STAY),
+        stay_started_on=d(2019, 1, 10),
+        permit_ordered_on=d(2019, 2, 1),
+        first_registration_on=d(2023, 3, 10),
+    ),
+    case(
+        "two-years-in-brussels-then-namur-obliged-from-namur",
+        obliged(REGIME_2018, d(2023, 6, 10), d(2023, 1, 1)),
+        stay_started_on=d(2021, 6, 1),
+        permit_ordered_on=d(2021, 7, 1),
+        first_registration_on=d(2023, 3, 10),
+    ),
+    case(
+        "three-years-of-stay-reached-on-the-permit-day",
+        not_concerned(LONG_STAY),
+        stay_started_on=d(2020, 4, 1),
+        first_registration_on=d(2023, 3, 10),
+        permit_ordered_on=d(2023, 4, 1),
+    ),
+    case(
+        "three-years-of-stay-minus-a-day-on-the-permit-day",
+        obliged(REGIME_2018, d(2023, 7, 1), d(2024, 10, 1)),
+        stay_started_on=d(2020, 4, 2),
+        first_registration_on=d(2023, 3, 10),
+        permit_ordered_on=d(2023, 4, 1),
+    ),
+    case(
+        "permit-ordered-before-registering-in-wallonia",
+        obliged(REGIME_2018, d(2023, 8, 1), d(2024, 7, 15)),
+        first_registration_on=d(2023, 5, 1),
+        permit_ordered_on=d(2023, 1, 15),
+    ),
+    case(
+        "registration-unknown-but-the-permit-proves-a-long-stay",
+        not_concerned(LONG_STAY),
+        stay_started_on=d(2015, 1, 1),
+        first_registration_on=None,
+        permit_ordered_on=d(2019, 1, 1),
+    ),
+    case(
+        "registration-unknown-and-a-short-stay-is-incomplete",
+        incomplete("first_registration_on"),
+        stay_started_on=d(2022, 1, 1),
+        first_registration_on=None,
+        permit_ordered_on=d(2022, 3, 1),
+    ),
+    case(
+        "short-permit-decided-without-its-date",
+        not_concerned(SHORT_PERMIT),
+        permit_over_3_months=False,
+        permit_ordered_on=None,
+    ),
+    case(
+        "incomplete-before-exemptions",
+        incomplete("permit_ordered_on"),
+        birth_date=d(2012, 1, 1),
+        permit_ordered_on=None,
+    ),
+    case(
+        "ukrainian-a-card-temporary-protection",
+        exempt(TEMPORARY_PROTECTION),
+        nationality="UA",
+        temporary_protection=True,
+    ),
+    case(
+        "spouse-of-a-belgian-who-never-moved-is-obliged",
+        BASE_OBLIGED,
+        eu_family_member=True,
+        eu_family_free_movement=False,
+    ),
+    case(
+        "family-of-an-eu-citizen-who-moved",
+        not_concerned(EU_FAMILY_MEMBER),
+        eu_family_member=True,
+        eu_family_free_movement=True,
+    ),
+    case(
+        "free-movement-answer-alone-changes-nothing",
+        BASE_OBLIGED,
+        eu_family_free_movement=False,
+    ),
+    case(
+        "job-found-mid-path",
+        exempt(EMPLOYMENT),
+        ON + timedelta(days=200),
+        exemptions=frozenset({EMPLOYMENT}),
     ),
     # --- 19 May 2016 -------------------------------------------------------------------------
     case(
@@ -125,7 +223,7 @@ CASES = [
     ),
     case(
         "permit-2016-05-19",
-        obliged(REGIME_2018, d(2016, 4, 4), d(2017, 11, 19)),
+        obliged(REGIME_2018, d(2016, 8, 19), d(2017, 11, 19)),
         first_registration_on=d(2016, 1, 4),
         permit_ordered_on=d(2016, 5, 19),
     ),
@@ -138,7 +236,7 @@ CASES = [
     ),
     case(
         "permit-3-years-minus-a-day-after-registration",
-        obliged(REGIME_2018, d(2020, 6, 10), d(2024, 9, 9)),
+        obliged(REGIME_2018, d(2023, 6, 9), d(2024, 9, 9)),
         first_registration_on=d(2020, 3, 10),
         permit_ordered_on=d(2023, 3, 9),
     ),
@@ -150,19 +248,19 @@ CASES = [
     ),
     case(
         "registered-29-feb-permit-27-feb-3-years-later",
-        obliged(REGIME_2018, d(2020, 5, 29), d(2024, 8, 27)),
+        obliged(REGIME_2018, d(2023, 5, 27), d(2024, 8, 27)),
         first_registration_on=d(2020, 2, 29),
         permit_ordered_on=d(2023, 2, 27),
     ),
     case(
-        "unknown-registration-never-long-stay",
-        obliged(REGIME_2018, None, d(2024, 10, 1)),
+        "unknown-registration-is-incomplete",
+        incomplete("first_registration_on"),
         first_registration_on=None,
     ),
     # --- combinations of not-concerned reasons -----------------------------------------------
     case(
-        "belgian-applicant-without-permit",
-        not_concerned(BELGIAN, PROTECTION_APPLICANT, SHORT_PERMIT),
+        "belgian-applicant-without-permit-date",
+        not_concerned(BELGIAN, PROTECTION_APPLICANT),
         nationality="BE",
         protection_applicant=True,
         permit_ordered_on=None,
@@ -314,19 +412,19 @@ CASES = [
     # --- regime and deadlines ----------------------------------------------------------------
     case(
         "permit-day-before-2024-regime",
-        obliged(REGIME_2018, d(2025, 2, 28), d(2026, 6, 30)),
+        obliged(REGIME_2018, d(2025, 3, 31), d(2026, 6, 30)),
         first_registration_on=d(2024, 11, 30),
         permit_ordered_on=d(2024, 12, 31),
     ),
     case(
         "permit-first-day-of-2024-regime",
-        obliged(REGIME_2024, d(2025, 2, 28), d(2028, 1, 1)),
+        obliged(REGIME_2024, d(2025, 4, 1), d(2028, 1, 1)),
         first_registration_on=d(2024, 11, 30),
         permit_ordered_on=d(2025, 1, 1),
     ),
     case(
         "regime-start-is-configurable",
-        obliged(REGIME_2024, d(2024, 8, 31), d(2027, 7, 1)),
+        obliged(REGIME_2024, d(2024, 10, 1), d(2027, 7, 1)),
         ON,
         {"regime_2024_start": d(2024, 7, 1)},
         first_registration_on=d(2024, 5, 31),
@@ -334,7 +432,7 @@ CASES = [
     ),
     case(
         "day-before-configured-regime-start",
-        obliged(REGIME_2018, d(2024, 8, 31), d(2025, 12, 30)),
+        obliged(REGIME_2018, d(2024, 9, 30), d(2025, 12, 30)),
         ON,
         {"regime_2024_start": d(2024, 7, 1)},
         first_registration_on=d(2024, 5, 31),
@@ -342,21 +440,21 @@ CASES = [
     ),
     case(
         "31-aug-plus-18-months-common-year",
-        obliged(REGIME_2018, d(2024, 10, 31), d(2026, 2, 28)),
+        obliged(REGIME_2018, d(2024, 11, 30), d(2026, 2, 28)),
         first_registration_on=d(2024, 7, 31),
         permit_ordered_on=d(2024, 8, 31),
     ),
     case(
         "31-aug-plus-18-months-leap-year",
-        obliged(REGIME_2018, d(2022, 10, 31), d(2024, 2, 29)),
+        obliged(REGIME_2018, d(2022, 11, 30), d(2024, 2, 29)),
         first_registration_on=d(2022, 7, 31),
         permit_ordered_on=d(2022, 8, 31),
     ),
     case(
         "30-nov-plus-3-months-leap-year",
-        obliged(REGIME_2018, d(2024, 2, 29), d(2025, 6, 29)),
+        obliged(REGIME_2018, d(2024, 2, 29), d(2025, 5, 30)),
         first_registration_on=d(2023, 11, 30),
-        permit_ordered_on=d(2023, 12, 29),
+        permit_ordered_on=d(2023, 11, 30),
     ),
     case(
         "29-feb-plus-36-months-2024-regime",
@@ -366,9 +464,9 @@ CASES = [
     ),
     case(
         "31-dec-registration-crosses-year",
-        obliged(REGIME_2024, d(2026, 3, 31), d(2029, 1, 15)),
+        obliged(REGIME_2024, d(2026, 3, 31), d(2028, 12, 31)),
         first_registration_on=d(2025, 12, 31),
-        permit_ordered_on=d(2026, 1, 15),
+        permit_ordered_on=d(2025, 12, 31),
     ),
 ]
 
@@ -386,7 +484,7 @@ def test_table_covers_every_reason_and_status() -> None:
     assert seen_reasons == set(NOT_CONCERNED_REASONS) | set(EXEMPTION_REASONS)
     assert seen_statuses == set(ASSESSMENT_STATUSES)
     assert {param.values[3].regime for param in CASES} >= set(REGIMES)
-    assert len(CASES) >= 30
+    assert len(CASES) >= 40
 
 
 @pytest.mark.parametrize(
@@ -471,8 +569,13 @@ def test_labels_cover_every_code_in_french_with_legal_basis() -> None:
     assert len(NOT_CONCERNED_REASONS + EXEMPTION_REASONS) == len(REASON_LABELS)
     for code, label in REASON_LABELS.items():
         assert label.strip() == label and label.endswith("."), code
-        legal_basis = "29 septembre 2022" if code == TEMPORARY_PROTECTION else "CWASS, art. 152"
-        assert legal_basis in label, code
+        if code in NOT_CONCERNED_REASONS:
+            expected = (LEGAL_REFERENCES["definition"], LEGAL_REFERENCES["obligation"])
+        elif code == TEMPORARY_PROTECTION:
+            expected = (LEGAL_REFERENCES["temporary_protection"],)
+        else:
+            expected = (LEGAL_REFERENCES["exemptions"],)
+        assert any(reference in label for reference in expected), code
     assert set(STATUS_LABELS) == set(ASSESSMENT_STATUSES)
     assert all(STATUS_LABELS.values())
 
@@ -520,6 +623,8 @@ def person_facts(draw: st.DrawFn) -> PersonFacts:
         protection_applicant=not concerned_bias and draw(st.booleans()),
         temporary_protection=draw(st.booleans()),
         exemptions=draw(st.frozensets(st.sampled_from(EXEMPTION_CODES))),
+        stay_started_on=draw(st.none() | DAYS),
+        eu_family_free_movement=draw(st.none() | st.booleans()),
     )
 
 
@@ -560,13 +665,15 @@ def reference_age(birth: date, on: date) -> int:
 @given(person_facts(), DAYS, OPTIONS)
 def test_outcome_shape(facts: PersonFacts, on: date, options: dict[str, Any]) -> None:
     result = assess_obligation(facts, on, **options)
-    assert result.status in (OBLIGED, EXEMPT, NOT_CONCERNED)
-    assert (result.reasons == ()) == (result.status == OBLIGED)
+    assert result.status in ASSESSMENT_STATUSES
+    assert (result.reasons == ()) == (result.status in (OBLIGED, INCOMPLETE))
+    assert (result.missing != ()) == (result.status == INCOMPLETE)
+    assert set(result.missing) <= set(MISSING_LABELS)
     assert len(set(result.reasons)) == len(result.reasons)
     if result.status == OBLIGED:
         assert result.regime in (REGIME_2018, REGIME_2024)
         assert result.attestation_deadline is not None
-        assert (result.presentation_deadline is None) == (facts.first_registration_on is None)
+        assert result.presentation_deadline is not None
     else:
         assert result.regime is None
         assert result.presentation_deadline is None
@@ -606,9 +713,9 @@ def test_deadlines_are_exact_calendar_months(
     assert result.regime == (REGIME_2024 if months == 36 else REGIME_2018)
     assert result.attestation_deadline > permit
     assert is_months_after(result.attestation_deadline, permit, months)
-    if facts.first_registration_on is not None:
-        assert result.presentation_deadline is not None
-        assert is_months_after(result.presentation_deadline, facts.first_registration_on, 3)
+    registration = facts.first_registration_on
+    assert registration is not None and result.presentation_deadline is not None
+    assert is_months_after(result.presentation_deadline, max(registration, permit), 3)
 
 
 @PROPERTIES
@@ -644,7 +751,7 @@ def test_age_exemptions_follow_full_years(facts: PersonFacts, on: date) -> None:
         assert age == reference_age(facts.birth_date, on)
     else:
         assert age < 0
-    if result.status != NOT_CONCERNED:
+    if result.status not in (NOT_CONCERNED, INCOMPLETE):
         assert (UNDER_18 in result.reasons) == (age < 18)
         assert (AGED_65_OR_OVER in result.reasons) == (age >= 65)
 
@@ -658,7 +765,7 @@ def test_declaring_an_exemption_exempts_an_obliged_person(
     after = assess_obligation(replace(facts, exemptions=facts.exemptions | {code}), on)
     if before.status == OBLIGED:
         assert after == exempt(code)
-    elif before.status == NOT_CONCERNED:
+    elif before.status in (NOT_CONCERNED, INCOMPLETE):
         assert after == before
     else:
         assert after.status == EXEMPT and code in after.reasons
@@ -667,9 +774,29 @@ def test_declaring_an_exemption_exempts_an_obliged_person(
 @PROPERTIES
 @given(person_facts(), DAYS)
 def test_family_of_eu_citizen_is_never_concerned(facts: PersonFacts, on: date) -> None:
-    result = assess_obligation(replace(facts, eu_family_member=True), on)
+    """Unless the EU citizen never used free movement (a Belgian who never left)."""
+    moved = replace(facts, eu_family_member=True, eu_family_free_movement=True)
+    result = assess_obligation(moved, on)
     assert result.status == NOT_CONCERNED
     assert EU_FAMILY_MEMBER in result.reasons
+    unknown = assess_obligation(replace(moved, eu_family_free_movement=None), on)
+    assert unknown == result
+    never_moved = assess_obligation(replace(moved, eu_family_free_movement=False), on)
+    assert EU_FAMILY_MEMBER not in never_moved.reasons
+    assert never_moved == assess_obligation(replace(moved, eu_family_member=False), on)
+
+
+@PROPERTIES
+@given(person_facts(), DAYS)
+def test_a_missing_date_never_makes_a_person_not_concerned(facts: PersonFacts, on: date) -> None:
+    """Forgetting a date can only make the outcome « à compléter », never « pas concerné »
+    when the known facts would not say so."""
+    complete = assess_obligation(facts, on)
+    for name in ("first_registration_on", "permit_ordered_on"):
+        partial = assess_obligation(replace(facts, **{name: None}), on)
+        if partial.status == NOT_CONCERNED:
+            assert complete.status == NOT_CONCERNED
+            assert set(partial.reasons) <= set(complete.reasons)
 
 
 @PROPERTIES

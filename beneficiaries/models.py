@@ -303,6 +303,12 @@ class Beneficiary(models.Model):
                 condition=models.Q(obligation_status="obliged"),
                 name="beneficiary_obliged_presents",
             ),
+            # The work queue's « à compléter » (few rows among 100,000 files).
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(obligation_status="incomplete"),
+                name="beneficiary_incomplete",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -292,6 +292,22 @@ def work_queue(files: QuerySet[Beneficiary], *, today: date, limit: int = 50) ->
         items.append(
             QueueItem(beneficiary, None, str(_("Obligé·e : parcours à ouvrir")), due, tone(due))
         )
+    # Files whose obligation cannot be decided for want of a date (« à compléter »).
+    incomplete = (
+        files.filter(obligation_status=ObligationStatus.INCOMPLETE)
+        .select_related("office")
+        .order_by("created_at", "id")[:limit]
+    )
+    for beneficiary in incomplete:
+        items.append(
+            QueueItem(
+                beneficiary,
+                None,
+                str(_("Obligation à compléter (date manquante)")),
+                None,
+                "warning",
+            )
+        )
     rank = {"danger": 0, "warning": 1, "secondary": 2}
     items.sort(key=lambda i: (rank[i.tone], i.due or date.max, i.beneficiary.last_name))
     return items[:limit]

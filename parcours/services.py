@@ -185,6 +185,13 @@ def parcours_open(
         assessment = obligation_assess(
             beneficiary=beneficiary, by=by, trigger=gettext("Ouverture du parcours"), on=on
         )
+        if assessment.status == rules.INCOMPLETE and not voluntary:
+            # The obligation cannot be decided: complete the file (or choose, knowingly, a
+            # voluntary path, which becomes obliged if the completed facts say so).
+            raise PathError(
+                gettext("Complétez d'abord le dossier : %(missing)s.")
+                % {"missing": ", ".join(assessment.missing_labels)}
+            )
         obliged = assessment is not None and assessment.status == rules.OBLIGED
         if not obliged and not voluntary:
             raise PathError(

@@ -447,3 +447,16 @@ def test_extension_extends_the_convention_with_a_new_version(
     with amendment.pdf.open("rb") as handle:
         text = PdfReader(io.BytesIO(handle.read())).pages[0].extract_text()
     assert "20/12/2029" in text
+
+
+def test_a_path_waits_for_the_dates_that_decide(caseworker: User) -> None:
+    """Opened with a missing date, it would silently be voluntary: the caseworker is told
+    what to complete, and nothing is opened unless a voluntary path is chosen knowingly."""
+    from parcours.services import parcours_open
+
+    beneficiary = BeneficiaryFactory(permit_ordered_on=None, permit_over_3_months=True)
+    with pytest.raises(PathError, match="premier titre de séjour"):
+        parcours_open(beneficiary=beneficiary, by=caseworker)
+    assert not Parcours.objects.filter(beneficiary=beneficiary).exists()
+    parcours = parcours_open(beneficiary=beneficiary, by=caseworker, voluntary=True)
+    assert parcours.kind == "voluntary"

@@ -29,6 +29,18 @@ def compact_national_number(value: str) -> str:
     return "".join(ch for ch in value if ch.isdigit())
 
 
+class FreeMovementSelect(forms.NullBooleanSelect):
+    """Yes / no / not recorded, in the words of the question."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.choices = [
+            ("unknown", _("— Non renseigné —")),
+            ("true", _("Oui : il ou elle a vécu dans un autre État de l'Union")),
+            ("false", _("Non : un·e Belge qui n'a jamais quitté la Belgique")),
+        ]
+
+
 class BeneficiaryForm(forms.ModelForm):
     """Registration and edition of a file (health data is not here: see ExemptionForm)."""
 
@@ -75,6 +87,7 @@ class BeneficiaryForm(forms.ModelForm):
             "languages",
             "interpreter_needed",
             "interpreter_language",
+            "stay_started_on",
             "first_registration_on",
             "permit_type",
             "permit_ordered_on",
@@ -84,6 +97,7 @@ class BeneficiaryForm(forms.ModelForm):
             "protection_applicant",
             "temporary_protection",
             "eu_family_member",
+            "eu_family_free_movement",
             "cpas_support",
             "cpas",
             "office",
@@ -92,7 +106,9 @@ class BeneficiaryForm(forms.ModelForm):
         )
         widgets = {
             "birth_date": DateInput(),
+            "stay_started_on": DateInput(),
             "first_registration_on": DateInput(),
+            "eu_family_free_movement": FreeMovementSelect(),
             "permit_ordered_on": DateInput(),
             "permit_issued_on": DateInput(),
             "permit_valid_until": DateInput(),
@@ -209,8 +225,22 @@ class BeneficiaryForm(forms.ModelForm):
             )
         if issued and valid_until and valid_until < issued:
             self.add_error("permit_valid_until", _("La fin de validité précède la délivrance."))
+        stay, registration = cleaned.get("stay_started_on"), cleaned.get("first_registration_on")
+        if stay and registration and stay > registration:
+            self.add_error(
+                "stay_started_on",
+                _("Le séjour en Belgique commence au plus tard à l'inscription en Wallonie."),
+            )
+        if cleaned.get("eu_family_member") and cleaned.get("eu_family_free_movement") is None:
+            self.add_error(
+                "eu_family_free_movement",
+                _(
+                    "Indiquez si ce citoyen a exercé sa libre circulation : c'est ce qui décide "
+                    "de l'obligation."
+                ),
+            )
         birth = cleaned.get("birth_date")
-        for field in ("first_registration_on", "permit_ordered_on"):
+        for field in ("stay_started_on", "first_registration_on", "permit_ordered_on"):
             if birth and cleaned.get(field) and cleaned[field] < birth:
                 self.add_error(field, _("Cette date précède la date de naissance."))
         if cleaned.get("cpas") and not cleaned.get("cpas_support"):

@@ -183,6 +183,12 @@ class Beneficiary(models.Model):
     interpreter_needed = models.BooleanField(_("interprète nécessaire"), default=False)
     interpreter_language = models.CharField(_("langue d'interprétation"), max_length=3, blank=True)
     # Stay
+    stay_started_on = models.DateField(
+        _("début du séjour légal en Belgique"),
+        null=True,
+        blank=True,
+        help_text=_("Vide : le jour de la première inscription en région de langue française."),
+    )
     first_registration_on = models.DateField(
         _("première inscription en région de langue française"),
         null=True,
@@ -214,6 +220,16 @@ class Beneficiary(models.Model):
     temporary_protection = models.BooleanField(_("protection temporaire"), default=False)
     eu_family_member = models.BooleanField(
         _("membre de la famille d'un citoyen UE/EEE/suisse"), default=False
+    )
+    eu_family_free_movement = models.BooleanField(
+        _("ce citoyen a exercé sa libre circulation"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Directive 2004/38 : le conjoint d'un·e Belge qui n'a jamais vécu dans un autre "
+            "État de l'Union n'est pas « membre de la famille d'un citoyen UE » et reste "
+            "obligé·e."
+        ),
     )
     cpas_support = models.BooleanField(_("aidé·e par un CPAS"), default=False)
     cpas = models.ForeignKey(

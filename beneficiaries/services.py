@@ -73,6 +73,8 @@ OBLIGATION_FACTS = (
     "permit_ordered_on",
     "permit_over_3_months",
     "eu_family_member",
+    "eu_family_free_movement",
+    "stay_started_on",
     "protection_applicant",
     "temporary_protection",
 )

@@ -58,6 +58,8 @@ def person_facts(
         protection_applicant=beneficiary.protection_applicant,
         temporary_protection=beneficiary.temporary_protection,
         exemptions=exemptions,
+        stay_started_on=beneficiary.stay_started_on,
+        eu_family_free_movement=beneficiary.eu_family_free_movement,
     )
 
 

@@ -343,3 +343,33 @@ def test_a_missing_date_asks_to_complete_never_says_not_concerned(client_cw: Any
     page = client_cw.get(response["Location"]).content.decode()
     assert "À compléter" in page and "Pas concerné" not in page
     assert "Date de commande du premier titre de séjour de plus de trois mois" in page
+
+
+def test_family_of_an_eu_citizen_needs_the_free_movement_answer(client_cw: Any) -> None:
+    refused = client_cw.post(reverse("beneficiaries:create"), registration(eu_family_member="on"))
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "exercé sa libre circulation" in page
+    assert 'value="El Amrani"' in page  # nothing typed is lost
+    client_cw.post(
+        reverse("beneficiaries:create"),
+        registration(eu_family_member="on", eu_family_free_movement="false"),
+    )
+    spouse = Beneficiary.objects.get(last_name="El Amrani")
+    assert spouse.eu_family_free_movement is False
+    assert spouse.obligation_status == "obliged"  # a Belgian's spouse who never moved
+
+
+def test_three_years_in_flanders_before_wallonia_means_not_concerned(client_cw: Any) -> None:
+    client_cw.post(
+        reverse("beneficiaries:create"),
+        registration(stay_started_on="2022-01-15", first_registration_on="2026-06-02"),
+    )
+    moved = Beneficiary.objects.get(last_name="El Amrani")
+    assert moved.obligation_status == "not_concerned"
+    assessment = ObligationAssessment.objects.get(beneficiary=moved)
+    assert assessment.reasons == ["long_stay"]
+    refused = client_cw.post(
+        reverse("beneficiaries:update", args=[moved.pk]),
+        registration(stay_started_on="2026-07-01", first_registration_on="2026-06-02"),
+    )
+    assert "au plus tard à l&#x27;inscription en Wallonie" in refused.content.decode()

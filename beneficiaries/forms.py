@@ -11,7 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.be import bis, nn
 
 from beneficiaries.languages import LANGUAGE_CHOICES
-from beneficiaries.models import Beneficiary, Commune, Cpas, Exemption, ExemptionCode
+from beneficiaries.models import (
+    PERMIT_IMPLIES,
+    Beneficiary,
+    Commune,
+    Cpas,
+    Exemption,
+    ExemptionCode,
+)
 from cainamur.lib.phones import phone_normalise
 from cainamur.models import User
 from cainamur.roles import GROUP_NAMES, Role
@@ -225,6 +232,10 @@ class BeneficiaryForm(forms.ModelForm):
             )
         if issued and valid_until and valid_until < issued:
             self.add_error("permit_valid_until", _("La fin de validité précède la délivrance."))
+        implied = PERMIT_IMPLIES.get(cleaned.get("permit_type") or "")
+        if implied:
+            # The card says it (an A card « protection temporaire », an F card...).
+            cleaned[implied] = True
         stay, registration = cleaned.get("stay_started_on"), cleaned.get("first_registration_on")
         if stay and registration and stay > registration:
             self.add_error(

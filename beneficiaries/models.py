@@ -115,8 +115,21 @@ class PermitType(models.TextChoices):
     H = "H", _("Carte H — carte bleue européenne")
     K = "K", _("Carte K — établissement")
     L = "L", _("Carte L — résident de longue durée UE")
-    ANNEX = "annexe", _("Annexe ou attestation d'immatriculation")
+    ANNEX_APPLICANT = (
+        "annexe_pi",
+        _("Attestation d'immatriculation ou annexe — demande de protection internationale"),
+    )
+    ANNEX = "annexe", _("Autre annexe ou attestation d'immatriculation")
     OTHER = "autre", _("Autre titre")
+
+
+#: What a permit type implies on the file (CWASS art. 152/7; docs/domain.md).
+PERMIT_IMPLIES: dict[str, str] = {
+    PermitType.A_TEMPORARY: "temporary_protection",
+    PermitType.ANNEX_APPLICANT: "protection_applicant",
+    PermitType.F: "eu_family_member",
+    PermitType.F_PLUS: "eu_family_member",
+}
 
 
 class ObligationStatus(models.TextChoices):

@@ -373,3 +373,19 @@ def test_three_years_in_flanders_before_wallonia_means_not_concerned(client_cw: 
         registration(stay_started_on="2026-07-01", first_registration_on="2026-06-02"),
     )
     assert "au plus tard à l&#x27;inscription en Wallonie" in refused.content.decode()
+
+
+def test_the_permit_type_sets_what_it_implies(client_cw: Any) -> None:
+    client_cw.post(reverse("beneficiaries:create"), registration(permit_type="A_TP"))
+    ukrainian = Beneficiary.objects.get(last_name="El Amrani")
+    assert ukrainian.temporary_protection and ukrainian.obligation_status == "exempt"
+    refused = client_cw.post(
+        reverse("beneficiaries:create"), registration(last_name="Bensaïd", permit_type="F")
+    )
+    assert "exercé sa libre circulation" in refused.content.decode()  # an F card asks
+    client_cw.post(
+        reverse("beneficiaries:create"),
+        registration(last_name="Bensaïd", permit_type="F", eu_family_free_movement="true"),
+    )
+    family = Beneficiary.objects.get(last_name="Bensaïd")
+    assert family.eu_family_member and family.obligation_status == "not_concerned"

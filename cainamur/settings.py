@@ -281,6 +281,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "appointments.tasks.mark_missed_appointments",
         "schedule": crontab(hour=2, minute=15),
     },
+    "obligations-nightly": {
+        "task": "parcours.tasks.obligations_nightly",
+        "schedule": crontab(hour=1, minute=30),
+    },
 }
 # First retry after about this many seconds, then doubling (with jitter).
 CAI_RETRY_BASE_SECONDS: float = env.int("CAI_RETRY_BASE_SECONDS", 30, minimum=0)

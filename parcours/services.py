@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -9,7 +10,7 @@ from typing import Any
 
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -73,7 +74,7 @@ def facts_json(facts: rules.PersonFacts) -> dict[str, Any]:
 
 
 def obligation_assess(
-    *, beneficiary: Beneficiary, by: User, trigger: str, on: date | None = None
+    *, beneficiary: Beneficiary, by: User | None, trigger: str, on: date | None = None
 ) -> ObligationAssessment:
     """Run the obligation rules on the file now, keep the result, copy the status onto the
     file (for filtering). Called whenever a fact the rules read changes."""
@@ -130,6 +131,81 @@ def obligation_assess(
             % {"status": assessment.get_status_display(), "why": trigger},
         )
     return assessment
+
+
+#: Ages at which the outcome changes with time alone (CRWASS: under 18, 65 and over).
+AGE_THRESHOLDS = (18, 65)
+#: The nightly run looks back this many days, so that a night without a worker is caught up.
+NIGHTLY_LOOKBACK_DAYS = 7
+
+
+def birthdays_due(*, on: date, files: QuerySet[Beneficiary] | None = None) -> QuerySet[Beneficiary]:
+    """Files whose person turned 18 or 65 in the last week (birthdays on 29 February fall on
+    1 March in common years, as the rules count them)."""
+    files = files if files is not None else Beneficiary.objects.all()
+    since = on - timedelta(days=NIGHTLY_LOOKBACK_DAYS)
+    window = Q()
+    for age in AGE_THRESHOLDS:
+        window |= Q(
+            birth_date__gt=rules.add_months(since, -12 * age),
+            birth_date__lte=rules.add_months(on, -12 * age),
+        )
+    return files.filter(window)
+
+
+def obligations_reassess_nightly(*, on: date | None = None, batch: int = 500) -> int:
+    """Re-run the rules for every file whose outcome can change with time (an 18th or 65th
+    birthday since its latest assessment), in batches; each change is a new assessment by
+    « système ». Returns how many files were assessed again."""
+    on = on or timezone.localdate()
+    assessed = 0
+    candidates = birthdays_due(on=on).order_by("pk").values_list("pk", "birth_date")
+    for pks in _batches(candidates, batch):
+        latest = dict(
+            ObligationAssessment.objects.filter(beneficiary_id__in=[pk for pk, _b in pks])
+            .order_by("beneficiary_id", "-assessed_at")
+            .distinct("beneficiary_id")
+            .values_list("beneficiary_id", "assessed_on")
+        )
+        for pk, birth_date in pks:
+            birthday = _last_threshold_birthday(birth_date, on)
+            if birthday is None or (pk in latest and latest[pk] >= birthday):
+                continue
+            beneficiary = Beneficiary.objects.get(pk=pk)
+            obligation_assess(
+                beneficiary=beneficiary,
+                by=None,
+                trigger=gettext("Réévaluation de nuit : anniversaire"),
+                on=on,
+            )
+            assessed += 1
+    return assessed
+
+
+def _last_threshold_birthday(birth_date: date, on: date) -> date | None:
+    """The day the person reached 18 or 65 (the latest not after ``on``), if any."""
+    reached = [day for day in (_birthday(birth_date, age) for age in AGE_THRESHOLDS) if day <= on]
+    return max(reached) if reached else None
+
+
+def _birthday(birth_date: date, age: int) -> date:
+    """The day someone born on ``birth_date`` turns ``age`` (29 February → 1 March in a
+    common year, as :func:`rules.age_on` counts it)."""
+    try:
+        return birth_date.replace(year=birth_date.year + age)
+    except ValueError:  # 29 February in a common year
+        return date(birth_date.year + age, 3, 1)
+
+
+def _batches(rows: Any, size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for row in rows.iterator(chunk_size=size):
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 # --- The path ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from celery import Task, shared_task
 from cainamur.pdf import pdf_task_run
 from parcours.documents import convention_pdf_store
 from parcours.models import Convention
+from parcours.services import obligations_reassess_nightly
 
 logger = logging.getLogger(__name__)
 
@@ -19,3 +20,13 @@ def render_convention_pdf(self: Task, convention_id: int) -> None:
     store = lambda pk: convention_pdf_store(convention_id=pk)  # noqa: E731
     if pdf_task_run(self, model=Convention, pk=convention_id, store=store):
         logger.info("Convention %s rendered", convention_id)
+
+
+@shared_task
+def obligations_nightly() -> int:
+    """Every night (beat): files whose outcome changed with time (an 18th or 65th
+    birthday) are assessed again, by « système »."""
+    assessed = obligations_reassess_nightly()
+    if assessed:
+        logger.info("Nightly obligation run: %s files assessed again", assessed)
+    return assessed

@@ -114,15 +114,7 @@ def obligation_assess(
             )
             beneficiary.obligation_status = result.status
             beneficiary.presentation_deadline = result.presentation_deadline
-        if result.status == rules.OBLIGED:
-            # An open obliged path follows the facts (e.g. a corrected permit date).
-            Parcours.objects.filter(
-                beneficiary=beneficiary, kind=Parcours.Kind.OBLIGED, status__in=OPEN_STATUSES
-            ).update(
-                regime=result.regime or "",
-                presentation_deadline=result.presentation_deadline,
-                attestation_deadline=result.attestation_deadline,
-            )
+        _path_follows(beneficiary, result, by=by)
         audit.record(
             action="parcours.obligation_assess",
             beneficiary=beneficiary,
@@ -131,6 +123,44 @@ def obligation_assess(
             % {"status": assessment.get_status_display(), "why": trigger},
         )
     return assessment
+
+
+def _path_follows(beneficiary: Beneficiary, result: rules.Assessment, *, by: User | None) -> None:
+    """An open path follows a changed obligation (docs/domain.md, « Changes during the
+    path »): obliged now, a voluntary path becomes obliged and its deadlines appear; exempt
+    or not concerned now, an obliged path goes on voluntarily with all its hours, its
+    deadlines disappear, and no copies will be owed. « À compléter » changes nothing."""
+    if result.status == rules.INCOMPLETE:
+        return
+    obliged = result.status == rules.OBLIGED
+    for parcours in Parcours.objects.select_for_update().filter(
+        beneficiary=beneficiary, status__in=OPEN_STATUSES
+    ):
+        became = (parcours.kind == Parcours.Kind.VOLUNTARY) == obliged
+        parcours.kind = Parcours.Kind.OBLIGED if obliged else Parcours.Kind.VOLUNTARY
+        # Obliged: the facts decide the deadlines (e.g. a corrected permit date).
+        parcours.regime = result.regime or ""
+        parcours.presentation_deadline = result.presentation_deadline
+        parcours.attestation_deadline = result.attestation_deadline
+        parcours.save(
+            update_fields=["kind", "regime", "presentation_deadline", "attestation_deadline"]
+        )
+        if became:
+            audit.record(
+                by=by,
+                action="parcours.kind_change",
+                summary=(
+                    gettext("Parcours devenu obligatoire : les échéances légales s'appliquent")
+                    if obliged
+                    else gettext(
+                        "Parcours poursuivi volontairement : plus d'échéances légales, pas de "
+                        "copie de l'attestation"
+                    )
+                ),
+                beneficiary=beneficiary,
+                obj=parcours,
+                data={"kind": parcours.kind},
+            )
 
 
 #: Ages at which the outcome changes with time alone (CRWASS: under 18, 65 and over).

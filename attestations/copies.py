@@ -23,6 +23,7 @@ from outbox.emails import email_render
 from outbox.models import Dispatch
 from outbox.registry import MessageKind, register
 from outbox.services import dispatch_queue
+from parcours import rules
 from parcours.models import Parcours
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,9 @@ def copy_compose(dispatch: Dispatch) -> EmailMessage:
             "name": snapshot["full_name"],
             "birth": snapshot["birth_date"],
             "to_cpas": dispatch.recipient_kind == Dispatch.Recipient.CPAS,
+            "legal_basis": rules.LEGAL_REFERENCES["obligation"],
+            "replaces": snapshot.get("replaces", ""),
+            "replaces_issued_on": snapshot.get("replaces_issued_on", ""),
             "verify": snapshot["verify_url"].split("?", 1)[0],
             "centre": centre,
         },
@@ -87,6 +91,62 @@ def copy_resent(dispatch: Dispatch, *, by: User) -> None:
     )
 
 
+def notice_ready(dispatch: Dispatch) -> bool | None:
+    """A notice of revocation goes while the attestation stays revoked."""
+    attestation = dispatch.attestation
+    if attestation is None or attestation.status != Attestation.Status.REVOKED:
+        return None
+    return True
+
+
+def notice_compose(dispatch: Dispatch) -> EmailMessage:
+    """No reason is given to the commune or the CPAS: only that it is no longer valid."""
+    attestation = dispatch.attestation
+    assert attestation is not None
+    snapshot = attestation.snapshot
+    centre = Centre.current()
+    return email_render(
+        "attestation_revoked",
+        {
+            "number": attestation.number,
+            "issued_on": snapshot["issued_on"],
+            "name": snapshot["full_name"],
+            "birth": snapshot["birth_date"],
+            "verify": snapshot["verify_url"].split("?", 1)[0],
+            "centre": centre,
+        },
+        to=[dispatch.to_address],
+        reply_to=[centre.email],
+    )
+
+
+def notices_owed(attestation: Attestation) -> list[int]:
+    """A revoked attestation whose copies already left: each recipient that received one
+    is told it is no longer valid (rows created now, sent after commit)."""
+    sent = Dispatch.objects.filter(
+        attestation=attestation,
+        purpose=Dispatch.Purpose.ATTESTATION_COPY,
+        status=Dispatch.Status.SENT,
+    ).select_related("commune", "cpas")
+    rows = [
+        Dispatch(
+            purpose=Dispatch.Purpose.REVOCATION_NOTICE,
+            attestation=attestation,
+            recipient_kind=copy.recipient_kind,
+            commune=copy.commune,
+            cpas=copy.cpas,
+        )
+        for copy in sent
+    ]
+    for row in rows:
+        if not copy_address(row):
+            row.status = Dispatch.Status.NEEDS_ADDRESS
+    created = Dispatch.objects.bulk_create(rows)
+    ids = [row.pk for row in created if row.status == Dispatch.Status.QUEUED]
+    dispatch_queue(ids)
+    return ids
+
+
 def register_copies() -> None:
     register(
         MessageKind(
@@ -99,6 +159,16 @@ def register_copies() -> None:
             gone=gettext_lazy(
                 "Cette attestation n'est plus valable : sa copie n'est plus envoyée."
             ),
+        )
+    )
+    register(
+        MessageKind(
+            purpose=Dispatch.Purpose.REVOCATION_NOTICE,
+            ready=notice_ready,
+            address=copy_address,
+            compose=notice_compose,
+            related=("attestation__beneficiary",),
+            gone=gettext_lazy("Cette attestation n'est plus révoquée : l'avis n'a plus d'objet."),
         )
     )
 

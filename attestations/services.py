@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from attestations.copies import copies_cancel, copies_owed
+from attestations.copies import copies_cancel, copies_owed, notices_owed
 from attestations.documents import attestation_snapshot
 from attestations.models import Attestation, AttestationCounter
 from cainamur import audit
@@ -185,6 +185,7 @@ def attestation_revoke(*, attestation: Attestation, by: User, reason: str) -> At
         attestation.revoked_by = by
         attestation.revocation_reason = reason.strip()
         attestation.save(update_fields=["status", "revoked_at", "revoked_by", "revocation_reason"])
+        notices_owed(attestation)  # the commune and the CPAS that received it are told
         parcours = Parcours.objects.select_for_update().get(pk=attestation.parcours_id)
         other_open = (
             Parcours.objects.filter(beneficiary_id=parcours.beneficiary_id, closed_on__isnull=True)

@@ -41,9 +41,10 @@ class DispatchQuerySet(OfficeScopedQuerySet):
         )
 
     def needing_attention(self) -> DispatchQuerySet:
-        """Attestation copies that failed or wait for an address (what coordinators fix)."""
+        """Attestation copies (and notices of revocation) that failed or wait for an
+        address (what coordinators fix)."""
         return self.filter(
-            purpose=Dispatch.Purpose.ATTESTATION_COPY,
+            purpose__in=[Dispatch.Purpose.ATTESTATION_COPY, Dispatch.Purpose.REVOCATION_NOTICE],
             status__in=[Dispatch.Status.FAILED, Dispatch.Status.NEEDS_ADDRESS],
         )
 
@@ -61,6 +62,7 @@ class Dispatch(models.Model):
         ATTESTATION_COPY = "attestation_copy", _("copie d'attestation")
         CONFIRMATION = "confirmation", _("confirmation de rendez-vous")
         REMINDER = "reminder", _("rappel de rendez-vous")
+        REVOCATION_NOTICE = "revocation_notice", _("avis de révocation d'attestation")
 
     class Recipient(models.TextChoices):
         COMMUNE = "commune", _("commune")
@@ -145,6 +147,11 @@ class Dispatch(models.Model):
                 fields=["attestation", "recipient_kind"],
                 condition=models.Q(purpose="attestation_copy"),
                 name="dispatch_one_copy_per_recipient",
+            ),
+            models.UniqueConstraint(
+                fields=["attestation", "recipient_kind"],
+                condition=models.Q(purpose="revocation_notice"),
+                name="dispatch_one_notice_per_recipient",
             ),
             models.UniqueConstraint(
                 fields=["appointment", "purpose", "channel"],

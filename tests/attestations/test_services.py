@@ -281,3 +281,45 @@ def test_copies_not_yet_sent_are_cancelled_with_their_attestation(
     }
     sent_to = [m.to[0] for m in mail.outbox]
     assert sent_to.count("social@cpas.namur.test") == 1  # only the new one
+
+
+def test_a_revoked_attestation_whose_copies_left_sends_notices(
+    completed: Parcours,
+    caseworker: User,
+    coordinator: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from attestations.services import attestation_revoke
+
+    attestation = issue(completed, caseworker, django_capture_on_commit_callbacks)
+    assert set(attestation.dispatches.values_list("status", flat=True)) == {"sent"}
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        attestation_revoke(attestation=attestation, by=coordinator, reason="Dépression sévère")
+    notices = attestation.dispatches.filter(purpose="revocation_notice")
+    assert {(d.recipient_kind, d.status) for d in notices} == {
+        ("commune", "sent"),
+        ("cpas", "sent"),
+    }
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "population@ville.namur.test",
+        "social@cpas.namur.test",
+    ]
+    for message in mail.outbox:
+        assert attestation.number in message.subject and "révoquée" in message.subject
+        assert "n'est plus valable" in message.body
+        assert "Dépression" not in message.body  # the reason stays at the centre
+        assert not message.attachments
+
+
+def test_a_reissued_copy_says_which_attestation_it_replaces(
+    completed: Parcours, caseworker: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    first = issue(completed, caseworker, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        second = attestation_reissue(attestation=first, by=caseworker, reason="Nom corrigé")
+    assert {d.status for d in second.dispatches.all()} == {"sent"}
+    for message in mail.outbox:
+        assert second.number in message.subject
+        assert f"Elle remplace l'attestation n° {first.number}" in message.body

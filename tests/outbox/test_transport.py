@@ -39,6 +39,7 @@ def test_emails_come_in_french_with_an_escaped_html_part() -> None:
         "name": "<b>BENALI</b> Amina",
         "birth": "30/07/1985",
         "to_cpas": True,
+        "legal_basis": "CWASS, art. 152/7",
         "verify": "https://cai.example.be/verifier/",
         "centre": Centre(),
     }

@@ -359,7 +359,13 @@ class ExemptionCode(models.TextChoices):
     MEDICAL = "medical", _("Certificat médical")
     BELGIAN_DIPLOMA = "belgian_diploma", _("Diplôme ou certificat de l'enseignement belge")
     EMPLOYMENT = "employment", _("Travail à mi-temps au moins, plus de 3 mois d'affilée")
-    STUDIES = "studies", _("Études, bourse de doctorat ou enseignement supérieur (FWB)")
+    STUDIES = (
+        "studies",
+        _(
+            "Études supérieures ou bourse de doctorat ; enseignant·e d'un établissement reconnu "
+            "par la FWB"
+        ),
+    )
     PRIOR_ATTESTATION = "prior_attestation", _("Attestation de parcours déjà obtenue")
 
 

@@ -30,8 +30,8 @@ class Family(models.TextChoices):
 
 # The path's axes an offer counts for, and social support (outside the axes).
 OFFER_AXES = [
-    ("citizenship", _("Citoyenneté")),
-    ("french", _("Français langue étrangère")),
+    ("citizenship", _("Formation à la citoyenneté")),
+    ("french", _("Formation à la langue française")),
     ("orientation", _("Orientation socioprofessionnelle")),
     ("social", _("Accompagnement social (hors axe)")),
 ]

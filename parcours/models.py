@@ -315,8 +315,9 @@ class WelcomeModule(models.Model):
 
 
 class AxisKind(models.TextChoices):
-    CITIZENSHIP = "citizenship", _("Citoyenneté")
-    FRENCH = "french", _("Français langue étrangère")
+    # The official names (docs/domain.md, « The path »).
+    CITIZENSHIP = "citizenship", _("Formation à la citoyenneté")
+    FRENCH = "french", _("Formation à la langue française")
     ORIENTATION = "orientation", _("Orientation socioprofessionnelle")
 
 

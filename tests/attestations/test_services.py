@@ -63,7 +63,7 @@ def test_issue_renders_the_pdf_and_mails_both_copies(
         "Obligatoire",
         "02/03/2026",  # welcome: social assessment
         "16/03/2026",  # convention
-        "Citoyenneté",
+        "Formation à la citoyenneté",
         "Marie Dupont",
         "Directrice du CAI",
         "Fait à Namur",

@@ -70,7 +70,7 @@ def test_from_registration_to_completed_path(
     assert convention.pdf_sha256 and not convention.french_required
 
     for hours in ("35", "25"):
-        page.get_by_label("Axe", exact=True).select_option(label="Citoyenneté")
+        page.get_by_label("Axe", exact=True).select_option(label="Formation à la citoyenneté")
         page.get_by_label("Date", exact=True).fill(iso)
         page.get_by_label("Heures", exact=True).fill(hours)
         page.get_by_role("button", name="Enregistrer les heures").click()

@@ -118,7 +118,7 @@ def test_convention_creates_axes_and_the_first_evaluation(
     for expected in (
         "Convention du parcours d'intégration",
         welcomed.beneficiary.file_number,
-        "Citoyenneté",
+        "Formation à la citoyenneté",
         "60 heures",
         "400 heures",
         "01/10/2026",

@@ -72,6 +72,15 @@ def path_deadlines(
         for s in suspensions
         if s.start_on <= today
     ]
+    # The legal deadlines move only with general suspensions (and the Minister's
+    # extensions); a personal pause (illness, maternity) moves the axes' internal windows
+    # only (docs/domain.md, « Deadlines »).
+    general = [
+        path_rules.Period(s.start_on, min(s.end_on, today))
+        for s in suspensions
+        if s.start_on <= today and s.parcours_id is None
+    ]
+    legal = (DeadlineKind.PRESENTATION, DeadlineKind.ATTESTATION)
     extended: dict[str, date] = {}
     for extension in sorted(extensions, key=lambda e: (e.decided_on, e.pk)):
         extended[extension.deadline] = extension.new_end_on
@@ -80,7 +89,7 @@ def path_deadlines(
         effective = path_rules.effective_deadline(
             base,
             running_from=running_from,
-            suspensions=periods,
+            suspensions=general if kind in legal else periods,
             extended_to=extended.get(kind),
         )
         return Deadline(

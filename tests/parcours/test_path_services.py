@@ -319,6 +319,10 @@ def test_personal_suspension_moves_running_deadlines(welcomed: Parcours, casewor
     # suspended so far.
     assert citizenship.base == date(2027, 2, 1)
     assert citizenship.effective == date(2027, 3, 3) and citizenship.suspended
+    # The legal deadline does not move with a personal pause (only general suspensions
+    # and the Minister's extensions move it), and the page says so.
+    attestation = next(d for d in panel["deadlines"] if d.kind == "attestation")
+    assert attestation.effective == attestation.base and not attestation.suspended
 
 
 def test_amendment_recomputes_axis_status(welcomed: Parcours, caseworker: User) -> None:

@@ -17,6 +17,7 @@ from appointments.messages import appointment_messages
 from appointments.models import Appointment, AppointmentType, CalendarFeed, Seat
 from appointments.selectors import person_busy, slot_search
 from beneficiaries.models import Beneficiary
+from beneficiaries.services import beneficiary_presented
 from cainamur import audit
 from cainamur.lib import localtime
 from cainamur.lib.tokens import token_new
@@ -287,6 +288,12 @@ def appointment_move(
         if to == Appointment.Status.ARRIVED:
             appointment.arrived_at = timezone.now()
             fields.append("arrived_at")
+        if to in (Appointment.Status.ARRIVED, Appointment.Status.DONE) and appointment.beneficiary:
+            beneficiary_presented(
+                beneficiary=appointment.beneficiary,
+                on=timezone.localtime(appointment.during.lower).date(),
+                by=by,
+            )
         if reason.strip():
             appointment.reason = reason.strip()
             fields.append("reason")
@@ -457,6 +464,12 @@ def seat_move(*, seat: Seat, to: str, by: User) -> Seat:
         before = seat.status
         seat.status = to
         seat.save(update_fields=["status"])
+        if to == Seat.Status.ARRIVED:
+            beneficiary_presented(
+                beneficiary=seat.beneficiary,
+                on=timezone.localtime(seat.session.during.lower).date(),
+                by=by,
+            )
         audit.record(
             by=by,
             action="appointments.seat_move",

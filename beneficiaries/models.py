@@ -202,6 +202,15 @@ class Beneficiary(models.Model):
         blank=True,
         help_text=_("Vide : le jour de la première inscription en région de langue française."),
     )
+    presented_on = models.DateField(
+        _("présenté·e au CAI le"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Premier contact au CAI (rendez-vous honoré ou passage) : c'est ce qui respecte "
+            "l'échéance de présentation."
+        ),
+    )
     first_registration_on = models.DateField(
         _("première inscription en région de langue française"),
         null=True,

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from django.core.files import File
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -192,3 +193,24 @@ def exemption_remove(*, exemption: Exemption, by: User) -> None:
             by=by,
             trigger=gettext("Dispense retirée : %(label)s") % {"label": label},
         )
+
+
+def beneficiary_presented(*, beneficiary: Beneficiary, on: date, by: User | None) -> bool:
+    """The person came to the centre (an appointment attended, a walk-in, the welcome
+    module): the presentation deadline is met on the first such day. Returns whether the
+    day was recorded (only the earliest counts)."""
+    with transaction.atomic():
+        updated = (
+            Beneficiary.objects.filter(pk=beneficiary.pk)
+            .filter(Q(presented_on__isnull=True) | Q(presented_on__gt=on))
+            .update(presented_on=on)
+        )
+        if updated:
+            beneficiary.presented_on = on
+            audit.record(
+                by=by,
+                action="beneficiaries.presented",
+                summary=gettext("Présenté·e au CAI le %(date)s") % {"date": f"{on:%d/%m/%Y}"},
+                beneficiary=beneficiary,
+            )
+    return bool(updated)

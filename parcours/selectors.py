@@ -108,13 +108,14 @@ def path_deadlines(
 
     deadlines: list[Deadline] = []
     axis_due: dict[int, date | None] = {}
-    if parcours.kind == Parcours.Kind.OBLIGED and parcours.welcome.social_assessment_on is None:
+    beneficiary = parcours.beneficiary
+    if parcours.kind == Parcours.Kind.OBLIGED and beneficiary.presented_on is None:
+        # Met when the person presents (first contact), not when the centre holds the
+        # social assessment; it runs from the day the person became subject in Wallonia.
+        registration, permit = beneficiary.first_registration_on, beneficiary.permit_ordered_on
+        subject = max(registration, permit) if registration and permit else registration
         deadlines.append(
-            deadline(
-                DeadlineKind.PRESENTATION,
-                parcours.presentation_deadline,
-                parcours.beneficiary.first_registration_on,
-            )
+            deadline(DeadlineKind.PRESENTATION, parcours.presentation_deadline, subject)
         )
     for axis in axes:
         axis_due[axis.pk] = None

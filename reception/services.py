@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaries.models import Beneficiary
+from beneficiaries.services import beneficiary_presented
 from cainamur import audit
 from cainamur.models import User
 from reception.models import Callback, CallbackAttempt, Permanence, QueueTicket
@@ -111,6 +112,8 @@ def ticket_register(
             phone=phone or (beneficiary.phone if beneficiary else ""),
             registered_by=by,
         )
+        if beneficiary is not None:  # a walk-in is a presentation at the centre
+            beneficiary_presented(beneficiary=beneficiary, on=on, by=by)
         _audit(
             by=by,
             action="ticket_register",
@@ -187,6 +190,7 @@ def ticket_link(*, ticket: QueueTicket, beneficiary: Beneficiary, by: User) -> N
     """A ticket given to someone without a file, attached to their file once it exists."""
     with transaction.atomic():
         QueueTicket.objects.filter(pk=ticket.pk).update(beneficiary=beneficiary)
+        beneficiary_presented(beneficiary=beneficiary, on=ticket.on, by=by)
         _audit(
             by=by,
             action="ticket_link",

@@ -53,3 +53,33 @@ def test_a_job_found_mid_path_finishes_voluntarily_without_copies(
     with django_capture_on_commit_callbacks(execute=True):
         attestation = attestation_issue(parcours=parcours, by=caseworker)
     assert attestation.kind == "voluntary" and not attestation.dispatches.exists()
+
+
+def test_the_presentation_is_met_by_coming_not_by_the_social_assessment(
+    caseworker: User, reception: User
+) -> None:
+    from django.utils import timezone
+
+    from parcours.selectors import path_panel
+    from parcours.services import parcours_open
+    from reception.models import Permanence
+    from reception.services import ticket_register
+
+    person = obliged_file(caseworker)
+    parcours = parcours_open(beneficiary=person, by=caseworker)
+    today = timezone.localdate()
+    kinds = {d.kind for d in path_panel(parcours, today=today)["deadlines"]}
+    assert "presentation" in kinds  # opening the path is not the person coming
+    # A walk-in at the permanence: the person presented today.
+    ticket_register(
+        permanence=Permanence.objects.get(office__code="namur"),
+        on=today,
+        by=reception,
+        beneficiary=person,
+    )
+    person.refresh_from_db()
+    assert person.presented_on == today
+    parcours.refresh_from_db()
+    kinds = {d.kind for d in path_panel(parcours, today=today)["deadlines"]}
+    assert "presentation" not in kinds
+    assert AuditEvent.objects.filter(action="beneficiaries.presented", beneficiary=person)

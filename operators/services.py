@@ -21,7 +21,7 @@ from operators.models import (
     ReportingLink,
     ReportSubmission,
 )
-from parcours.models import UNDER_CONVENTION, Axis, HoursEntry, Parcours
+from parcours.models import UNDER_CONVENTION, Axis, AxisKind, HoursEntry, Parcours
 from parcours.services import PathError, hours_record
 
 S = Orientation.Status
@@ -159,14 +159,18 @@ def orientation_move(
 
 
 def _axis_operator(orientation: Orientation, offer: Offer) -> None:
-    """The path's axis shows the operator the person is enrolled with."""
-
-    Axis.objects.filter(
+    """The path's axis shows the operator the person is enrolled with, and its window
+    starts with the training (the offer's start, or the enrolment when under way)."""
+    axes = Axis.objects.filter(
         parcours__beneficiary_id=orientation.beneficiary_id,
         parcours__closed_on__isnull=True,
         kind=offer.axis,
-    ).exclude(parcours__status=Parcours.Status.ATTESTATION_ISSUED).update(
-        operator=offer.operator.name[:200]
+    ).exclude(parcours__status=Parcours.Status.ATTESTATION_ISSUED)
+    axes.update(operator=offer.operator.name[:200])
+    today = timezone.localdate()
+    starts = max(offer.start_on, today) if offer.start_on else today
+    axes.filter(started_on__isnull=True).exclude(kind=AxisKind.ORIENTATION).update(
+        started_on=starts
     )
 
 

@@ -417,9 +417,9 @@ def convention_sign(
             )
             if kind in required:
                 axis.required_hours = required[kind]
-                # The axis deadline runs from the convention's start, attended or not.
-                if axis.started_on is None and kind != AxisKind.ORIENTATION:
-                    axis.started_on = start_on
+                # The axis window (4 months citizenship, 16 French) runs from the actual
+                # start of the training (first hours, or the start of the enrolled offer),
+                # not from the convention while the person waits for a place.
                 # An amendment may change the target: the status follows the ledger.
                 _set_axis_status(axis, axis_total(axis), on=signed_on)
             else:
@@ -484,8 +484,8 @@ def hours_record(
         entry = HoursEntry.objects.create(
             axis=axis, on=on, hours=hours, source=source, note=note, recorded_by=by
         )
-        if axis.started_on is None and hours > 0:
-            axis.started_on = on
+        if hours > 0 and (axis.started_on is None or on < axis.started_on):
+            axis.started_on = on  # the training started with its first hours
         _set_axis_status(axis, total, on=on)
         axis.save()
         audit.record(

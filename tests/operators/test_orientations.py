@@ -68,6 +68,32 @@ def test_the_axis_shows_the_operator_once_enrolled(small_offer: Offer, caseworke
     assert parcours.axes.get(kind="citizenship").operator == "ILI Namur"
 
 
+def test_the_axis_window_starts_with_the_training_not_the_waiting_list(
+    small_offer: Offer, caseworker: User
+) -> None:
+    """4 months of citizenship run from the start of the training; the time on a waiting
+    list (no place: the Region's part, art. 152/8) does not count against the person."""
+    from django.utils import timezone
+
+    from parcours.services import parcours_open
+    from tests.factories import obliged_file
+
+    holder, person = obliged_file(caseworker), obliged_file(caseworker, last_name="Patient")
+    parcours = parcours_open(beneficiary=person, by=caseworker)
+    axis = parcours.axes.create(kind="citizenship", required_hours=60)
+    first = services.orientation_propose(beneficiary=holder, offer=small_offer, by=caseworker)
+    services.orientation_move(orientation=first, to="enrolled", by=caseworker)  # the only place
+    waiting = services.orientation_propose(beneficiary=person, offer=small_offer, by=caseworker)
+    with pytest.raises(services.NoPlace):
+        services.orientation_move(orientation=waiting, to="enrolled", by=caseworker)
+    axis.refresh_from_db()
+    assert axis.started_on is None  # waiting for a place: the window has not started
+    services.orientation_move(orientation=first, to="dropped", by=caseworker, reason="Départ")
+    services.orientation_move(orientation=waiting, to="enrolled", by=caseworker)
+    axis.refresh_from_db()
+    assert axis.started_on == timezone.localdate()
+
+
 def test_from_the_file_to_an_offer_and_back(
     small_offer: Offer, caseworker: User, outsider: User, login_client: Any
 ) -> None:

@@ -315,10 +315,10 @@ def test_personal_suspension_moves_running_deadlines(welcomed: Parcours, casewor
     )
     panel = path_panel(welcomed, today=date(2026, 11, 30))
     citizenship = next(d for d in panel["deadlines"] if d.kind == "citizenship")
-    # 4 months from the convention's start (1 Oct) = 1 Feb, pushed by the 30 days
-    # suspended so far.
-    assert citizenship.base == date(2027, 2, 1)
-    assert citizenship.effective == date(2027, 3, 3) and citizenship.suspended
+    # 4 months from the actual start of the training (its first hours, 10 Oct; not the
+    # convention's start) = 10 Feb, pushed by the 30 days suspended so far.
+    assert citizenship.base == date(2027, 2, 10)
+    assert citizenship.effective == date(2027, 3, 12) and citizenship.suspended
     # The legal deadline does not move with a personal pause (only general suspensions
     # and the Minister's extensions move it), and the page says so.
     attestation = next(d for d in panel["deadlines"] if d.kind == "attestation")

@@ -86,6 +86,7 @@ class BeneficiaryForm(forms.ModelForm):
             "birth_date",
             "birth_place",
             "nationality",
+            "second_nationality",
             "national_number",
             "street",
             "postal_code",

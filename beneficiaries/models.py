@@ -171,6 +171,11 @@ class Beneficiary(models.Model):
     birth_date = models.DateField(_("date de naissance"))
     birth_place = models.CharField(_("lieu de naissance"), max_length=120, blank=True)
     nationality = CountryField(_("nationalité"))
+    second_nationality = CountryField(
+        _("seconde nationalité"),
+        blank=True,
+        help_text=_("Une nationalité belge ou de l'Union : pas concerné·e par l'obligation."),
+    )
     national_number = models.CharField(
         _("numéro de registre national ou BIS"),
         max_length=11,

@@ -70,6 +70,7 @@ def facts_changed(*, beneficiary: Beneficiary, by: User, trigger: str) -> None:
 OBLIGATION_FACTS = (
     "birth_date",
     "nationality",
+    "second_nationality",
     "first_registration_on",
     "permit_ordered_on",
     "permit_over_3_months",

@@ -197,6 +197,9 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 COUNTRIES_FIRST = ["BE", "MA", "SY", "AF", "UA", "CD", "TR", "GN", "CM", "ER"]
 COUNTRIES_FIRST_BREAK = "──────────"
+# Nationalities beyond ISO 3166-1, as the Belgian registers use them (parcours.rules knows
+# the same codes).
+COUNTRIES_OVERRIDE = {"XK": "Kosovo", "XS": "Apatride", "XU": "Nationalité inconnue"}
 
 # --- E-mail -------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "CAI Namur <accompagnement@cainamur.be>")

@@ -54,6 +54,7 @@ __all__ = [
     "EXEMPTION_CODES",
     "EXEMPTION_REASONS",
     "INCOMPLETE",
+    "KOSOVO",
     "LEGAL_REFERENCES",
     "LONG_STAY",
     "LONG_STAY_MONTHS",
@@ -63,6 +64,7 @@ __all__ = [
     "NOT_CONCERNED_REASONS",
     "OBLIGATION_START",
     "OBLIGED",
+    "OTHER_NATIONALITIES",
     "PERMIT_BEFORE_2016_05_19",
     "PRESENTATION_MONTHS",
     "PRIOR_ATTESTATION",
@@ -75,10 +77,12 @@ __all__ = [
     "REGIME_LABELS",
     "SHORT_PERMIT",
     "STANDSTILL_NATIONALITY",
+    "STATELESS",
     "STATUS_LABELS",
     "STUDIES",
     "TEMPORARY_PROTECTION",
     "UNDER_18",
+    "UNKNOWN_NATIONALITY",
     "Assessment",
     "PersonFacts",
     "add_months",
@@ -294,7 +298,18 @@ EU_MEMBER_STATES: Final[frozenset[str]] = frozenset(
 EEA_AND_SWISS_STATES: Final[frozenset[str]] = frozenset({"IS", "LI", "NO", "CH"})
 
 _BELGIUM: Final = "BE"
-_ISO_COUNTRY_CODES: Final[frozenset[str]] = frozenset(COUNTRIES)
+
+#: Nationalities a file may hold beyond ISO 3166-1 (user-assigned codes, as the Belgian
+#: registers use them): Kosovo, stateless, and not known.
+KOSOVO: Final = "XK"
+STATELESS: Final = "XS"
+UNKNOWN_NATIONALITY: Final = "XU"
+OTHER_NATIONALITIES: Final[dict[str, str]] = {
+    KOSOVO: "Kosovo",
+    STATELESS: "Apatride",
+    UNKNOWN_NATIONALITY: "Nationalité inconnue",
+}
+_ISO_COUNTRY_CODES: Final[frozenset[str]] = frozenset(COUNTRIES) | frozenset(OTHER_NATIONALITIES)
 
 
 # --- The facts and the outcome --------------------------------------------------------------
@@ -324,6 +339,8 @@ class PersonFacts:
             has used free movement (Directive 2004/38); None = not recorded (the family
             membership counts), False = never moved (a Belgian's spouse who never left
             Belgium): the family membership does not make the person not concerned.
+        second_nationality: another nationality the person holds, if any; a Belgian or an
+            EU, EEA or Swiss one means not concerned.
     """
 
     birth_date: date
@@ -337,6 +354,7 @@ class PersonFacts:
     exemptions: frozenset[str] = frozenset()
     stay_started_on: date | None = None
     eu_family_free_movement: bool | None = None
+    second_nationality: str | None = None
 
 
 @dataclass(frozen=True)
@@ -401,7 +419,8 @@ def age_on(birth_date: date, on: date) -> int:
 
 
 def is_iso_country_code(code: object) -> bool:
-    """Whether ``code`` is an assigned ISO 3166-1 alpha-2 code, in upper case ASCII."""
+    """Whether ``code`` is an assigned ISO 3166-1 alpha-2 code, in upper case ASCII (or one
+    of :data:`OTHER_NATIONALITIES`)."""
     return (
         isinstance(code, str)
         and len(code) == 2
@@ -457,12 +476,10 @@ def _long_stay(facts: PersonFacts) -> bool | None:
 
 def _not_concerned_reasons(facts: PersonFacts) -> tuple[str, ...]:
     permit = facts.permit_ordered_on
+    nationalities = {facts.nationality, facts.second_nationality} - {None}
     applies = {
-        BELGIAN: facts.nationality == _BELGIUM,
-        EU_CITIZEN: (
-            facts.nationality != _BELGIUM
-            and facts.nationality in EU_MEMBER_STATES | EEA_AND_SWISS_STATES
-        ),
+        BELGIAN: _BELGIUM in nationalities,
+        EU_CITIZEN: bool((nationalities - {_BELGIUM}) & (EU_MEMBER_STATES | EEA_AND_SWISS_STATES)),
         EU_FAMILY_MEMBER: facts.eu_family_member and facts.eu_family_free_movement is not False,
         PROTECTION_APPLICANT: facts.protection_applicant,
         SHORT_PERMIT: not facts.permit_over_3_months,
@@ -535,6 +552,8 @@ def assess_obligation(
             ISO 3166-1 alpha-2 code, or an exemption code is unknown.
     """
     _check_country_code(facts.nationality, "nationality")
+    if facts.second_nationality is not None:
+        _check_country_code(facts.second_nationality, "second nationality")
     for code in standstill_nationalities:
         _check_country_code(code, "standstill nationality")
     _check_exemptions(facts.exemptions)

@@ -61,6 +61,7 @@ def person_facts(
         exemptions=exemptions,
         stay_started_on=beneficiary.stay_started_on,
         eu_family_free_movement=beneficiary.eu_family_free_movement,
+        second_nationality=str(beneficiary.second_nationality.code) or None,
     )
 
 

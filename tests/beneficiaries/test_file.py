@@ -389,3 +389,19 @@ def test_the_permit_type_sets_what_it_implies(client_cw: Any) -> None:
     )
     family = Beneficiary.objects.get(last_name="Bensaïd")
     assert family.eu_family_member and family.obligation_status == "not_concerned"
+
+
+def test_kosovo_stateless_and_a_second_nationality(client_cw: Any) -> None:
+    client_cw.post(reverse("beneficiaries:create"), registration(nationality="XK"))
+    kosovar = Beneficiary.objects.get(last_name="El Amrani")
+    assert kosovar.obligation_status == "obliged"
+    assert (
+        "Kosovo"
+        in client_cw.get(reverse("beneficiaries:detail", args=[kosovar.pk])).content.decode()
+    )
+    client_cw.post(
+        reverse("beneficiaries:create"),
+        registration(last_name="Ivanova", nationality="XS", second_nationality="FR"),
+    )
+    dual = Beneficiary.objects.get(last_name="Ivanova")
+    assert dual.obligation_status == "not_concerned"  # a French second nationality

@@ -24,7 +24,7 @@ def test_register_and_assess(page: Any, caseworker: User) -> None:
     page.get_by_label("Prénoms").fill("Nour")
     page.get_by_label("Sexe").select_option("F")
     page.get_by_label("Date de naissance").fill("1994-02-11")
-    page.get_by_label("Nationalité").select_option("SY")
+    page.get_by_label(re.compile(r"^\s*Nationalité")).select_option("SY")
     page.get_by_label("Numéro de registre national ou BIS").fill("85.07.30-033.28")
     page.get_by_label("Code postal").fill("5000")
     page.get_by_label("Téléphone").fill("0471 23 45 67")

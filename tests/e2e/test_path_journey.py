@@ -36,7 +36,7 @@ def test_from_registration_to_completed_path(
     page.get_by_label("Prénoms").fill("Olena")
     page.get_by_label("Sexe").select_option("F")
     page.get_by_label("Date de naissance").fill("1988-05-03")
-    page.get_by_label("Nationalité").select_option("MA")
+    page.get_by_label(re.compile(r"^\s*Nationalité")).select_option("MA")
     page.get_by_label("Code postal").fill("5000")
     page.get_by_label("Première inscription en région de langue française").fill(registered)
     page.get_by_label("Premier titre commandé le").fill(registered)

@@ -214,6 +214,12 @@ CASES = [
         ON + timedelta(days=200),
         exemptions=frozenset({EMPLOYMENT}),
     ),
+    case("kosovar-obliged", BASE_OBLIGED, nationality="XK"),
+    case("stateless-obliged", BASE_OBLIGED, nationality="XS"),
+    case("nationality-unknown-obliged", BASE_OBLIGED, nationality="XU"),
+    case("second-nationality-french", not_concerned(EU_CITIZEN), second_nationality="FR"),
+    case("second-nationality-belgian", not_concerned(BELGIAN), second_nationality="BE"),
+    case("second-nationality-outside-the-eu", BASE_OBLIGED, second_nationality="TN"),
     # --- 19 May 2016 -------------------------------------------------------------------------
     case(
         "permit-2016-05-18",
@@ -500,6 +506,7 @@ def test_table_covers_every_reason_and_status() -> None:
         pytest.param({"nationality": "ÉS"}, id="non-ascii"),
         pytest.param({"nationality": "XX"}, id="unassigned-code"),
         pytest.param({"nationality": "EU"}, id="not-a-country"),
+        pytest.param({"second_nationality": "fr"}, id="second-nationality-lower-case"),
         pytest.param({"nationality": None}, id="none"),
         pytest.param({"exemptions": frozenset({"pregnancy"})}, id="unknown-exemption"),
         pytest.param({"exemptions": frozenset({"Medical"})}, id="exemption-wrong-case"),

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from stdnum.be import bis, nn
@@ -18,6 +20,7 @@ from beneficiaries.models import (
     Cpas,
     Exemption,
     ExemptionCode,
+    PermitRenewal,
 )
 from cainamur.lib.phones import phone_normalise
 from cainamur.models import User
@@ -297,3 +300,39 @@ class ExemptionForm(forms.ModelForm):
         if proof and proof.size > 10 * 1024 * 1024:
             raise forms.ValidationError(_("Le fichier dépasse 10 Mo."))
         return proof
+
+
+class PermitRenewalForm(forms.ModelForm):
+    """A renewal of the permit: recorded apart, it never replaces the first permit order."""
+
+    class Meta:
+        model = PermitRenewal
+        fields = ("permit_type", "ordered_on", "valid_until")
+        widgets = {"ordered_on": DateInput(), "valid_until": DateInput()}
+
+    def __init__(self, *args: Any, beneficiary: Beneficiary, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.beneficiary = beneficiary
+        self.fields["permit_type"].widget.attrs["class"] = "form-select form-select-sm"
+        for name in ("ordered_on", "valid_until"):
+            self.fields[name].widget.attrs["class"] = "form-control form-control-sm"
+
+    def clean_ordered_on(self) -> date:
+        ordered_on: date = self.cleaned_data["ordered_on"]
+        if ordered_on > timezone.localdate():
+            raise forms.ValidationError(_("Cette date est dans le futur."))
+        first = self.beneficiary.permit_ordered_on
+        if first is not None and ordered_on <= first:
+            raise forms.ValidationError(
+                _("Un renouvellement suit le premier titre (commandé le %(date)s).")
+                % {"date": f"{first:%d/%m/%Y}"}
+            )
+        return ordered_on
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        assert cleaned is not None
+        ordered_on, valid_until = cleaned.get("ordered_on"), cleaned.get("valid_until")
+        if ordered_on and valid_until and valid_until <= ordered_on:
+            self.add_error("valid_until", _("La fin de validité suit la commande."))
+        return cleaned

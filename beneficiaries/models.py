@@ -430,3 +430,39 @@ class Exemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_code_display()} ({self.beneficiary.file_number})"
+
+
+class PermitRenewal(models.Model):
+    """A renewal (or replacement) of the residence permit, recorded apart: the first permit
+    order, which the rules read, never changes with it."""
+
+    beneficiary = models.ForeignKey(
+        Beneficiary,
+        verbose_name=_("dossier"),
+        on_delete=models.CASCADE,
+        related_name="permit_renewals",
+    )
+    permit_type = models.CharField(
+        _("titre de séjour"), max_length=10, choices=PermitType.choices, blank=True
+    )
+    ordered_on = models.DateField(_("renouvellement commandé le"))
+    valid_until = models.DateField(_("valable jusqu'au"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("renouvellement du titre de séjour")
+        verbose_name_plural = _("renouvellements du titre de séjour")
+        ordering = ("-ordered_on", "-id")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gt=models.F("ordered_on")),
+                name="permit_renewal_valid_after_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_permit_type_display()} ({self.ordered_on:%d/%m/%Y})"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from beneficiaries.forms import ExemptionForm
+from beneficiaries.forms import ExemptionForm, PermitRenewalForm
 from beneficiaries.languages import LANGUAGE_NAMES
 from beneficiaries.models import Beneficiary, Exemption
 from cainamur.models import User
@@ -28,7 +28,9 @@ def panel(beneficiary: Beneficiary, user: User) -> dict[str, Any]:
             beneficiary.interpreter_language, beneficiary.interpreter_language
         ),
     }
+    context["permit_renewals"] = list(beneficiary.permit_renewals.all())
     if may_edit:
+        context["renewal_form"] = PermitRenewalForm(beneficiary=beneficiary, auto_id="renewal_%s")
         context["exemption_form"] = ExemptionForm(
             beneficiary=beneficiary, may_see_health=health, auto_id="exemption_%s"
         )

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from beneficiaries.models import Beneficiary, Exemption, ExemptionCode
+from beneficiaries.models import Beneficiary, Exemption, ExemptionCode, PermitRenewal
 from cainamur import audit
 from cainamur.lib.text import field_labels
 from cainamur.models import User
@@ -215,3 +215,31 @@ def beneficiary_presented(*, beneficiary: Beneficiary, on: date, by: User | None
                 beneficiary=beneficiary,
             )
     return bool(updated)
+
+
+def permit_renewal_record(
+    *,
+    beneficiary: Beneficiary,
+    permit_type: str,
+    ordered_on: date,
+    valid_until: date | None,
+    by: User,
+) -> PermitRenewal:
+    """Record a renewal of the permit; the first permit order (read by the rules) stays."""
+    with transaction.atomic():
+        renewal = PermitRenewal.objects.create(
+            beneficiary=beneficiary,
+            permit_type=permit_type,
+            ordered_on=ordered_on,
+            valid_until=valid_until,
+            recorded_by=by,
+        )
+        audit.record(
+            by=by,
+            action="beneficiaries.permit_renewal",
+            summary=gettext("Renouvellement du titre de séjour commandé le %(date)s")
+            % {"date": f"{ordered_on:%d/%m/%Y}"},
+            beneficiary=beneficiary,
+            obj=renewal,
+        )
+    return renewal

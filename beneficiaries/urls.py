@@ -10,6 +10,7 @@ urlpatterns = [
     path("nouveau/", views.BeneficiaryCreateView.as_view(), name="create"),
     path("<int:pk>/modifier/", views.BeneficiaryUpdateView.as_view(), name="update"),
     path("<int:pk>/dispenses/", views.exemption_add, name="exemption-add"),
+    path("<int:pk>/renouvellements/", views.permit_renewal_add, name="renewal-add"),
     path(
         "<int:pk>/dispenses/<int:exemption_pk>/supprimer/",
         views.exemption_delete,

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import FormView, ListView
 
 from beneficiaries.filters import BeneficiaryFilter
-from beneficiaries.forms import BeneficiaryForm, ExemptionForm
+from beneficiaries.forms import BeneficiaryForm, ExemptionForm, PermitRenewalForm
 from beneficiaries.models import Beneficiary, Exemption
 from beneficiaries.selectors import likely_duplicates, scoped_files
 from beneficiaries.services import (
@@ -21,6 +21,7 @@ from beneficiaries.services import (
     beneficiary_update,
     exemption_record,
     exemption_remove,
+    permit_renewal_record,
 )
 from cainamur.lib import file_page
 from cainamur.lib.pagination import CappedCountPaginator
@@ -178,6 +179,19 @@ class BeneficiaryUpdateView(RoleRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "beneficiary": self.beneficiary}
+
+
+@role_required(*EDIT_ROLES)
+@require_POST
+def permit_renewal_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
+    form = PermitRenewalForm(request.POST, beneficiary=beneficiary, auto_id="renewal_%s")
+    if not form.is_valid():
+        messages.error(request, _("Renouvellement non enregistré : voyez les erreurs indiquées."))
+        return file_page.render(request, beneficiary, forms={"renewal_form": form})
+    permit_renewal_record(beneficiary=beneficiary, by=request.user, **form.cleaned_data)
+    messages.success(request, _("Renouvellement enregistré (le premier titre reste la référence)."))
+    return redirect(reverse("beneficiaries:detail", args=[pk]) + "#sejour")
 
 
 @role_required(*EDIT_ROLES)

@@ -405,3 +405,27 @@ def test_kosovo_stateless_and_a_second_nationality(client_cw: Any) -> None:
     )
     dual = Beneficiary.objects.get(last_name="Ivanova")
     assert dual.obligation_status == "not_concerned"  # a French second nationality
+
+
+def test_a_renewal_is_recorded_apart_and_never_moves_the_first_permit(
+    client_cw: Any, reception: User, login_client: Any
+) -> None:
+    client_cw.post(reverse("beneficiaries:create"), registration())
+    beneficiary = Beneficiary.objects.get(last_name="El Amrani")
+    deadline = ObligationAssessment.objects.get(beneficiary=beneficiary).attestation_deadline
+    url = reverse("beneficiaries:renewal-add", args=[beneficiary.pk])
+    refused = client_cw.post(url, {"permit_type": "B", "ordered_on": "2026-06-01"})
+    page = refused.content.decode()
+    assert refused.status_code == 400 and "Un renouvellement suit le premier titre" in page
+    assert 'value="2026-06-01"' in page  # what was typed stays
+    client_cw.post(
+        url, {"permit_type": "B", "ordered_on": "2026-11-02", "valid_until": "2031-11-01"}
+    )
+    beneficiary.refresh_from_db()
+    assert beneficiary.permit_ordered_on == date(2026, 6, 20)  # the first permit stays
+    assert beneficiary.permit_renewals.get().ordered_on == date(2026, 11, 2)
+    assert ObligationAssessment.objects.filter(beneficiary=beneficiary).count() == 1
+    assert ObligationAssessment.objects.get().attestation_deadline == deadline
+    page = client_cw.get(reverse("beneficiaries:detail", args=[beneficiary.pk])).content
+    assert "Commandé le 02/11/2026" in page.decode()
+    assert login_client(reception).post(url, {}).status_code == 403

@@ -101,6 +101,7 @@ OBJECT_URLS: dict[str, tuple[str, set[str], int]] = {
     "beneficiaries:update": ("get", EDITORS, 200),
     "parcours:reassess": ("post", EDITORS, 302),
     "beneficiaries:exemption-add": ("post", EDITORS, 400),  # empty form: refused
+    "beneficiaries:renewal-add": ("post", EDITORS, 400),  # empty form: refused
     "beneficiaries:exemption-delete": ("post", EDITORS, 302),
     "beneficiaries:exemption-proof": ("get", EDITORS, 200),
     "parcours:open": ("post", EDITORS, 302),

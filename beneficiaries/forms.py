@@ -165,6 +165,12 @@ class BeneficiaryForm(forms.ModelForm):
             # django-stubs types the getter as wide as the setter; Django returns a list.
             *list(nationality_field.choices),  # type: ignore[arg-type]
         ]
+        second_field = self.fields["second_nationality"]
+        assert isinstance(second_field, forms.ChoiceField)
+        second_field.choices = [
+            ("", _("— Aucune —")),
+            *[c for c in list(second_field.choices) if c[0]],  # type: ignore[arg-type]
+        ]
 
     def clean_national_number(self) -> str | None:
         raw = self.cleaned_data["national_number"].strip()

@@ -511,9 +511,11 @@ class Command(BaseCommand):
             first_names += " " + rng.choice(first_pool)
         commune = rng.choices(communes, commune_weights)[0]
         birth_date = today - timedelta(days=rng.randint(17 * 365, 67 * 365))
-        registered = today - timedelta(days=rng.randint(10, 540))
-        ordered = registered + timedelta(days=rng.randint(0, 120))
-        ordered = min(ordered, today)
+        days_here = rng.randint(10, 540)
+        registered = today - timedelta(days=days_here)
+        ordered: date | None = min(registered + timedelta(days=rng.randint(0, 120)), today)
+        if days_here % 40 == 0:
+            ordered = None  # a few files wait for the permit's date: « à compléter »
         ukrainian = country == "UA"
         cpas_support = rng.random() < 0.35
         return {

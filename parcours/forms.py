@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.forms import DateInput
 from parcours import path_rules
-from parcours.models import Axis, Evaluation, Extension, WelcomeModule
+from parcours.models import Axis, Evaluation, EvaluationInvitation, Extension, WelcomeModule
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -186,3 +186,30 @@ class EvaluationForm(forms.ModelForm):
         if held_on > timezone.localdate():
             raise forms.ValidationError(_("Cette date est dans le futur."))
         return held_on
+
+
+class InvitationForm(forms.ModelForm):
+    class Meta:
+        model = EvaluationInvitation
+        fields = ("channel", "sent_on", "proof_number")
+        widgets = {"sent_on": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+    def clean_sent_on(self) -> date:
+        sent_on: date = self.cleaned_data["sent_on"]
+        if sent_on > timezone.localdate():
+            raise forms.ValidationError(_("Cette date est dans le futur."))
+        return sent_on
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        assert cleaned is not None
+        registered = cleaned.get("channel") == EvaluationInvitation.Channel.REGISTERED_LETTER
+        if registered and not (cleaned.get("proof_number") or "").strip():
+            self.add_error(
+                "proof_number", _("Indiquez le numéro du recommandé : c'est la preuve d'envoi.")
+            )
+        return cleaned

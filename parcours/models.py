@@ -569,3 +569,53 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return str(_("Évaluation du %(date)s") % {"date": f"{self.due_on:%d/%m/%Y}"})
+
+
+class EvaluationInvitation(models.Model):
+    """Every invitation to an evaluation interview, kept as evidence (a registered letter
+    with its number, an e-mail, an SMS, in person): the Region's sanctioning officer asks
+    for them (docs/domain.md, « Non-compliance »)."""
+
+    class Channel(models.TextChoices):
+        REGISTERED_LETTER = "registered_letter", _("lettre recommandée")
+        EMAIL = "email", _("e-mail")
+        SMS = "sms", _("SMS")
+        IN_PERSON = "in_person", _("en personne")
+
+    evaluation = models.ForeignKey(
+        Evaluation,
+        verbose_name=_("entretien"),
+        on_delete=models.PROTECT,
+        related_name="invitations",
+    )
+    channel = models.CharField(_("canal"), max_length=20, choices=Channel.choices)
+    sent_on = models.DateField(_("envoyée le"))
+    proof_number = models.CharField(
+        _("numéro du recommandé"),
+        max_length=40,
+        blank=True,
+        help_text=_("Pour une lettre recommandée : le numéro du récépissé de La Poste."),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("enregistrée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invitation à l'entretien d'évaluation")
+        verbose_name_plural = _("invitations aux entretiens d'évaluation")
+        ordering = ("sent_on", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(channel="registered_letter") | ~models.Q(proof_number=""),
+                name="invitation_registered_letter_has_number",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="invitations_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} ({self.sent_on:%d/%m/%Y})"

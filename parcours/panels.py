@@ -10,7 +10,14 @@ from beneficiaries.models import Beneficiary
 from cainamur.models import User
 from cainamur.permissions import EDIT_ROLES, may_see_health
 from parcours import path_rules
-from parcours.forms import ConventionForm, EvaluationForm, ExtensionForm, HoursForm, WelcomeForm
+from parcours.forms import (
+    ConventionForm,
+    EvaluationForm,
+    ExtensionForm,
+    HoursForm,
+    InvitationForm,
+    WelcomeForm,
+)
 from parcours.models import OPEN_STATUSES, SIGNABLE, UNDER_CONVENTION, ObligationAssessment
 from parcours.selectors import current_path, path_panel
 
@@ -66,6 +73,9 @@ def path_context(beneficiary: Beneficiary, *, editable: bool) -> dict[str, Any]:
             },
         )
     if panel["next_evaluation"] is not None:
+        panel["invitation_form"] = InvitationForm(
+            initial={"sent_on": today}, auto_id="invitation_%s"
+        )
         panel["evaluation_form"] = EvaluationForm(
             initial={"held_on": today, "attended": "1"}, auto_id="evaluation_%s"
         )

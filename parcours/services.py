@@ -32,6 +32,7 @@ from parcours.models import (
     AxisKind,
     Convention,
     Evaluation,
+    EvaluationInvitation,
     Extension,
     HoursEntry,
     ObligationAssessment,
@@ -669,6 +670,30 @@ def extension_record(
             convention_freeze(amendment)
             queue_on_commit(RENDER_TASK, amendment.pk)
     return extension
+
+
+def invitation_record(
+    *, evaluation: Evaluation, channel: str, sent_on: date, proof_number: str, by: User
+) -> EvaluationInvitation:
+    """Keep an invitation to an evaluation interview (never changed: evidence)."""
+    with transaction.atomic():
+        invitation = EvaluationInvitation.objects.create(
+            evaluation=evaluation,
+            channel=channel,
+            sent_on=sent_on,
+            proof_number=proof_number.strip(),
+            recorded_by=by,
+        )
+        parcours = evaluation.parcours
+        audit.record(
+            by=by,
+            action="parcours.invitation_record",
+            summary=gettext("Invitation à l'entretien d'évaluation (%(channel)s) le %(date)s")
+            % {"channel": invitation.get_channel_display(), "date": f"{sent_on:%d/%m/%Y}"},
+            beneficiary=parcours.beneficiary,
+            obj=invitation,
+        )
+    return invitation
 
 
 def evaluation_record(

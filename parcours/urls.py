@@ -19,6 +19,7 @@ urlpatterns = [
     path("statut/", views.status_change, name="status"),
     path("prorogation/", views.extension_add, name="extension"),
     path("evaluation/", views.evaluation_save, name="evaluation"),
+    path("evaluation/invitation/", views.invitation_add, name="invitation"),
     path("operateur/", views.axis_operator, name="operator"),
     path(
         "prorogation/<int:extension_pk>/decision/",

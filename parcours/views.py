@@ -25,6 +25,7 @@ from parcours.forms import (
     EvaluationForm,
     ExtensionForm,
     HoursForm,
+    InvitationForm,
     StatusForm,
     WelcomeForm,
 )
@@ -203,6 +204,22 @@ def evaluation_save(request: AuthenticatedHttpRequest, beneficiary: Beneficiary)
         return _refused(request, beneficiary, _("Entretien non enregistré."), evaluation_form=form)
     services.evaluation_record(evaluation=evaluation, by=request.user, **form.cleaned_data)
     messages.success(request, _("Entretien enregistré ; le suivant est planifié."))
+    return _back(beneficiary.pk)
+
+
+@path_action
+def invitation_add(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> HttpResponse:
+    parcours = _open_path(beneficiary)
+    evaluation = parcours.evaluations.filter(held_on__isnull=True).order_by("due_on").first()
+    if evaluation is None:
+        raise Http404
+    form = InvitationForm(request.POST, auto_id="invitation_%s")
+    if not form.is_valid():
+        return _refused(
+            request, beneficiary, _("Invitation non enregistrée."), invitation_form=form
+        )
+    services.invitation_record(evaluation=evaluation, by=request.user, **form.cleaned_data)
+    messages.success(request, _("Invitation enregistrée."))
     return _back(beneficiary.pk)
 
 

@@ -105,6 +105,7 @@ OBJECT_URLS: dict[str, tuple[str, set[str], int]] = {
     "beneficiaries:exemption-delete": ("post", EDITORS, 302),
     "beneficiaries:exemption-proof": ("get", EDITORS, 200),
     "parcours:open": ("post", EDITORS, 302),
+    "parcours:invitation": ("post", EDITORS, 400),  # empty form: refused
     "parcours:welcome": ("post", EDITORS, 302),
     "parcours:convention": ("post", EDITORS, 400),  # empty form: refused, page shown again
     "parcours:hours": ("post", EDITORS, 400),  # empty form: refused, page shown again

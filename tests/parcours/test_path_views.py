@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -155,3 +156,33 @@ def test_timeline_shows_30_events_then_everything_on_request(
     assert "Voir tout l'historique" in page
     page = client.get(url, {"historique": "tout"}).content.decode()
     assert "Événement n°0<" in page.replace("</span>", "<")
+
+
+def test_invitations_to_the_evaluation_are_kept_as_evidence(
+    login_client: Any, caseworker: User, welcomed: Parcours
+) -> None:
+    from django.db import InternalError, transaction
+
+    from parcours.models import EvaluationInvitation
+
+    convention_sign(parcours=welcomed, by=caseworker, **SIGN)
+    client = login_client(caseworker)
+    url = reverse("parcours:invitation", args=[welcomed.beneficiary_id])
+    refused = client.post(url, {"channel": "registered_letter", "sent_on": "2026-11-02"})
+    page = refused.content.decode()
+    assert refused.status_code == 400 and "numéro du recommandé" in page
+    assert 'value="2026-11-02"' in page  # what was typed stays
+    client.post(
+        url,
+        {"channel": "registered_letter", "sent_on": "2026-11-02", "proof_number": "RR123456785BE"},
+    )
+    client.post(url, {"channel": "sms", "sent_on": "2026-11-20"})
+    invitations = list(EvaluationInvitation.objects.order_by("sent_on"))
+    assert [(i.channel, i.proof_number) for i in invitations] == [
+        ("registered_letter", "RR123456785BE"),
+        ("sms", ""),
+    ]
+    page = client.get(reverse("beneficiaries:detail", args=[welcomed.beneficiary_id])).content
+    assert "n° RR123456785BE" in page.decode()
+    with pytest.raises(InternalError, match="invitations_append_only"), transaction.atomic():
+        EvaluationInvitation.objects.filter(pk=invitations[0].pk).delete()

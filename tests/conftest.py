@@ -33,6 +33,7 @@ def log_in_through_form(client: Client, username: str, password: str) -> bool:
     return response.status_code == 302
 
 
+#: The project's own packages, floor by floor (README, « Architecture »).
 PROJECT_APPS = (
     "cainamur",
     "offices",
@@ -43,6 +44,8 @@ PROJECT_APPS = (
     "attestations",
     "appointments",
     "reception",
+    "home",
+    "demo",
 )
 
 

@@ -6,20 +6,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.conftest import PROJECT_APPS
+
 ROOT = Path(__file__).resolve().parents[2]
-APPS = (
-    "cainamur",
-    "offices",
-    "outbox",
-    "beneficiaries",
-    "parcours",
-    "operators",
-    "attestations",
-    "appointments",
-    "reception",
-    "home",
-    "demo",
-)
 # Where an import inside a function is the rule, not a dodge:
 # - AppConfig.ready(): Django's documented place to register with a lower floor, run once
 #   the models are loaded;
@@ -29,7 +18,7 @@ ALLOWED_FOLDERS = ("migrations", "management")
 
 def function_level_imports() -> list[tuple[str, int, str]]:
     found = []
-    for app in APPS:
+    for app in PROJECT_APPS:
         for path in sorted((ROOT / app).rglob("*.py")):
             relative = path.relative_to(ROOT).as_posix()
             if set(path.parts) & set(ALLOWED_FOLDERS):
@@ -48,7 +37,7 @@ def function_level_imports() -> list[tuple[str, int, str]]:
                     else:
                         continue
                     for name in names:
-                        if name.split(".")[0] in APPS:
+                        if name.split(".")[0] in PROJECT_APPS:
                             found.append((relative, node.lineno, name))
     return found
 

@@ -199,11 +199,13 @@ def obligations_reassess_nightly(*, on: date | None = None, batch: int = 500) ->
             .distinct("beneficiary_id")
             .values_list("beneficiary_id", "assessed_on")
         )
-        for pk, birth_date in pks:
-            birthday = _last_threshold_birthday(birth_date, on)
-            if birthday is None or (pk in latest and latest[pk] >= birthday):
-                continue
-            beneficiary = Beneficiary.objects.get(pk=pk)
+        due = [
+            pk
+            for pk, birth_date in pks
+            if (birthday := _last_threshold_birthday(birth_date, on)) is not None
+            and (pk not in latest or latest[pk] < birthday)
+        ]
+        for beneficiary in Beneficiary.objects.filter(pk__in=due).order_by("pk"):
             obligation_assess(
                 beneficiary=beneficiary,
                 by=None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import time
 from datetime import date, timedelta
-from datetime import date as day
 from decimal import Decimal
 from decimal import Decimal as D
 from typing import Any
@@ -285,8 +284,8 @@ class Command(BaseCommand):
                     taken=taken,
                     languages=langs,
                     schedule=schedule,
-                    start_on=day(2027, 1, 11),
-                    end_on=day(2027, 6, 25),
+                    start_on=date(2027, 1, 11),
+                    end_on=date(2027, 6, 25),
                 )
                 offer.communes.set(Commune.objects.filter(name__in=communes))
 

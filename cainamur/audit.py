@@ -18,6 +18,11 @@ from cainamur.models import AuditEvent, User
 
 SUMMARY_LENGTH = AuditEvent._meta.get_field("summary").max_length or 300
 
+#: ``data["evidence"]`` of the rows that prove the Region offered no place in time (a
+#: waiting list, a « no place available »): the non-compliance report lists them
+#: (CWASS art. 152/8: no fine when no place was offered).
+WAITING_LIST_EVIDENCE = "waiting_list"
+
 
 def record(
     *,
@@ -60,6 +65,13 @@ def file_trail(
     for prefix in hidden:
         events = events.exclude(action__startswith=prefix)
     return list(events if limit is None else events[: limit + 1])
+
+
+def evidence_trail(beneficiary_id: int, key: str) -> models.QuerySet[AuditEvent]:
+    """A file's rows marked as evidence of one kind, oldest first."""
+    return AuditEvent.objects.filter(beneficiary=beneficiary_id, data__evidence=key).order_by(
+        "at", "id"
+    )
 
 
 def object_trail(obj: models.Model, *, action: str | None = None) -> models.QuerySet[AuditEvent]:

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "parcours",
     "operators",
     "attestations",
+    "compliance",
     "outbox",
 ]
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("rendez-vous/", include("appointments.urls")),
     path("rendez-vous/", include("reception.urls")),
     path("operateurs/", include("operators.urls")),
+    path("manquements/", include("compliance.urls")),
     path("health/", health.health, name="health"),
     # Authentication (Django's views, French templates in templates/registration/).
     path(

@@ -79,6 +79,13 @@ NAVIGATION: tuple[NavItem, ...] = (
         "attestations",
     ),
     NavItem(
+        _("Manquements"),
+        "compliance:list",
+        "bi-exclamation-octagon",
+        frozenset({Role.COORDINATOR}),
+        "manquements",
+    ),
+    NavItem(
         _("Administration"),
         "home-administrator",
         "bi-gear",

@@ -29,6 +29,8 @@ from cainamur.permissions import (
     role_required,
 )
 from cainamur.roles import Role
+from compliance.panels import panel as compliance_panel
+from compliance.selectors import current_breaches
 from offices.models import Office
 from operators.panels import panel as operators_panel
 from parcours.panels import panel as parcours_panel
@@ -114,8 +116,12 @@ class CoordinatorHomeView(RoleRequiredMixin, TemplateView):
         if office_id.isdigit():
             files = files.filter(office_id=int(office_id))
             context["selected_office"] = int(office_id)
-        context["queue"] = work_queue(files, today=timezone.localdate())
+        today = timezone.localdate()
+        context["queue"] = work_queue(files, today=today)
         context["copies_attention"] = dispatch_attention_count(self.request.user)
+        context["breaches"] = len(
+            current_breaches(Beneficiary.objects.visible_to(self.request.user), today=today)
+        )
         return context
 
 
@@ -159,9 +165,10 @@ class FileView(RoleRequiredMixin, DetailView):
         context.update(attestations_panel(beneficiary, user, context.get("parcours")))
         context.update(appointments_panel(beneficiary, user))
         context.update(operators_panel(beneficiary, user))
+        context.update(compliance_panel(beneficiary, user))
         everything = self.request.GET.get("historique") == "tout"
-        # Orientations are followed by those who run the path (their panel is theirs too).
-        hidden = () if user.has_role(*EDIT_ROLES) else ("operators.",)
+        # Orientations and non-compliance are followed by those who run the path.
+        hidden = () if user.has_role(*EDIT_ROLES) else ("operators.", "compliance.")
         events = file_trail(
             beneficiary, limit=None if everything else TIMELINE_LINES, hidden=hidden
         )

@@ -80,6 +80,11 @@ def _record(
             "to": orientation.status,
             "no_place": no_place,
             "note": note[:300],
+            **(
+                {"evidence": audit.WAITING_LIST_EVIDENCE}
+                if no_place or orientation.status == Orientation.Status.WAITING
+                else {}
+            ),
         },
     )
 

@@ -10,7 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.forms import DateInput
 from parcours import path_rules
-from parcours.models import Axis, Evaluation, EvaluationInvitation, Extension, WelcomeModule
+from parcours.models import (
+    Axis,
+    Evaluation,
+    EvaluationInvitation,
+    Extension,
+    ForceMajeure,
+    WelcomeModule,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -159,16 +166,27 @@ class ExtensionForm(forms.ModelForm):
         _bootstrap(self)
 
 
+#: The interview's outcome as one choice: (attended, absence_justified).
+PRESENCE: dict[str, tuple[bool, bool | None]] = {
+    "present": (True, None),
+    "absent_justified": (False, True),
+    "absent_unjustified": (False, False),
+}
+
+
 class EvaluationForm(forms.ModelForm):
-    attended = forms.TypedChoiceField(
+    presence = forms.ChoiceField(
         label=_("Présence"),
-        coerce=lambda v: v == "1",
-        choices=[("1", _("présent·e")), ("0", _("absent·e"))],
+        choices=[
+            ("present", _("présent·e")),
+            ("absent_justified", _("absent·e avec un motif valable")),
+            ("absent_unjustified", _("absent·e sans motif valable")),
+        ],
     )
 
     class Meta:
         model = Evaluation
-        fields = ("held_on", "attended", "absences", "programme_changes", "notes")
+        fields = ("held_on", "absences", "programme_changes", "notes")
         widgets = {
             "held_on": DateInput(),
             "absences": forms.Textarea(attrs={"rows": 2}),
@@ -186,6 +204,18 @@ class EvaluationForm(forms.ModelForm):
         if held_on > timezone.localdate():
             raise forms.ValidationError(_("Cette date est dans le futur."))
         return held_on
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        assert cleaned is not None
+        presence = cleaned.pop("presence", None)
+        if presence in PRESENCE:
+            cleaned["attended"], cleaned["absence_justified"] = PRESENCE[presence]
+            if presence == "absent_justified" and not (cleaned.get("absences") or "").strip():
+                self.add_error(
+                    "absences", _("Indiquez le motif de l'absence : il justifie l'absence.")
+                )
+        return cleaned
 
 
 class InvitationForm(forms.ModelForm):
@@ -212,4 +242,35 @@ class InvitationForm(forms.ModelForm):
             self.add_error(
                 "proof_number", _("Indiquez le numéro du recommandé : c'est la preuve d'envoi.")
             )
+        return cleaned
+
+
+class ForceMajeureForm(forms.ModelForm):
+    class Meta:
+        model = ForceMajeure
+        fields = ("start_on", "end_on", "reason", "document")
+        widgets = {
+            "start_on": DateInput(),
+            "end_on": DateInput(),
+            "reason": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["document"].widget.attrs["accept"] = "application/pdf,image/*"
+        self.fields["document"].error_messages["required"] = _(
+            "Joignez l'attestation : une force majeure doit être dûment attestée."
+        )
+        _bootstrap(self)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        assert cleaned is not None
+        start, end = cleaned.get("start_on"), cleaned.get("end_on")
+        if start and end and end < start:
+            self.add_error("end_on", _("La fin précède le début."))
+        if start and start > timezone.localdate():
+            self.add_error("start_on", _("Cette date est dans le futur."))
+        if start and end and (end - start).days > 366:
+            self.add_error("end_on", _("Plus d'un an : vérifiez les dates."))
         return cleaned

@@ -27,6 +27,20 @@ class RulesConfig(models.Model):
         default=list,
         help_text=_("Codes ISO à deux lettres, séparés par des virgules (par défaut : TR)."),
     )
+    fine_min = models.DecimalField(
+        _("amende administrative minimale (€)"),
+        max_digits=7,
+        decimal_places=2,
+        default=Decimal("100"),
+        help_text=_("Montant le plus bas qu'une décision de sanction peut fixer."),
+    )
+    fine_max = models.DecimalField(
+        _("amende administrative maximale (€)"),
+        max_digits=7,
+        decimal_places=2,
+        default=Decimal("2500"),
+        help_text=_("Montant le plus haut qu'une décision de sanction peut fixer."),
+    )
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     class Meta:
@@ -551,6 +565,15 @@ class Evaluation(models.Model):
     due_on = models.DateField(_("prévue au plus tard le"))
     held_on = models.DateField(_("tenue le"), null=True, blank=True)
     attended = models.BooleanField(_("présent·e"), null=True, blank=True)
+    absence_justified = models.BooleanField(
+        _("absence justifiée"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Pour une absence : un motif valable (maladie, force majeure) ou non. Deux "
+            "absences sans motif valable ouvrent un dossier de manquement."
+        ),
+    )
     absences = models.TextField(_("absences et motifs"), blank=True)
     programme_changes = models.TextField(_("changements de programme"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
@@ -569,6 +592,15 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return str(_("Évaluation du %(date)s") % {"date": f"{self.due_on:%d/%m/%Y}"})
+
+    @property
+    def presence_label(self) -> str:
+        """Present, absent with a valid reason, or absent without one."""
+        if self.attended:
+            return str(_("présent·e"))
+        if self.absence_justified:
+            return str(_("absent·e, motif valable"))
+        return str(_("absent·e sans motif valable"))
 
 
 class EvaluationInvitation(models.Model):
@@ -619,3 +651,45 @@ class EvaluationInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} ({self.sent_on:%d/%m/%Y})"
+
+
+class ForceMajeure(models.Model):
+    """« Force majeure dûment attestée »: a period during which the person could not
+    present to the centre, with its document. It stops the presentation clock (the
+    presentation deadline moves by its days); nothing else moves (docs/domain.md).
+    Append-only: a mistake is corrected by the administrator."""
+
+    beneficiary = models.ForeignKey(
+        "beneficiaries.Beneficiary",
+        verbose_name=_("dossier"),
+        on_delete=models.PROTECT,
+        related_name="force_majeure",
+    )
+    start_on = models.DateField(_("du"))
+    end_on = models.DateField(_("au (inclus)"))
+    reason = models.TextField(
+        _("motif"), help_text=_("Visible seulement des rôles qui voient les données de santé.")
+    )
+    document = models.FileField(_("attestation (document)"), upload_to="force-majeure/%Y/")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("enregistrée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("force majeure")
+        verbose_name_plural = _("forces majeures")
+        ordering = ("start_on", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_on__gte=models.F("start_on")),
+                name="force_majeure_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start_on:%d/%m/%Y} – {self.end_on:%d/%m/%Y}"
+
+    @property
+    def period(self) -> path_rules.Period:
+        return path_rules.Period(self.start_on, self.end_on)

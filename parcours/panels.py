@@ -14,6 +14,7 @@ from parcours.forms import (
     ConventionForm,
     EvaluationForm,
     ExtensionForm,
+    ForceMajeureForm,
     HoursForm,
     InvitationForm,
     WelcomeForm,
@@ -30,11 +31,19 @@ def panel(beneficiary: Beneficiary, user: User) -> dict[str, Any]:
     )
     latest = assessments[0] if assessments else None
     include_medical = may_see_health(user)
+    editable = user.has_role(*EDIT_ROLES)
+    force_majeure = list(beneficiary.force_majeure.all())
     return {
+        "force_majeure": force_majeure,
+        "force_majeure_form": (
+            ForceMajeureForm(auto_id="force_majeure_%s")
+            if editable and latest is not None and latest.status == "obliged"
+            else None
+        ),
         "assessment": latest,
         "reason_labels": latest.reason_labels(include_medical=include_medical) if latest else [],
         "older_assessments": assessments[1:],
-        **path_context(beneficiary, editable=user.has_role(*EDIT_ROLES)),
+        **path_context(beneficiary, editable=editable),
     }
 
 
@@ -77,7 +86,7 @@ def path_context(beneficiary: Beneficiary, *, editable: bool) -> dict[str, Any]:
             initial={"sent_on": today}, auto_id="invitation_%s"
         )
         panel["evaluation_form"] = EvaluationForm(
-            initial={"held_on": today, "attended": "1"}, auto_id="evaluation_%s"
+            initial={"held_on": today, "presence": "present"}, auto_id="evaluation_%s"
         )
     if parcours.kind == "obliged" and parcours.status in OPEN_STATUSES:
         panel["extension_form"] = ExtensionForm(auto_id="extension_%s")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -64,6 +65,7 @@ def path_deadlines(
     suspensions: list[Suspension],
     extensions: list[Extension],
     today: date,
+    force_majeure: Sequence[path_rules.Period] = (),
 ) -> tuple[list[Deadline], dict[int, date | None]]:
     """The deadlines in force for a path, from already-fetched rows (no queries): the
     presentation (until the person came), each running axis, and the attestation."""
@@ -86,10 +88,14 @@ def path_deadlines(
         extended[extension.deadline] = extension.new_end_on
 
     def deadline(kind: str, base: date | None, running_from: date | None) -> Deadline:
+        stops = general if kind in legal else periods
+        if kind == DeadlineKind.PRESENTATION:
+            # « Force majeure dûment attestée » stops the presentation clock.
+            stops = [*stops, *force_majeure]
         effective = path_rules.effective_deadline(
             base,
             running_from=running_from,
-            suspensions=general if kind in legal else periods,
+            suspensions=stops,
             extended_to=extended.get(kind),
         )
         return Deadline(
@@ -149,6 +155,7 @@ def path_panel(parcours: Parcours, *, today: date) -> dict[str, Any]:
             Suspension.objects.filter(Q(parcours=parcours) | Q(parcours__isnull=True))
         ),
         extensions=extensions,
+        force_majeure=[f.period for f in parcours.beneficiary.force_majeure.all()],
     )
     rows = []
     for axis in axes:
@@ -226,7 +233,9 @@ def work_queue(files: QuerySet[Beneficiary], *, today: date, limit: int = 50) ->
     paths = list(
         Parcours.objects.filter(beneficiary__in=files, status__in=open_statuses)
         .select_related("beneficiary__office", "welcome")
-        .prefetch_related("axes", "extensions", "suspensions", "evaluations")
+        .prefetch_related(
+            "axes", "extensions", "suspensions", "evaluations", "beneficiary__force_majeure"
+        )
     )
     global_suspensions = list(Suspension.objects.filter(parcours__isnull=True))
     items: list[QueueItem] = []
@@ -245,6 +254,7 @@ def work_queue(files: QuerySet[Beneficiary], *, today: date, limit: int = 50) ->
             today=today,
             suspensions=[*global_suspensions, *parcours.suspensions.all()],
             extensions=list(parcours.extensions.all()),
+            force_majeure=[f.period for f in beneficiary.force_majeure.all()],
         )
         if parcours.status == Parcours.Status.SUSPENDED:
             items.append(

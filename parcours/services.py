@@ -34,6 +34,7 @@ from parcours.models import (
     Evaluation,
     EvaluationInvitation,
     Extension,
+    ForceMajeure,
     HoursEntry,
     ObligationAssessment,
     Parcours,
@@ -106,16 +107,17 @@ def obligation_assess(
             presentation_deadline=result.presentation_deadline,
             attestation_deadline=result.attestation_deadline,
         )
+        presentation = presentation_in_force(beneficiary, result.presentation_deadline)
         if (beneficiary.obligation_status, beneficiary.presentation_deadline) != (
             result.status,
-            result.presentation_deadline,
+            presentation,
         ):
             Beneficiary.objects.filter(pk=beneficiary.pk).update(
                 obligation_status=result.status,
-                presentation_deadline=result.presentation_deadline,
+                presentation_deadline=presentation,
             )
             beneficiary.obligation_status = result.status
-            beneficiary.presentation_deadline = result.presentation_deadline
+            beneficiary.presentation_deadline = presentation
         _path_follows(beneficiary, result, by=by)
         audit.record(
             action="parcours.obligation_assess",
@@ -125,6 +127,56 @@ def obligation_assess(
             % {"status": assessment.get_status_display(), "why": trigger},
         )
     return assessment
+
+
+def presentation_in_force(beneficiary: Beneficiary, deadline: date | None) -> date | None:
+    """The presentation deadline moved by every day of « force majeure dûment attestée »
+    (the clock stops; docs/domain.md, « Deadlines »)."""
+    if deadline is None:
+        return None
+    periods = [f.period for f in beneficiary.force_majeure.all()]
+    if not periods:
+        return deadline
+    return path_rules.shift_for_suspensions(
+        deadline, running_from=min(p.start for p in periods), suspensions=periods
+    )
+
+
+def force_majeure_record(
+    *,
+    beneficiary: Beneficiary,
+    start_on: date,
+    end_on: date,
+    reason: str,
+    document: Any,
+    by: User,
+) -> ForceMajeure:
+    """Keep a force majeure with its document; the presentation deadline moves by its days
+    (on the file's copy and on its open path)."""
+    with transaction.atomic():
+        record = ForceMajeure.objects.create(
+            beneficiary=beneficiary,
+            start_on=start_on,
+            end_on=end_on,
+            reason=reason.strip(),
+            document=document,
+            recorded_by=by,
+        )
+        assessment = beneficiary.assessments.order_by("-assessed_at", "-id").first()
+        base = assessment.presentation_deadline if assessment else None
+        moved = presentation_in_force(beneficiary, base)
+        Beneficiary.objects.filter(pk=beneficiary.pk).update(presentation_deadline=moved)
+        beneficiary.presentation_deadline = moved
+        audit.record(
+            by=by,
+            action="parcours.force_majeure_record",
+            summary=gettext("Force majeure du %(start)s au %(end)s (document joint)")
+            % {"start": f"{start_on:%d/%m/%Y}", "end": f"{end_on:%d/%m/%Y}"},
+            beneficiary=beneficiary,
+            obj=record,
+            reason=reason,
+        )
+    return record
 
 
 def _path_follows(beneficiary: Beneficiary, result: rules.Assessment, *, by: User | None) -> None:
@@ -703,6 +755,7 @@ def evaluation_record(
     evaluation: Evaluation,
     held_on: date,
     attended: bool,
+    absence_justified: bool | None = None,
     absences: str,
     programme_changes: str,
     notes: str,
@@ -716,6 +769,7 @@ def evaluation_record(
             raise PathError(gettext("Cet entretien est déjà enregistré."))
         evaluation.held_on = held_on
         evaluation.attended = attended
+        evaluation.absence_justified = None if attended else bool(absence_justified)
         evaluation.absences = absences
         evaluation.programme_changes = programme_changes
         evaluation.notes = notes
@@ -728,8 +782,8 @@ def evaluation_record(
         message = (
             gettext("Entretien d'évaluation du %(date)s")
             if attended
-            else gettext("Entretien d'évaluation du %(date)s : absent·e")
-        ) % {"date": f"{held_on:%d/%m/%Y}"}
+            else gettext("Entretien d'évaluation du %(date)s : %(presence)s")
+        ) % {"date": f"{held_on:%d/%m/%Y}", "presence": evaluation.presence_label}
         audit.record(
             action="parcours.evaluation_record",
             beneficiary=parcours.beneficiary,

@@ -21,6 +21,12 @@ urlpatterns = [
     path("evaluation/", views.evaluation_save, name="evaluation"),
     path("evaluation/invitation/", views.invitation_add, name="invitation"),
     path("operateur/", views.axis_operator, name="operator"),
+    path("force-majeure/", views.force_majeure_add, name="force-majeure"),
+    path(
+        "force-majeure/<int:record_pk>/attestation/",
+        views.force_majeure_document,
+        name="force-majeure-document",
+    ),
     path(
         "prorogation/<int:extension_pk>/decision/",
         views.extension_document,

@@ -24,12 +24,21 @@ from parcours.forms import (
     ConventionForm,
     EvaluationForm,
     ExtensionForm,
+    ForceMajeureForm,
     HoursForm,
     InvitationForm,
     StatusForm,
     WelcomeForm,
 )
-from parcours.models import Axis, Convention, Evaluation, Extension, Parcours, WelcomeModule
+from parcours.models import (
+    Axis,
+    Convention,
+    Evaluation,
+    Extension,
+    ForceMajeure,
+    Parcours,
+    WelcomeModule,
+)
 from parcours.selectors import current_path, status_actions
 
 
@@ -257,3 +266,29 @@ def reassess(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> Htt
     )
     messages.success(request, _("Obligation réévaluée."))
     return redirect("beneficiaries:detail", pk=beneficiary.pk)
+
+
+@path_action
+def force_majeure_add(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> HttpResponse:
+    form = ForceMajeureForm(request.POST, request.FILES, auto_id="force_majeure_%s")
+    if not form.is_valid():
+        return _refused(
+            request, beneficiary, _("Force majeure non enregistrée."), force_majeure_form=form
+        )
+    services.force_majeure_record(beneficiary=beneficiary, by=request.user, **form.cleaned_data)
+    messages.success(request, _("Force majeure enregistrée : le délai de présentation suit."))
+    return redirect(reverse("beneficiaries:detail", args=[beneficiary.pk]) + "#obligation")
+
+
+@role_required(*EDIT_ROLES)
+def force_majeure_document(
+    request: AuthenticatedHttpRequest, pk: int, record_pk: int
+) -> FileResponse:
+    """The force majeure's certificate, only through a file the user can reach."""
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
+    record = get_object_or_404(ForceMajeure, beneficiary=beneficiary, pk=record_pk)
+    return FileResponse(
+        record.document.open("rb"),
+        filename=record.document.name.rsplit("/", 1)[-1],
+        as_attachment=True,
+    )

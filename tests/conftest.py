@@ -42,6 +42,7 @@ PROJECT_APPS = (
     "parcours",
     "operators",
     "attestations",
+    "compliance",
     "appointments",
     "reception",
     "home",

@@ -33,6 +33,7 @@ URL_ROLES: dict[str, set[str]] = {
     "appointments:mine": {"reception", "caseworker", "coordinator", "outsider"},
     "reception:callback-create": ALL,
     "attestations:dispatches": {"coordinator"},
+    "compliance:list": {"coordinator"},
     "password_change": ALL,
     "password_change_done": ALL,
 }
@@ -76,6 +77,12 @@ SEPARATE = {
     "reception:ticket-finish",
     "reception:ticket-left",
     "reception:ticket-link",
+    # Non-compliance files (tests/compliance/test_views.py)
+    "compliance:open",
+    "compliance:case",
+    "compliance:report",
+    "compliance:sent",
+    "compliance:outcome",
 }
 
 
@@ -116,6 +123,8 @@ OBJECT_URLS: dict[str, tuple[str, set[str], int]] = {
     "parcours:operator": ("post", EDITORS, 404),  # no such axis on that path
     "parcours:extension-document": ("get", EDITORS, 200),
     "parcours:convention-pdf-retry": ("post", EDITORS, 302),
+    "parcours:force-majeure": ("post", EDITORS, 400),  # empty form: refused
+    "parcours:force-majeure-document": ("get", EDITORS, 200),
     "attestations:issue": ("post", EDITORS, 302),  # refused (path not complete): message
     "attestations:pdf": ("get", EDITORS, 200),
     "attestations:pdf-retry": ("post", EDITORS, 302),
@@ -173,6 +182,19 @@ def _file_url(url_name: str, caseworker: User) -> str:
             args.append(extension.pk)
         if url_name == "parcours:convention-pdf-retry":
             args.append(convention.pk)
+        if url_name == "parcours:force-majeure-document":
+            from parcours.models import ForceMajeure
+
+            record = ForceMajeure(
+                beneficiary=beneficiary,
+                start_on="2026-09-01",
+                end_on="2026-09-30",
+                reason="Hospitalisation",
+                recorded_by=caseworker,
+            )
+            record.document.save("certificat.pdf", ContentFile(b"%PDF-1.4"), save=False)
+            record.save()
+            args.append(record.pk)
     if url_name.startswith("attestations:"):
         attestation, dispatch = _attestation(beneficiary, caseworker)
         if url_name == "attestations:resend":

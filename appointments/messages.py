@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from appointments.models import Appointment, Seat
+from beneficiaries.languages import first_language
 from beneficiaries.models import Beneficiary
 from cainamur.lib.localtime import BRUSSELS
 from cainamur.lib.phones import is_mobile
@@ -58,10 +59,9 @@ def _about(dispatch: Dispatch) -> tuple[Appointment, Beneficiary]:
 
 def person_language(beneficiary: Beneficiary) -> str:
     """The first of the person's languages a translated line exists for, if any."""
-    for code in [beneficiary.interpreter_language, *(beneficiary.languages or [])]:
-        if code in ("en", "ar", "uk"):
-            return str(code)
-    return ""
+    return first_language(
+        [beneficiary.interpreter_language, *(beneficiary.languages or [])], ("en", "ar", "uk")
+    )
 
 
 def _facts(dispatch: Dispatch) -> dict[str, str]:

@@ -109,6 +109,7 @@ class BeneficiaryForm(forms.ModelForm):
             "temporary_protection",
             "eu_family_member",
             "eu_family_free_movement",
+            "eu_family_proof",
             "cpas_support",
             "cpas",
             "office",
@@ -120,6 +121,7 @@ class BeneficiaryForm(forms.ModelForm):
             "stay_started_on": DateInput(),
             "first_registration_on": DateInput(),
             "eu_family_free_movement": FreeMovementSelect(),
+            "eu_family_proof": forms.FileInput(attrs={"accept": "application/pdf,image/*"}),
             "permit_ordered_on": DateInput(),
             "permit_issued_on": DateInput(),
             "permit_valid_until": DateInput(),
@@ -258,6 +260,18 @@ class BeneficiaryForm(forms.ModelForm):
                 _(
                     "Indiquez si ce citoyen a exercé sa libre circulation : c'est ce qui décide "
                     "de l'obligation."
+                ),
+            )
+        if (
+            cleaned.get("eu_family_member")
+            and cleaned.get("eu_family_free_movement")
+            and not cleaned.get("eu_family_proof")
+        ):
+            self.add_error(
+                "eu_family_proof",
+                _(
+                    "Joignez la preuve du lien familial : c'est elle qui dispense de "
+                    "l'obligation, comme le justificatif d'une dispense."
                 ),
             )
         birth = cleaned.get("birth_date")

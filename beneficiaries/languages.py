@@ -3,6 +3,8 @@ interpreters and translated confirmations. Ordered by how often they come up at 
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
+
 from django.utils.translation import gettext_lazy as _
 
 LANGUAGE_CHOICES = [
@@ -40,3 +42,12 @@ LANGUAGE_CHOICES = [
     ("nl", _("néerlandais")),
 ]
 LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
+
+
+def first_language(codes: Iterable[str], available: Collection[str]) -> str:
+    """The first of a person's languages (interpreter language first) a text exists in,
+    French excepted (it is always there); "" when none."""
+    for code in codes:
+        if code and code != "fr" and code in available:
+            return str(code)
+    return ""

@@ -258,6 +258,15 @@ class Beneficiary(models.Model):
             "obligé·e."
         ),
     )
+    eu_family_proof = models.FileField(
+        _("preuve du lien familial"),
+        upload_to="family-proofs/%Y/",
+        blank=True,
+        help_text=_(
+            "Acte de mariage, de cohabitation légale ou de naissance, annexe 19ter… (PDF ou "
+            "image), comme pour une dispense."
+        ),
+    )
     cpas_support = models.BooleanField(_("aidé·e par un CPAS"), default=False)
     cpas = models.ForeignKey(
         Cpas,

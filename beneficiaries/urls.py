@@ -21,4 +21,5 @@ urlpatterns = [
         views.exemption_proof,
         name="exemption-proof",
     ),
+    path("<int:pk>/lien-familial/", views.family_proof, name="family-proof"),
 ]

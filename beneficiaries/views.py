@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryD
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import FormView, ListView
 
 from beneficiaries.filters import BeneficiaryFilter
@@ -238,4 +238,18 @@ def exemption_proof(request: AuthenticatedHttpRequest, pk: int, exemption_pk: in
         exemption.proof.open("rb"),
         as_attachment=False,
         filename=exemption.proof.name.rsplit("/", 1)[-1],
+    )
+
+
+@role_required(*EDIT_ROLES)
+@require_GET
+def family_proof(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
+    """The proof of the family link with the EU citizen, only through the scoped file."""
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
+    if not beneficiary.eu_family_proof:
+        raise Http404
+    return FileResponse(
+        beneficiary.eu_family_proof.open("rb"),
+        as_attachment=True,
+        filename=beneficiary.eu_family_proof.name.rsplit("/", 1)[-1],
     )

@@ -20,6 +20,7 @@ urlpatterns = [
     path("prorogation/", views.extension_add, name="extension"),
     path("evaluation/", views.evaluation_save, name="evaluation"),
     path("evaluation/invitation/", views.invitation_add, name="invitation"),
+    path("evaluation/lettre.pdf", views.invitation_letter, name="invitation-letter"),
     path("operateur/", views.axis_operator, name="operator"),
     path("force-majeure/", views.force_majeure_add, name="force-majeure"),
     path(

@@ -12,6 +12,7 @@ from django.forms import BaseForm
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,7 +20,7 @@ from beneficiaries.models import Beneficiary
 from beneficiaries.selectors import scoped_files
 from cainamur.lib import file_page
 from cainamur.permissions import EDIT_ROLES, AuthenticatedHttpRequest, role_required
-from parcours import services
+from parcours import letters, services
 from parcours.forms import (
     ConventionForm,
     EvaluationForm,
@@ -292,3 +293,19 @@ def force_majeure_document(
         filename=record.document.name.rsplit("/", 1)[-1],
         as_attachment=True,
     )
+
+
+@role_required(*EDIT_ROLES)
+def invitation_letter(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The letter inviting the person to the next evaluation interview (PDF, French and the
+    person's language). Sent by post or handed over, then recorded as an invitation."""
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
+    parcours = _open_path(beneficiary)
+    evaluation = parcours.evaluations.filter(held_on__isnull=True).order_by("due_on").first()
+    if evaluation is None:
+        raise Http404
+    snapshot = letters.invitation_snapshot(evaluation, on=timezone.localdate())
+    response = HttpResponse(letters.invitation_pdf(snapshot), content_type="application/pdf")
+    name = f"invitation-evaluation-{beneficiary.file_number}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

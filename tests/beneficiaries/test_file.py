@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from beneficiaries.models import Beneficiary, Exemption
@@ -383,12 +384,28 @@ def test_the_permit_type_sets_what_it_implies(client_cw: Any) -> None:
         reverse("beneficiaries:create"), registration(last_name="Bensaïd", permit_type="F")
     )
     assert "exercé sa libre circulation" in refused.content.decode()  # an F card asks
-    client_cw.post(
+    # The family link needs its proof, like an exemption: refused without it, typed kept.
+    refused = client_cw.post(
         reverse("beneficiaries:create"),
         registration(last_name="Bensaïd", permit_type="F", eu_family_free_movement="true"),
     )
+    assert "preuve du lien familial" in refused.content.decode()
+    assert 'value="Bensaïd"' in refused.content.decode()
+    assert not Beneficiary.objects.filter(last_name="Bensaïd").exists()
+    proof = SimpleUploadedFile("acte.pdf", b"%PDF-1.4 acte de mariage", "application/pdf")
+    client_cw.post(
+        reverse("beneficiaries:create"),
+        registration(
+            last_name="Bensaïd",
+            permit_type="F",
+            eu_family_free_movement="true",
+            eu_family_proof=proof,
+        ),
+    )
     family = Beneficiary.objects.get(last_name="Bensaïd")
     assert family.eu_family_member and family.obligation_status == "not_concerned"
+    download = client_cw.get(reverse("beneficiaries:family-proof", args=[family.pk]))
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 acte de mariage"
 
 
 def test_kosovo_stateless_and_a_second_nationality(client_cw: Any) -> None:

@@ -111,8 +111,10 @@ OBJECT_URLS: dict[str, tuple[str, set[str], int]] = {
     "beneficiaries:renewal-add": ("post", EDITORS, 400),  # empty form: refused
     "beneficiaries:exemption-delete": ("post", EDITORS, 302),
     "beneficiaries:exemption-proof": ("get", EDITORS, 200),
+    "beneficiaries:family-proof": ("get", EDITORS, 200),
     "parcours:open": ("post", EDITORS, 302),
     "parcours:invitation": ("post", EDITORS, 400),  # empty form: refused
+    "parcours:invitation-letter": ("get", EDITORS, 200),
     "parcours:welcome": ("post", EDITORS, 302),
     "parcours:convention": ("post", EDITORS, 400),  # empty form: refused, page shown again
     "parcours:hours": ("post", EDITORS, 400),  # empty form: refused, page shown again
@@ -146,6 +148,7 @@ def _file_url(url_name: str, caseworker: User) -> str:
     )
     exemption.proof.save("contrat.pdf", ContentFile(b"%PDF-1.4 demo"), save=False)
     exemption.save()
+    beneficiary.eu_family_proof.save("mariage.pdf", ContentFile(b"%PDF-1.4 acte"), save=True)
     args: list[int] = [beneficiary.pk]
     if "exemption-" in url_name and url_name != "beneficiaries:exemption-add":
         args.append(exemption.pk)

@@ -127,6 +127,9 @@ def invitation_snapshot(evaluation: Evaluation, *, on: date) -> dict[str, Any]:
         translated = dict(TRANSLATIONS[language])
         if not obliged:
             translated.pop("obliged")
+        if language in RTL:
+            # Dates, numbers and names stay in their own direction inside the Arabic text.
+            values = {key: f"\u2068{value}\u2069" for key, value in values.items()}
         translated = _filled(translated, values)
     return {
         "centre": centre_snapshot(),

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from stdnum.be import nn
@@ -23,7 +24,7 @@ from appointments.models import Appointment, AppointmentType
 from appointments.selectors import slot_search
 from attestations.services import attestation_issue
 from beneficiaries.models import Beneficiary, Commune, Cpas, PermitType, Sex
-from beneficiaries.services import file_numbers_reserve
+from beneficiaries.services import beneficiary_presented, file_numbers_reserve
 from cainamur.models import User
 from cainamur.roles import Role
 from cainamur.services import user_set_roles
@@ -79,6 +80,7 @@ class Command(BaseCommand):
         created = self._beneficiaries(wanted, rng, caseworkers_by_office)
         self._addresses()
         paths = self._paths(rng)
+        self._presentations()
         self._calendars(caseworkers_by_office, rng)
         self._operators()
         elapsed = time.monotonic() - started
@@ -91,6 +93,19 @@ class Command(BaseCommand):
         self.stdout.write("Comptes de démonstration (identifiant / mot de passe) :")
         for username, password, role, *_ in DEMO_LOGINS:
             self.stdout.write(f"  {role.label:<15} {username:<16} {password}")
+
+    def _presentations(self) -> None:
+        """Most obliged people came to the centre in time: their first contact is set three
+        weeks before their deadline, except a handful of files (one in twenty), which
+        show in the coordinators' « Manquements »."""
+        today = timezone.localdate()
+        Beneficiary.objects.filter(
+            obligation_status="obliged",
+            presented_on__isnull=True,
+            presentation_deadline__lt=today,
+        ).annotate(bucket=F("id") % 20).exclude(bucket=7).update(
+            presented_on=F("presentation_deadline") - timedelta(days=21)
+        )
 
     def _calendars(self, caseworkers_by_office: dict[int, list[User]], rng: random.Random) -> None:
         """Each demo caseworker is present during their office's reception hours; the
@@ -318,6 +333,10 @@ class Command(BaseCommand):
         for index, beneficiary in enumerate(files):
             stage = index % 5
             opened = today - timedelta(days=rng.randint(20, 200))
+            # They came in time (first contact), before their path opened.
+            deadline = beneficiary.presentation_deadline
+            came = min(opened, deadline - timedelta(days=14)) if deadline else opened
+            beneficiary_presented(beneficiary=beneficiary, on=came, by=caseworker)
             parcours = services.parcours_open(beneficiary=beneficiary, by=caseworker, on=opened)
             if stage == 0:
                 continue  # welcome module to run

@@ -44,11 +44,11 @@ class SentForm(_Styled):
         return _not_future(self.cleaned_data["sent_on"])
 
 
+OUTCOME_CHOICES = [c for c in NonCompliance.Outcome.choices if c[0] != "pending"]
+
+
 class OutcomeForm(_Styled):
-    outcome = forms.ChoiceField(
-        label=_("Suite"),
-        choices=[c for c in NonCompliance.Outcome.choices if c[0] != "pending"],
-    )
+    outcome = forms.ChoiceField(label=_("Suite"), choices=OUTCOME_CHOICES)
     outcome_on = forms.DateField(label=_("Décision du"), widget=DateInput())
     fine_amount = forms.DecimalField(
         label=_("Montant de l'amende (€)"),
@@ -60,6 +60,13 @@ class OutcomeForm(_Styled):
     note = forms.CharField(
         label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args: Any, allowed: frozenset[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if allowed is not None:  # only what may follow the current outcome
+            field = self.fields["outcome"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [c for c in OUTCOME_CHOICES if c[0] in allowed]
 
     def clean_outcome_on(self) -> date:
         return _not_future(self.cleaned_data["outcome_on"])

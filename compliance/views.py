@@ -80,7 +80,11 @@ def _detail(
             "report": snapshot,
             "sent_form": sent_form or SentForm(initial={"sent_on": today}, auto_id="sent_%s"),
             "outcome_form": outcome_form
-            or OutcomeForm(initial={"outcome_on": today}, auto_id="outcome_%s"),
+            or OutcomeForm(
+                initial={"outcome_on": today},
+                auto_id="outcome_%s",
+                allowed=services.NEXT_OUTCOMES[case.outcome],
+            ),
             "next_outcomes": services.NEXT_OUTCOMES[case.outcome],
         },
         status=status,
@@ -126,7 +130,9 @@ def sent(request: AuthenticatedHttpRequest, case_pk: int) -> HttpResponse:
 @require_POST
 def outcome(request: AuthenticatedHttpRequest, case_pk: int) -> HttpResponse:
     case = _case(request, case_pk)
-    form = OutcomeForm(request.POST, auto_id="outcome_%s")
+    form = OutcomeForm(
+        request.POST, auto_id="outcome_%s", allowed=services.NEXT_OUTCOMES[case.outcome]
+    )
     if not form.is_valid():
         messages.error(request, _("Suite non enregistrée : voyez les erreurs sous les champs."))
         return _detail(request, case, outcome_form=form, status=400)

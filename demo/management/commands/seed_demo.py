@@ -14,7 +14,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.text import slugify
 from stdnum.be import nn
@@ -24,7 +25,7 @@ from appointments.models import Appointment, AppointmentType
 from appointments.selectors import slot_search
 from attestations.services import attestation_issue
 from beneficiaries.models import Beneficiary, Commune, Cpas, PermitType, Sex
-from beneficiaries.services import beneficiary_presented, file_numbers_reserve
+from beneficiaries.services import file_numbers_reserve
 from cainamur.models import User
 from cainamur.roles import Role
 from cainamur.services import user_set_roles
@@ -96,16 +97,28 @@ class Command(BaseCommand):
 
     def _presentations(self) -> None:
         """Most obliged people came to the centre in time: their first contact is set three
-        weeks before their deadline, except a handful of files (one in twenty), which
-        show in the coordinators' « Manquements »."""
+        weeks before their deadline (or when their path opened, if earlier), except a
+        handful of files without a path (one in twenty), which show in the coordinators'
+        « Manquements ». Demo rows, not edits: no history event."""
         today = timezone.localdate()
-        Beneficiary.objects.filter(
-            obligation_status="obliged",
-            presented_on__isnull=True,
-            presentation_deadline__lt=today,
-        ).annotate(bucket=F("id") % 20).exclude(bucket=7).update(
-            presented_on=F("presentation_deadline") - timedelta(days=21)
+        first_path = (
+            Parcours.objects.filter(beneficiary=OuterRef("pk"))
+            .order_by("opened_on")
+            .values("opened_on")[:1]
         )
+        with transaction.atomic(), pgtrigger.ignore("beneficiaries.Beneficiary:update_update"):
+            Beneficiary.objects.exists()
+            (
+                Beneficiary.objects.filter(obligation_status="obliged", presented_on__isnull=True)
+                .annotate(bucket=F("id") % 20, opened=Subquery(first_path))
+                .filter(Q(presentation_deadline__lt=today) | Q(opened__isnull=False))
+                .exclude(Q(bucket=7) & Q(opened__isnull=True))
+                .update(
+                    presented_on=Least(
+                        F("presentation_deadline") - timedelta(days=21), Subquery(first_path)
+                    )
+                )
+            )
 
     def _calendars(self, caseworkers_by_office: dict[int, list[User]], rng: random.Random) -> None:
         """Each demo caseworker is present during their office's reception hours; the
@@ -333,10 +346,6 @@ class Command(BaseCommand):
         for index, beneficiary in enumerate(files):
             stage = index % 5
             opened = today - timedelta(days=rng.randint(20, 200))
-            # They came in time (first contact), before their path opened.
-            deadline = beneficiary.presentation_deadline
-            came = min(opened, deadline - timedelta(days=14)) if deadline else opened
-            beneficiary_presented(beneficiary=beneficiary, on=came, by=caseworker)
             parcours = services.parcours_open(beneficiary=beneficiary, by=caseworker, on=opened)
             if stage == 0:
                 continue  # welcome module to run

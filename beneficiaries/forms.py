@@ -209,6 +209,12 @@ class BeneficiaryForm(forms.ModelForm):
             )
         return number
 
+    def clean_eu_family_proof(self) -> File | None:
+        proof = self.cleaned_data.get("eu_family_proof")
+        if proof and proof.size > 10 * 1024 * 1024:
+            raise forms.ValidationError(_("Le fichier dépasse 10 Mo."))
+        return proof
+
     def clean_postal_code(self) -> str:
         code = self.cleaned_data["postal_code"].strip()
         if not code.isdigit():
@@ -262,11 +268,15 @@ class BeneficiaryForm(forms.ModelForm):
                     "de l'obligation."
                 ),
             )
+        claimed = {"eu_family_member", "eu_family_free_movement"} & set(self.changed_data)
         if (
             cleaned.get("eu_family_member")
             and cleaned.get("eu_family_free_movement")
             and not cleaned.get("eu_family_proof")
+            and (self.instance.pk is None or claimed)
         ):
+            # Asked when the status is claimed, not on every later edit of an older file
+            # (the file page then says « preuve du lien familial manquante »).
             self.add_error(
                 "eu_family_proof",
                 _(

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from beneficiaries.models import Beneficiary, ObligationStatus
@@ -17,13 +17,14 @@ from cainamur import audit
 from cainamur.pdf import centre_snapshot
 from compliance import rules
 from compliance.models import NonCompliance
+from parcours import path_rules
 from parcours import rules as obligation_rules
 from parcours.models import (
-    OPEN_STATUSES,
     Axis,
     AxisKind,
     DeadlineKind,
     Evaluation,
+    ObligationAssessment,
     Parcours,
     Suspension,
 )
@@ -78,42 +79,8 @@ def current_breaches(
         )
         if breach:
             found.append(Breach(beneficiary, breach.kind, breach.since))
-    # The deadline in force is never before the one from the rules: filter on that first.
-    paths = list(
-        Parcours.objects.filter(
-            beneficiary__in=files,
-            kind=Parcours.Kind.OBLIGED,
-            status__in=list(OPEN_STATUSES),
-            attestation_deadline__lt=today,
-        )
-        .select_related("beneficiary__office")
-        .prefetch_related("extensions", "suspensions")
-    )
-    due = _attestation_due(paths, today=today)
-    for parcours in paths:
-        breach = rules.attestation_breach(deadline=due[parcours.pk], attested=False, today=today)
-        if breach:
-            found.append(Breach(parcours.beneficiary, breach.kind, breach.since))
-    missed: dict[int, list[date]] = defaultdict(list)
-    for beneficiary_id, held_on in Evaluation.objects.filter(
-        parcours__beneficiary__in=files,
-        parcours__kind=Parcours.Kind.OBLIGED,
-        attended=False,
-        absence_justified=False,
-        held_on__isnull=False,
-    ).values_list("parcours__beneficiary_id", "held_on"):
-        if held_on is not None:
-            missed[beneficiary_id].append(held_on)
-    absent = {
-        pk: rules.absences_breach(days)
-        for pk, days in missed.items()
-        if rules.absences_breach(days) is not None
-    }
-    if absent:
-        for beneficiary in files.filter(pk__in=absent).select_related("office"):
-            breach = absent[beneficiary.pk]
-            assert breach is not None
-            found.append(Breach(beneficiary, breach.kind, breach.since))
+    found.extend(_attestation_breaches(files, today=today))
+    found.extend(_absence_breaches(files))
     if not with_opened:
         opened = set(
             NonCompliance.objects.filter(
@@ -122,6 +89,104 @@ def current_breaches(
         )
         found = [b for b in found if (b.beneficiary.pk, b.kind, b.since) not in opened]
     found.sort(key=lambda b: (b.since, b.beneficiary.last_name, b.beneficiary.pk))
+    return found
+
+
+#: A path in these statuses does not put the person in breach of the attestation deadline:
+#: the attestation is issued, due from the centre (« terminé »), or the person left the
+#: province or was exempted.
+NOT_IN_BREACH = (
+    Parcours.Status.COMPLETED,
+    Parcours.Status.ATTESTATION_ISSUED,
+    Parcours.Status.TRANSFERRED,
+    Parcours.Status.EXEMPTED,
+)
+
+
+def _attestation_breaches(files: QuerySet[Beneficiary], *, today: date) -> list[Breach]:
+    """Obliged people whose attestation deadline in force passed without an attestation:
+    their latest path (running, suspended or abandoned: abandoning does not end the
+    obligation), or the deadline of their assessment when they never opened one. A path
+    completed and waiting for the centre to issue the attestation is not the person's
+    breach."""
+    obliged = files.filter(obligation_status=ObligationStatus.OBLIGED)
+    found: list[Breach] = []
+    # The deadline in force is never before the one from the rules: filter on that first.
+    latest: dict[int, Parcours] = {}
+    for parcours in (
+        Parcours.objects.filter(beneficiary__in=obliged)
+        .select_related("beneficiary__office")
+        .prefetch_related("extensions", "suspensions")
+        .order_by("beneficiary_id", "-opened_on", "-id")
+    ):
+        latest.setdefault(parcours.beneficiary_id, parcours)
+    paths = [
+        p
+        for p in latest.values()
+        if p.kind == Parcours.Kind.OBLIGED
+        and p.status not in NOT_IN_BREACH
+        and p.attestation_deadline is not None
+        and p.attestation_deadline < today
+    ]
+    due = _attestation_due(paths, today=today)
+    for parcours in paths:
+        breach = rules.attestation_breach(deadline=due[parcours.pk], attested=False, today=today)
+        if breach:
+            found.append(Breach(parcours.beneficiary, breach.kind, breach.since))
+    assessed = ObligationAssessment.objects.filter(beneficiary=OuterRef("pk")).order_by(
+        "-assessed_at", "-id"
+    )
+    general = [
+        path_rules.Period(s.start_on, min(s.end_on, today))
+        for s in Suspension.objects.filter(parcours__isnull=True, start_on__lte=today)
+    ]
+    without_path = (
+        obliged.exclude(pk__in=list(latest))
+        .annotate(deadline=Subquery(assessed.values("attestation_deadline")[:1]))
+        .filter(deadline__lt=today)
+        .select_related("office")
+    )
+    for beneficiary in without_path:
+        deadline = path_rules.effective_deadline(
+            beneficiary.deadline,  # annotated above
+            running_from=beneficiary.permit_ordered_on,
+            suspensions=general,
+        )
+        breach = rules.attestation_breach(deadline=deadline, attested=False, today=today)
+        if breach:
+            found.append(Breach(beneficiary, breach.kind, breach.since))
+    return found
+
+
+def _absence_breaches(files: QuerySet[Beneficiary]) -> list[Breach]:
+    """Two interviews missed without a valid reason on the person's current obliged path,
+    each with at least one invitation recorded (the evidence the report needs)."""
+    current = Parcours.objects.filter(beneficiary=OuterRef("parcours__beneficiary")).order_by(
+        "-opened_on", "-id"
+    )
+    missed: dict[int, list[date]] = defaultdict(list)
+    for beneficiary_id, held_on in (
+        Evaluation.objects.filter(
+            parcours__beneficiary__in=files.filter(obligation_status=ObligationStatus.OBLIGED),
+            parcours__kind=Parcours.Kind.OBLIGED,
+            attended=False,
+            absence_justified=False,
+            held_on__isnull=False,
+            invitations__isnull=False,
+        )
+        .filter(parcours=Subquery(current.values("pk")[:1]))
+        .distinct()
+        .values_list("parcours__beneficiary_id", "held_on")
+    ):
+        if held_on is not None:
+            missed[beneficiary_id].append(held_on)
+    absent = {pk: rules.absences_breach(days) for pk, days in missed.items()}
+    found: list[Breach] = []
+    wanted = [pk for pk, breach in absent.items() if breach is not None]
+    for beneficiary in files.filter(pk__in=wanted).select_related("office"):
+        breach = absent[beneficiary.pk]
+        assert breach is not None
+        found.append(Breach(beneficiary, breach.kind, breach.since))
     return found
 
 
@@ -145,7 +210,9 @@ def _d(value: date | None) -> str:
 def report_snapshot(case: NonCompliance, *, today: date) -> dict[str, Any]:
     """Everything the report shows, as plain values (frozen when the report is sent):
     facts, dates, every invitation and its proof of sending, the waiting-list evidence, the
-    justifications (force majeure, absences with a reason, pauses, extensions)."""
+    justifications (force majeure, absences with a reason, pauses, extensions). Never a
+    reason's text: it may be health data, and the Region needs to know that a valid reason
+    was attested, not what it was (GDPR art. 9, need to know)."""
     beneficiary = case.beneficiary
     assessment = beneficiary.assessments.order_by("-assessed_at", "-id").first()
     parcours = current_path(beneficiary)
@@ -186,8 +253,7 @@ def report_snapshot(case: NonCompliance, *, today: date) -> dict[str, Any]:
             (_("Présenté·e au CAI le"), _d(beneficiary.presented_on) or _("pas encore")),
         ],
         "force_majeure": [
-            {"start": _d(f.start_on), "end": _d(f.end_on), "reason": f.reason}
-            for f in beneficiary.force_majeure.all()
+            {"start": _d(f.start_on), "end": _d(f.end_on)} for f in beneficiary.force_majeure.all()
         ],
         "path": None,
         "evaluations": [],
@@ -225,8 +291,7 @@ def report_snapshot(case: NonCompliance, *, today: date) -> dict[str, Any]:
             for axis in axes.order_by("id")
         ],
         "pauses": [
-            {"start": _d(s.start_on), "end": _d(s.end_on), "reason": s.reason}
-            for s in parcours.suspensions.all()
+            {"start": _d(s.start_on), "end": _d(s.end_on)} for s in parcours.suspensions.all()
         ],
         "extensions": [
             {
@@ -243,7 +308,6 @@ def report_snapshot(case: NonCompliance, *, today: date) -> dict[str, Any]:
                 "due_on": _d(evaluation.due_on),
                 "held_on": _d(evaluation.held_on),
                 "presence": evaluation.presence_label if evaluation.held_on else "",
-                "reason": evaluation.absences if not evaluation.attended else "",
                 "invitations": [
                     {
                         "channel": str(i.get_channel_display()),

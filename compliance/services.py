@@ -68,6 +68,18 @@ def report_sent(
         case = NonCompliance.objects.select_for_update().get(pk=case.pk)
         if case.sent_on is not None:
             raise ComplianceError(gettext("L'envoi du rapport est déjà enregistré."))
+        if sent_on < case.breach_on:
+            raise ComplianceError(
+                gettext("Le rapport ne peut être envoyé avant le manquement (le %(date)s).")
+                % {"date": f"{case.breach_on:%d/%m/%Y}"}
+            )
+        if breach_of(case.beneficiary, case.kind, today=timezone.localdate()) is None:
+            raise ComplianceError(
+                gettext(
+                    "Ce manquement n'est plus constaté (une force majeure, une prorogation "
+                    "ou une attestation l'a levé) : classez le dossier « sans suite »."
+                )
+            )
         snapshot = report_snapshot(case, today=sent_on)
         case.report = json.loads(json.dumps(snapshot, cls=DjangoJSONEncoder))
         case.sent_on = sent_on
@@ -97,15 +109,23 @@ def outcome_record(
     bounds in force; nothing here changes the path."""
     with transaction.atomic():
         case = NonCompliance.objects.select_for_update().get(pk=case.pk)
-        if case.sent_on is None:
+        if case.sent_on is None and outcome != Outcome.NO_FOLLOW_UP:
+            # Without a report sent, the only outcome is to close the file.
             raise ComplianceError(gettext("Enregistrez d'abord l'envoi du rapport."))
         if outcome not in NEXT_OUTCOMES[case.outcome]:
             raise ComplianceError(
                 gettext("« %(to)s » ne peut pas suivre « %(from)s ».")
                 % {"to": Outcome(outcome).label, "from": case.get_outcome_display()}
             )
-        if outcome_on < case.sent_on:
+        if case.sent_on is not None and outcome_on < case.sent_on:
             raise ComplianceError(gettext("La décision ne peut précéder l'envoi du rapport."))
+        if case.outcome_on is not None and outcome_on < case.outcome_on:
+            raise ComplianceError(
+                gettext("Cette suite ne peut précéder la précédente (du %(date)s).")
+                % {"date": f"{case.outcome_on:%d/%m/%Y}"}
+            )
+        if outcome_on < case.breach_on:
+            raise ComplianceError(gettext("La suite ne peut précéder le manquement."))
         config = RulesConfig.current()
         if outcome == Outcome.FINE and not rules.fine_is_plausible(
             fine_amount, low=config.fine_min, high=config.fine_max

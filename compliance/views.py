@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,7 +48,10 @@ def breaches(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 @require_POST
 def case_open(request: AuthenticatedHttpRequest) -> HttpResponse:
-    beneficiary = get_object_or_404(scoped_files(request.user), pk=request.POST.get("file") or 0)
+    file_id = request.POST.get("file", "")
+    if not file_id.isdigit():
+        raise Http404
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=int(file_id))
     kind = request.POST.get("kind", "")
     if kind not in NonCompliance.Kind.values:
         messages.error(request, _("Manquement inconnu."))

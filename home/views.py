@@ -119,9 +119,7 @@ class CoordinatorHomeView(RoleRequiredMixin, TemplateView):
         today = timezone.localdate()
         context["queue"] = work_queue(files, today=today)
         context["copies_attention"] = dispatch_attention_count(self.request.user)
-        context["breaches"] = len(
-            current_breaches(Beneficiary.objects.visible_to(self.request.user), today=today)
-        )
+        context["breaches"] = len(current_breaches(files, today=today))
         return context
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.forms import DateInput
+from beneficiaries.models import Beneficiary
 from parcours import path_rules
 from parcours.models import (
     Axis,
@@ -21,6 +22,16 @@ from parcours.models import (
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
+
+
+#: Every uploaded document (PDF or image) stays under this size.
+UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+
+
+def _small_enough(document: Any) -> Any:
+    if document and document.size > UPLOAD_MAX_BYTES:
+        raise forms.ValidationError(_("Le fichier dépasse 10 Mo."))
+    return document
 
 
 def _bootstrap(form: forms.BaseForm) -> None:
@@ -255,8 +266,9 @@ class ForceMajeureForm(forms.ModelForm):
             "reason": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, beneficiary: Beneficiary, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.beneficiary = beneficiary
         self.fields["document"].widget.attrs["accept"] = "application/pdf,image/*"
         self.fields["document"].error_messages["required"] = _(
             "Joignez l'attestation : une force majeure doit être dûment attestée."
@@ -273,4 +285,17 @@ class ForceMajeureForm(forms.ModelForm):
             self.add_error("start_on", _("Cette date est dans le futur."))
         if start and end and (end - start).days > 366:
             self.add_error("end_on", _("Plus d'un an : vérifiez les dates."))
+        arrived = self.beneficiary.first_registration_on
+        if end and arrived and end < arrived:
+            self.add_error(
+                "end_on",
+                _(
+                    "La force majeure doit couvrir des jours après l'arrivée en Wallonie "
+                    "(le %(date)s) : vérifiez les dates."
+                )
+                % {"date": f"{arrived:%d/%m/%Y}"},
+            )
         return cleaned
+
+    def clean_document(self) -> Any:
+        return _small_enough(self.cleaned_data.get("document"))

@@ -36,7 +36,7 @@ def panel(beneficiary: Beneficiary, user: User) -> dict[str, Any]:
     return {
         "force_majeure": force_majeure,
         "force_majeure_form": (
-            ForceMajeureForm(auto_id="force_majeure_%s")
+            ForceMajeureForm(beneficiary=beneficiary, auto_id="force_majeure_%s")
             if editable and latest is not None and latest.status == "obliged"
             else None
         ),

@@ -137,8 +137,11 @@ def presentation_in_force(beneficiary: Beneficiary, deadline: date | None) -> da
     periods = [f.period for f in beneficiary.force_majeure.all()]
     if not periods:
         return deadline
+    # The clock runs from the day the person became subject: days before do not count.
+    registration, permit = beneficiary.first_registration_on, beneficiary.permit_ordered_on
+    subject = max(registration, permit) if registration and permit else registration
     return path_rules.shift_for_suspensions(
-        deadline, running_from=min(p.start for p in periods), suspensions=periods
+        deadline, running_from=subject or deadline, suspensions=periods
     )
 
 

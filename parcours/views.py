@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from beneficiaries.models import Beneficiary
 from beneficiaries.selectors import scoped_files
@@ -271,7 +271,9 @@ def reassess(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> Htt
 
 @path_action
 def force_majeure_add(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> HttpResponse:
-    form = ForceMajeureForm(request.POST, request.FILES, auto_id="force_majeure_%s")
+    form = ForceMajeureForm(
+        request.POST, request.FILES, beneficiary=beneficiary, auto_id="force_majeure_%s"
+    )
     if not form.is_valid():
         return _refused(
             request, beneficiary, _("Force majeure non enregistrée."), force_majeure_form=form
@@ -282,6 +284,7 @@ def force_majeure_add(request: AuthenticatedHttpRequest, beneficiary: Beneficiar
 
 
 @role_required(*EDIT_ROLES)
+@require_GET
 def force_majeure_document(
     request: AuthenticatedHttpRequest, pk: int, record_pk: int
 ) -> FileResponse:
@@ -296,6 +299,7 @@ def force_majeure_document(
 
 
 @role_required(*EDIT_ROLES)
+@require_GET
 def invitation_letter(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The letter inviting the person to the next evaluation interview (PDF, French and the
     person's language). Sent by post or handed over, then recorded as an invitation."""

@@ -446,3 +446,22 @@ def test_a_renewal_is_recorded_apart_and_never_moves_the_first_permit(
     page = client_cw.get(reverse("beneficiaries:detail", args=[beneficiary.pk])).content
     assert "Commandé le 02/11/2026" in page.decode()
     assert login_client(reception).post(url, {}).status_code == 403
+
+
+def test_an_older_family_file_without_proof_can_still_be_edited(client_cw: Any) -> None:
+    """The proof is asked when the status is claimed, not on every later edit."""
+    client_cw.post(reverse("beneficiaries:create"), registration())
+    person = Beneficiary.objects.get(last_name="El Amrani")
+    Beneficiary.objects.filter(pk=person.pk).update(
+        eu_family_member=True, eu_family_free_movement=True
+    )
+    family = {"eu_family_member": "on", "eu_family_free_movement": "true"}
+    response = client_cw.post(
+        reverse("beneficiaries:update", args=[person.pk]),
+        registration(phone="081 71 35 18", **family),
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.phone == "+3281713518"
+    page = client_cw.get(reverse("beneficiaries:detail", args=[person.pk])).content.decode()
+    assert "preuve du lien familial manquante" in page

@@ -21,6 +21,7 @@ from parcours.services import (
     extension_record,
     force_majeure_record,
     invitation_record,
+    parcours_move,
     parcours_open,
 )
 from tests.compliance.conftest import months_ago
@@ -90,21 +91,75 @@ def test_attestation_deadline_passed_and_an_extension(late: Beneficiary, casewor
     assert "attestation" not in [kind for kind, _ in _breaches(late)]
 
 
+def _missed(parcours: Parcours, on: object, *, justified: bool, by: User) -> Evaluation:
+    evaluation = Evaluation.objects.create(
+        parcours=parcours, due_on=on, held_on=on, attended=False, absence_justified=justified
+    )
+    invitation_record(
+        evaluation=evaluation,
+        channel="email",
+        sent_on=on - timedelta(days=20),
+        proof_number="",
+        by=by,
+    )
+    return evaluation
+
+
 def test_two_absences_without_a_valid_reason(late: Beneficiary, caseworker: User) -> None:
     parcours = _obliged_path(late, caseworker)
-    first, second = months_ago(6), months_ago(1)
-    Evaluation.objects.create(
-        parcours=parcours, due_on=first, held_on=first, attended=False, absence_justified=False
-    )
-    Evaluation.objects.create(
-        parcours=parcours, due_on=second, held_on=second, attended=False, absence_justified=True
-    )
+    _missed(parcours, months_ago(6), justified=False, by=caseworker)
+    _missed(parcours, months_ago(1), justified=True, by=caseworker)
     assert "absences" not in [kind for kind, _ in _breaches(late)]
-    third = months_ago(0) - timedelta(days=3)
+    # Missed without a valid reason, but no invitation recorded: no evidence, no breach.
+    third = timezone.localdate() - timedelta(days=3)
     Evaluation.objects.create(
         parcours=parcours, due_on=third, held_on=third, attended=False, absence_justified=False
     )
-    assert ("absences", third) in _breaches(late)
+    assert "absences" not in [kind for kind, _ in _breaches(late)]
+    fourth = timezone.localdate() - timedelta(days=2)
+    _missed(parcours, fourth, justified=False, by=caseworker)
+    assert ("absences", fourth) in _breaches(late)
+    # Absences on an earlier path do not count on a new one.
+    parcours_move(parcours=parcours, to="abandoned", by=caseworker, why="Parti")
+    parcours_open(beneficiary=late, by=caseworker)
+    assert "absences" not in [kind for kind, _ in _breaches(late)]
+
+
+def test_abandoning_does_not_end_the_attestation_breach_a_completed_path_waits_for_us(
+    late: Beneficiary, caseworker: User
+) -> None:
+    parcours = _obliged_path(late, caseworker)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    Parcours.objects.filter(pk=parcours.pk).update(attestation_deadline=yesterday)
+    parcours_move(parcours=parcours, to="abandoned", by=caseworker, why="Ne vient plus")
+    assert ("attestation", timezone.localdate()) in _breaches(late)
+    # All hours done, the attestation not yet issued: the centre's delay, not a breach.
+    Parcours.objects.filter(pk=parcours.pk).update(status="completed")
+    assert "attestation" not in [kind for kind, _ in _breaches(late)]
+
+
+def test_an_obliged_person_who_never_opened_a_path(late: Beneficiary) -> None:
+    from parcours.models import ObligationAssessment
+
+    ObligationAssessment.objects.filter(beneficiary=late).update(
+        attestation_deadline=timezone.localdate() - timedelta(days=10)
+    )
+    assert ("attestation", timezone.localdate() - timedelta(days=9)) in _breaches(late)
+
+
+def test_force_majeure_before_arriving_moves_nothing(late: Beneficiary, caseworker: User) -> None:
+    before = late.presentation_deadline
+    assert late.first_registration_on is not None
+    force_majeure_record(
+        beneficiary=late,
+        start_on=late.first_registration_on - timedelta(days=100),
+        end_on=late.first_registration_on - timedelta(days=41),
+        reason="Avant l'arrivée",
+        document=ContentFile(b"%PDF-1.4", name="c.pdf"),
+        by=caseworker,
+    )
+    late.refresh_from_db()
+    assert late.presentation_deadline == before
 
 
 @pytest.fixture
@@ -239,3 +294,71 @@ def test_nothing_blocks_the_path(late: Beneficiary, coordinator: User, caseworke
     case = services.case_open(beneficiary=late, kind="presentation", by=coordinator)
     parcours = parcours_open(beneficiary=late, by=caseworker)
     assert parcours.status == "welcome" and case.outcome == "pending"
+
+
+def test_the_report_never_carries_a_reason_and_a_lifted_breach_is_closed_without_sending(
+    late: Beneficiary, coordinator: User, caseworker: User
+) -> None:
+    case = services.case_open(beneficiary=late, kind="presentation", by=coordinator)
+    force_majeure_record(
+        beneficiary=late,
+        start_on=months_ago(9),
+        end_on=timezone.localdate() - timedelta(days=1),
+        reason="Dépression sévère",
+        document=ContentFile(b"%PDF-1.4", name="c.pdf"),
+        by=caseworker,
+    )
+    report = report_snapshot(case, today=timezone.localdate())
+    assert "Dépression" not in str(report) and len(report["force_majeure"]) == 1
+    today = timezone.localdate()
+    with pytest.raises(services.ComplianceError, match="plus constaté"):
+        services.report_sent(
+            case=case, sent_on=today, sent_to="SPW", sent_reference="RR", by=coordinator
+        )
+    services.outcome_record(
+        case=case,
+        outcome="no_follow_up",
+        outcome_on=today,
+        fine_amount=None,
+        note="",
+        by=coordinator,
+    )
+    case.refresh_from_db()
+    assert case.outcome == "no_follow_up" and case.sent_on is None
+
+
+def test_an_appeal_cannot_precede_the_decision(late: Beneficiary, coordinator: User) -> None:
+    case = services.case_open(beneficiary=late, kind="presentation", by=coordinator)
+    today = timezone.localdate()
+    with pytest.raises(services.ComplianceError, match="avant le manquement"):
+        services.report_sent(
+            case=case,
+            sent_on=case.breach_on - timedelta(days=1),
+            sent_to="SPW",
+            sent_reference="RR",
+            by=coordinator,
+        )
+    services.report_sent(
+        case=case,
+        sent_on=today - timedelta(days=10),
+        sent_to="SPW",
+        sent_reference="RR",
+        by=coordinator,
+    )
+    services.outcome_record(
+        case=case,
+        outcome="warning",
+        outcome_on=today - timedelta(days=2),
+        fine_amount=None,
+        note="",
+        by=coordinator,
+    )
+    with pytest.raises(services.ComplianceError, match="précéder la précédente"):
+        services.outcome_record(
+            case=case,
+            outcome="appeal",
+            outcome_on=today - timedelta(days=5),
+            fine_amount=None,
+            note="",
+            by=coordinator,
+        )

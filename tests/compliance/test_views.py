@@ -93,6 +93,14 @@ def test_from_the_list_to_the_outcome(
     assert 'data-testid="noncompliances"' in file_page and "amende administrative" in file_page
 
 
+@pytest.mark.parametrize("file", ["abc", "1.5", ""])
+def test_a_malformed_file_is_a_404(login_client: Any, coordinator: User, file: str) -> None:
+    response = login_client(coordinator).post(
+        reverse("compliance:open"), {"file": file, "kind": "presentation"}
+    )
+    assert response.status_code == 404
+
+
 @pytest.mark.parametrize("kind", ["unknown", ""])
 def test_unknown_kind_is_refused(
     login_client: Any, coordinator: User, late: Beneficiary, kind: str

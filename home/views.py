@@ -166,7 +166,11 @@ class FileView(RoleRequiredMixin, DetailView):
         context.update(compliance_panel(beneficiary, user))
         everything = self.request.GET.get("historique") == "tout"
         # Orientations and non-compliance are followed by those who run the path.
-        hidden = () if user.has_role(*EDIT_ROLES) else ("operators.", "compliance.")
+        hidden = (
+            ()
+            if user.has_role(*EDIT_ROLES)
+            else ("operators.", "compliance.", "parcours.force_majeure")
+        )
         events = file_trail(
             beneficiary, limit=None if everything else TIMELINE_LINES, hidden=hidden
         )

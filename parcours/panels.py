@@ -34,7 +34,9 @@ def panel(beneficiary: Beneficiary, user: User) -> dict[str, Any]:
     editable = user.has_role(*EDIT_ROLES)
     force_majeure = list(beneficiary.force_majeure.all())
     return {
-        "force_majeure": force_majeure,
+        # That a force majeure exists may itself say something about health: only for
+        # those who see health data (the deadline it moved is shown to everyone).
+        "force_majeure": force_majeure if include_medical else [],
         "force_majeure_form": (
             ForceMajeureForm(beneficiary=beneficiary, auto_id="force_majeure_%s")
             if editable and latest is not None and latest.status == "obliged"

@@ -110,3 +110,28 @@ def test_unknown_kind_is_refused(
     )
     assert "Manquement inconnu" in response.content.decode()
     assert not NonCompliance.objects.exists()
+
+
+def test_reception_does_not_learn_of_a_force_majeure(
+    login_client: Any, reception: User, caseworker: User, late: Beneficiary
+) -> None:
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+
+    from parcours.services import force_majeure_record
+
+    force_majeure_record(
+        beneficiary=late,
+        start_on=timezone.localdate() - timedelta(days=200),
+        end_on=timezone.localdate() - timedelta(days=150),
+        reason="Hospitalisation psychiatrique",
+        document=ContentFile(b"%PDF-1.4", name="c.pdf"),
+        by=caseworker,
+    )
+    url = reverse("beneficiaries:detail", args=[late.pk])
+    seen = login_client(reception).get(url).content.decode()
+    assert "Force majeure" not in seen and "force majeure" not in seen.lower()
+    assert "Hospitalisation" not in seen
+    followed = login_client(caseworker).get(url).content.decode()
+    assert 'data-testid="force-majeure"' in followed and "Hospitalisation psychiatrique" in followed

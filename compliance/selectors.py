@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from beneficiaries.models import Beneficiary, ObligationStatus
@@ -111,23 +111,22 @@ def _attestation_breaches(files: QuerySet[Beneficiary], *, today: date) -> list[
     breach."""
     obliged = files.filter(obligation_status=ObligationStatus.OBLIGED)
     found: list[Breach] = []
-    # The deadline in force is never before the one from the rules: filter on that first.
-    latest: dict[int, Parcours] = {}
-    for parcours in (
-        Parcours.objects.filter(beneficiary__in=obliged)
+    latest = Parcours.objects.filter(beneficiary=OuterRef("beneficiary")).order_by(
+        "-opened_on", "-id"
+    )
+    # The deadline in force is never before the one from the rules: filter on that first,
+    # in the database (only each person's latest path).
+    paths = list(
+        Parcours.objects.filter(
+            beneficiary__in=obliged,
+            kind=Parcours.Kind.OBLIGED,
+            attestation_deadline__lt=today,
+        )
+        .exclude(status__in=NOT_IN_BREACH)
+        .filter(pk=Subquery(latest.values("pk")[:1]))
         .select_related("beneficiary__office")
         .prefetch_related("extensions", "suspensions")
-        .order_by("beneficiary_id", "-opened_on", "-id")
-    ):
-        latest.setdefault(parcours.beneficiary_id, parcours)
-    paths = [
-        p
-        for p in latest.values()
-        if p.kind == Parcours.Kind.OBLIGED
-        and p.status not in NOT_IN_BREACH
-        and p.attestation_deadline is not None
-        and p.attestation_deadline < today
-    ]
+    )
     due = _attestation_due(paths, today=today)
     for parcours in paths:
         breach = rules.attestation_breach(deadline=due[parcours.pk], attested=False, today=today)
@@ -141,7 +140,7 @@ def _attestation_breaches(files: QuerySet[Beneficiary], *, today: date) -> list[
         for s in Suspension.objects.filter(parcours__isnull=True, start_on__lte=today)
     ]
     without_path = (
-        obliged.exclude(pk__in=list(latest))
+        obliged.exclude(Exists(Parcours.objects.filter(beneficiary=OuterRef("pk"))))
         .annotate(deadline=Subquery(assessed.values("attestation_deadline")[:1]))
         .filter(deadline__lt=today)
         .select_related("office")

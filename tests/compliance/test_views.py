@@ -135,3 +135,37 @@ def test_reception_does_not_learn_of_a_force_majeure(
     assert "Hospitalisation" not in seen
     followed = login_client(caseworker).get(url).content.decode()
     assert 'data-testid="force-majeure"' in followed and "Hospitalisation psychiatrique" in followed
+
+
+def test_the_list_reads_in_a_fixed_number_of_queries(
+    login_client: Any, coordinator: User, caseworker: User
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.compliance.conftest import months_ago
+    from tests.factories import BeneficiaryFactory
+
+    client = login_client(coordinator)
+
+    def late_people(count: int) -> None:
+        from parcours.services import obligation_assess, parcours_open
+
+        for _ in range(count):
+            person = BeneficiaryFactory(
+                first_registration_on=months_ago(30), permit_ordered_on=months_ago(30)
+            )
+            obligation_assess(beneficiary=person, by=caseworker, trigger="test")
+            parcours_open(beneficiary=person, by=caseworker)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("compliance:list")).status_code == 200
+        return len(captured)
+
+    late_people(2)
+    few = queries()
+    late_people(6)
+    assert queries() == few
+    page = client.get(reverse("compliance:list")).content.decode()
+    assert page.count('-attestation"') == 8 and page.count('-presentation"') == 8

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from compliance.rules import presentation_breach
 from parcours.path_rules import (
     Period,
     axis_deadline,
@@ -14,6 +15,7 @@ from parcours.path_rules import (
     propose_axes,
     shift_for_suspensions,
 )
+from parcours.rules import PersonFacts, assess_obligation, subject_on
 
 COVID = Period(date(2020, 3, 18), date(2020, 4, 30))  # 44 days
 
@@ -125,3 +127,69 @@ def test_suspensions_never_shorten_and_are_order_free(
     assert shifted == shift_for_suspensions(
         deadline, running_from=start, suspensions=list(reversed(suspensions))
     )
+
+
+# Late presentation with force majeure, through the pure functions only: the rules give the
+# deadline (3 months after the person became subject), force majeure stops the clock for
+# its days from that day, and a breach stands only when the moved deadline passed before
+# the person came. Registered 10/03/2023, permit ordered 01/04/2023: deadline 01/07/2023.
+@pytest.mark.parametrize(
+    ("force_majeure", "presented_on", "today", "moved_to", "breach_since"),
+    [
+        pytest.param([], None, date(2023, 7, 2), date(2023, 7, 1), date(2023, 7, 2), id="late"),
+        pytest.param([], date(2023, 7, 1), date(2023, 9, 1), date(2023, 7, 1), None, id="on-time"),
+        pytest.param(
+            [Period(date(2023, 5, 1), date(2023, 5, 31))],
+            date(2023, 7, 20),
+            date(2023, 9, 1),
+            date(2023, 8, 1),
+            None,
+            id="a-month-in-hospital-then-came-in-the-moved-window",
+        ),
+        pytest.param(
+            [Period(date(2023, 5, 1), date(2023, 5, 31))],
+            date(2023, 8, 2),
+            date(2023, 9, 1),
+            date(2023, 8, 1),
+            date(2023, 8, 2),
+            id="force-majeure-but-still-late",
+        ),
+        pytest.param(
+            [Period(date(2023, 1, 1), date(2023, 3, 31))],
+            None,
+            date(2023, 7, 15),
+            date(2023, 7, 1),
+            date(2023, 7, 2),
+            id="force-majeure-before-becoming-subject-moves-nothing",
+        ),
+        pytest.param(
+            [Period(date(2023, 6, 20), date(2023, 7, 10))],
+            None,
+            date(2023, 7, 15),
+            date(2023, 7, 22),
+            None,
+            id="straddling-the-deadline",
+        ),
+    ],
+)
+def test_late_presentation_with_force_majeure(
+    force_majeure: list[Period],
+    presented_on: date | None,
+    today: date,
+    moved_to: date,
+    breach_since: date | None,
+) -> None:
+    facts = PersonFacts(
+        birth_date=date(1990, 6, 15),
+        nationality="MA",
+        first_registration_on=date(2023, 3, 10),
+        permit_ordered_on=date(2023, 4, 1),
+    )
+    deadline = assess_obligation(facts, date(2023, 4, 2)).presentation_deadline
+    assert deadline == date(2023, 7, 1)
+    subject = subject_on(facts)
+    assert subject is not None
+    moved = shift_for_suspensions(deadline, running_from=subject, suspensions=force_majeure)
+    assert moved == moved_to
+    breach = presentation_breach(deadline=moved, presented_on=presented_on, today=today)
+    assert (breach.since if breach else None) == breach_since

@@ -14,8 +14,7 @@ help:  ## List the targets
 
 $(STAMP): requirements-dev.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.lock
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	@touch $(STAMP)
 
 install: $(STAMP)  ## Create .venv and install the pinned dependencies (with the dev tools)
@@ -54,7 +53,7 @@ worker: install  ## A Celery worker (needs REDIS_URL)
 beat: install  ## Celery beat, the periodic task scheduler (needs REDIS_URL)
 	$(VENV)/bin/celery -A cainamur beat --loglevel=INFO
 
-LOCK := $(PY) -m piptools compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links
+LOCK := $(PY) -m piptools compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --generate-hashes --allow-unsafe
 
 lock:  ## Re-pin requirements.lock (runtime) and requirements-dev.lock from pyproject.toml
 	$(LOCK) -o requirements.lock pyproject.toml

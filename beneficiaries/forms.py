@@ -5,7 +5,6 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.files import File
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -121,7 +120,6 @@ class BeneficiaryForm(forms.ModelForm):
             "stay_started_on": DateInput(),
             "first_registration_on": DateInput(),
             "eu_family_free_movement": FreeMovementSelect(),
-            "eu_family_proof": forms.FileInput(attrs={"accept": "application/pdf,image/*"}),
             "permit_ordered_on": DateInput(),
             "permit_issued_on": DateInput(),
             "permit_valid_until": DateInput(),
@@ -208,12 +206,6 @@ class BeneficiaryForm(forms.ModelForm):
                 params={"office": existing.office.name},
             )
         return number
-
-    def clean_eu_family_proof(self) -> File | None:
-        proof = self.cleaned_data.get("eu_family_proof")
-        if proof and proof.size > 10 * 1024 * 1024:
-            raise forms.ValidationError(_("Le fichier dépasse 10 Mo."))
-        return proof
 
     def clean_postal_code(self) -> str:
         code = self.cleaned_data["postal_code"].strip()
@@ -320,16 +312,9 @@ class ExemptionForm(forms.ModelForm):
             for code, label in ExemptionCode.choices
             if code not in taken and (may_see_health or code != ExemptionCode.MEDICAL)
         ]
-        self.fields["proof"].widget.attrs["accept"] = "application/pdf,image/*"
         self.fields["code"].widget.attrs["class"] = "form-select"
         for name in ("proven_on", "proof", "notes"):
             self.fields[name].widget.attrs["class"] = "form-control"
-
-    def clean_proof(self) -> File | None:
-        proof = self.cleaned_data.get("proof")
-        if proof and proof.size > 10 * 1024 * 1024:
-            raise forms.ValidationError(_("Le fichier dépasse 10 Mo."))
-        return proof
 
 
 class PermitRenewalForm(forms.ModelForm):

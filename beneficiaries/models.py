@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from cainamur.permissions import OfficeScopedQuerySet
+from cainamur.uploads import DocumentFileField
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -258,9 +259,9 @@ class Beneficiary(models.Model):
             "obligé·e."
         ),
     )
-    eu_family_proof = models.FileField(
+    eu_family_proof = DocumentFileField(
         _("preuve du lien familial"),
-        upload_to="family-proofs/%Y/",
+        folder="family-proofs",
         blank=True,
         help_text=_(
             "Acte de mariage, de cohabitation légale ou de naissance, annexe 19ter… (PDF ou "
@@ -412,9 +413,9 @@ class Exemption(models.Model):
     )
     code = models.CharField(_("dispense"), max_length=20, choices=ExemptionCode.choices)
     proven_on = models.DateField(_("preuve datée du"))
-    proof = models.FileField(
+    proof = DocumentFileField(
         _("justificatif"),
-        upload_to="exemptions/%Y/",
+        folder="exemptions",
         blank=True,
         help_text=_("PDF ou image du document."),
     )

@@ -35,6 +35,7 @@ from cainamur.permissions import (
     role_required,
     user_has_role,
 )
+from cainamur.uploads import document_response
 
 
 class BeneficiaryListView(RoleRequiredMixin, ListView):
@@ -234,10 +235,8 @@ def exemption_proof(request: AuthenticatedHttpRequest, pk: int, exemption_pk: in
     )
     if not exemption.proof:
         raise Http404
-    return FileResponse(
-        exemption.proof.open("rb"),
-        as_attachment=False,
-        filename=exemption.proof.name.rsplit("/", 1)[-1],
+    return document_response(
+        exemption.proof, download_name=f"dispense-{beneficiary.file_number}-{exemption.pk}"
     )
 
 
@@ -248,8 +247,6 @@ def family_proof(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
     if not beneficiary.eu_family_proof:
         raise Http404
-    return FileResponse(
-        beneficiary.eu_family_proof.open("rb"),
-        as_attachment=True,
-        filename=beneficiary.eu_family_proof.name.rsplit("/", 1)[-1],
+    return document_response(
+        beneficiary.eu_family_proof, download_name=f"lien-familial-{beneficiary.file_number}"
     )

@@ -179,6 +179,10 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("CAI_STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 MEDIA_ROOT = Path(env.str("CAI_MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploaded documents (cainamur/uploads.py): PDF, JPEG or PNG by content, the size checked
+# as the upload streams in.
+CAI_UPLOAD_MAX_MB = env.int("CAI_UPLOAD_MAX_MB", 10, minimum=1)
+FILE_UPLOAD_HANDLERS = ["cainamur.uploads.LimitedUploadHandler"]
 MEDIA_URL = "/media/"
 if DEBUG:
     # WhiteNoise serves from the finders in development but warns when the folder is missing.

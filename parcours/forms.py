@@ -24,16 +24,6 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
-#: Every uploaded document (PDF or image) stays under this size.
-UPLOAD_MAX_BYTES = 10 * 1024 * 1024
-
-
-def _small_enough(document: Any) -> Any:
-    if document and document.size > UPLOAD_MAX_BYTES:
-        raise forms.ValidationError(_("Le fichier dépasse 10 Mo."))
-    return document
-
-
 def _bootstrap(form: forms.BaseForm) -> None:
     for field in form.fields.values():
         widget = field.widget
@@ -173,7 +163,6 @@ class ExtensionForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["document"].widget.attrs["accept"] = "application/pdf,image/*"
         _bootstrap(self)
 
 
@@ -269,7 +258,6 @@ class ForceMajeureForm(forms.ModelForm):
     def __init__(self, *args: Any, beneficiary: Beneficiary, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.beneficiary = beneficiary
-        self.fields["document"].widget.attrs["accept"] = "application/pdf,image/*"
         self.fields["document"].error_messages["required"] = _(
             "Joignez l'attestation : une force majeure doit être dûment attestée."
         )
@@ -296,6 +284,3 @@ class ForceMajeureForm(forms.ModelForm):
                 % {"date": f"{arrived:%d/%m/%Y}"},
             )
         return cleaned
-
-    def clean_document(self) -> Any:
-        return _small_enough(self.cleaned_data.get("document"))

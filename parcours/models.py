@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cainamur.models import RenderedPdf
+from cainamur.uploads import DocumentFileField
 from parcours import path_rules, rules
 
 
@@ -506,7 +507,7 @@ class Extension(models.Model):
     decided_on = models.DateField(_("décision du"))
     new_end_on = models.DateField(_("nouvelle échéance"))
     reason = models.TextField(_("motif"))
-    document = models.FileField(_("décision (document)"), upload_to="extensions/%Y/", blank=True)
+    document = DocumentFileField(_("décision (document)"), folder="extensions", blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -670,7 +671,7 @@ class ForceMajeure(models.Model):
     reason = models.TextField(
         _("motif"), help_text=_("Visible seulement des rôles qui voient les données de santé.")
     )
-    document = models.FileField(_("attestation (document)"), upload_to="force-majeure/%Y/")
+    document = DocumentFileField(_("attestation (document)"), folder="force-majeure")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -20,6 +20,7 @@ from beneficiaries.models import Beneficiary
 from beneficiaries.selectors import scoped_files
 from cainamur.lib import file_page
 from cainamur.permissions import EDIT_ROLES, AuthenticatedHttpRequest, role_required
+from cainamur.uploads import document_response
 from parcours import letters, services
 from parcours.forms import (
     ConventionForm,
@@ -255,8 +256,8 @@ def extension_document(
     extension = get_object_or_404(Extension, parcours__beneficiary=beneficiary, pk=extension_pk)
     if not extension.document:
         raise Http404
-    return FileResponse(
-        extension.document.open("rb"), filename=extension.document.name.rsplit("/", 1)[-1]
+    return document_response(
+        extension.document, download_name=f"prorogation-{beneficiary.file_number}-{extension.pk}"
     )
 
 
@@ -291,10 +292,8 @@ def force_majeure_document(
     """The force majeure's certificate, only through a file the user can reach."""
     beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
     record = get_object_or_404(ForceMajeure, beneficiary=beneficiary, pk=record_pk)
-    return FileResponse(
-        record.document.open("rb"),
-        filename=record.document.name.rsplit("/", 1)[-1],
-        as_attachment=True,
+    return document_response(
+        record.document, download_name=f"force-majeure-{beneficiary.file_number}-{record.pk}"
     )
 
 

@@ -392,7 +392,7 @@ def test_the_permit_type_sets_what_it_implies(client_cw: Any) -> None:
     assert "preuve du lien familial" in refused.content.decode()
     assert 'value="Bensaïd"' in refused.content.decode()
     assert not Beneficiary.objects.filter(last_name="Bensaïd").exists()
-    proof = SimpleUploadedFile("acte.pdf", b"%PDF-1.4 acte de mariage", "application/pdf")
+    proof = SimpleUploadedFile("acte.pdf", b"%PDF-1.4 acte de mariage\n%%EOF\n", "application/pdf")
     client_cw.post(
         reverse("beneficiaries:create"),
         registration(
@@ -405,7 +405,7 @@ def test_the_permit_type_sets_what_it_implies(client_cw: Any) -> None:
     family = Beneficiary.objects.get(last_name="Bensaïd")
     assert family.eu_family_member and family.obligation_status == "not_concerned"
     download = client_cw.get(reverse("beneficiaries:family-proof", args=[family.pk]))
-    assert b"".join(download.streaming_content) == b"%PDF-1.4 acte de mariage"
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 acte de mariage\n%%EOF\n"
 
 
 def test_kosovo_stateless_and_a_second_nationality(client_cw: Any) -> None:

@@ -54,7 +54,13 @@ def test_force_majeure_then_the_report_its_sending_and_the_fine(
     expect(page.get_by_text("Joignez l'attestation")).to_be_visible()
     expect(page.get_by_label("Motif")).to_have_value("Hospitalisation")
     page.get_by_label("Attestation (PDF ou image)").set_input_files(
-        files=[{"name": "certificat.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4"}]
+        files=[
+            {
+                "name": "certificat.pdf",
+                "mimeType": "application/pdf",
+                "buffer": b"%PDF-1.4\n%%EOF\n",
+            }
+        ]
     )
     page.get_by_role("button", name="Enregistrer la force majeure").click()
     expect(page.get_by_text("le délai de présentation suit")).to_be_visible()

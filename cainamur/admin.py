@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cainamur.admin_site import ReadOnlyAdminMixin
 from cainamur.models import AuditEvent, Centre, User
+from cainamur.services import roles_changed
 from cainamur.roles import ALL_OFFICES_ROLES, ROLE_BY_GROUP_NAME
 
 
@@ -102,7 +103,39 @@ class StaffAdmin(UserAdmin):
             # An administrator manages roles and offices, not raw privileges (their own
             # included): only a superuser hands out superuser status or loose permissions.
             readonly += ["is_superuser", "user_permissions"]
+            if obj is not None and obj.pk == request.user.pk:
+                # Nor their own roles, offices or access: someone else grants those.
+                readonly += ["groups", "offices", "is_staff", "is_active"]
         return readonly
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        """A superuser is changed (password included) only by a superuser."""
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        """The bulk « delete selected » action never takes a superuser along."""
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if not request.user.is_superuser and any(user.is_superuser for user in objs):
+            perms_needed = {*perms_needed, str(_("super-utilisateur"))}
+        return deleted, model_count, perms_needed, protected
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Every change of a person's roles is recorded (who granted what) and the
+        superusers are told by e-mail."""
+        user: User = form.instance
+        before = set(user.groups.values_list("name", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        after = set(user.groups.values_list("name", flat=True))
+        if before != after:
+            assert isinstance(request.user, User)
+            roles_changed(user=user, before=before, after=after, by=request.user)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("groups", "offices")

@@ -8,9 +8,15 @@ from typing import Any
 from django.apps import AppConfig, apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
-from cainamur.models import User
+from cainamur import audit
+from cainamur.celery import queue_on_commit
+from cainamur.models import AuditEvent, User
 from cainamur.roles import GROUP_NAMES, ROLE_PERMISSIONS, Role
 
 
@@ -49,3 +55,50 @@ def user_set_roles(*, user: User, roles: Iterable[Role]) -> None:
         user.groups.remove(*[group for group in role_groups if group.name not in wanted])
         user.groups.add(*[group for group in role_groups if group.name in wanted])
     user.__dict__.pop("roles", None)
+
+
+ROLES_NOTIFY_TASK = "cainamur.tasks.roles_change_notify"
+
+
+def roles_changed(*, user: User, before: set[str], after: set[str], by: User) -> AuditEvent:
+    """Record who granted or withdrew which roles, and tell the superusers by e-mail
+    (after commit; the task reads the audit row, its only argument is the row's id)."""
+
+    def names(groups: set[str]) -> str:
+        return ", ".join(sorted(groups)) or gettext("aucun")
+
+    event = audit.record(
+        by=by,
+        action="cainamur.roles_change",
+        summary=gettext("Rôles de %(user)s : %(before)s → %(after)s")
+        % {"user": user.username, "before": names(before), "after": names(after)},
+        obj=user,
+        data={"before": sorted(before), "after": sorted(after)},
+    )
+    queue_on_commit(ROLES_NOTIFY_TASK, event.pk)
+    return event
+
+
+def roles_change_mail(event_id: int) -> int:
+    """Mail one role change to every active superuser with an address; returns how many."""
+    event = AuditEvent.objects.select_related("actor").get(pk=event_id)
+    recipients = list(
+        User.objects.filter(is_superuser=True, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if not recipients:
+        return 0
+    when = timezone.localtime(event.at)
+    with translation.override("fr"):
+        subject = gettext("[CAI Namur] Rôles modifiés")
+        body = gettext(
+            "%(summary)s\n\nPar : %(actor)s\nLe : %(when)s\n\n"
+            "Si ce changement n'était pas prévu, vérifiez le compte dans l'administration."
+        ) % {
+            "summary": event.summary,
+            "actor": event.actor.username if event.actor else gettext("système"),
+            "when": f"{when:%d/%m/%Y %H:%M}",
+        }
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    return len(recipients)

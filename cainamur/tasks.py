@@ -8,6 +8,8 @@ from celery import shared_task
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from cainamur.services import roles_change_mail
+
 logger = logging.getLogger(__name__)
 
 
@@ -17,3 +19,9 @@ def clear_expired_sessions() -> int:
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     logger.info("Cleared %d expired sessions", deleted)
     return deleted
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+def roles_change_notify(event_id: int) -> int:
+    """Tell the superusers that someone's roles changed (the audit row's id only)."""
+    return roles_change_mail(event_id)

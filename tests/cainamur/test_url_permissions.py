@@ -347,7 +347,7 @@ def test_administrators_cannot_grant_raw_privileges(
     login_client: Any, administrator: User, caseworker: User
 ) -> None:
     client = login_client(administrator)
-    page = client.get(f"/admin/cainamur/user/{administrator.pk}/change/").content.decode()
+    page = client.get(f"/admin/cainamur/user/{caseworker.pk}/change/").content.decode()
     assert 'name="is_superuser"' not in page and 'name="user_permissions"' not in page
     assert 'name="groups"' in page and 'name="offices"' in page
 

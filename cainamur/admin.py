@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cainamur.admin_site import ReadOnlyAdminMixin
 from cainamur.models import AuditEvent, Centre, User
-from cainamur.services import roles_changed
 from cainamur.roles import ALL_OFFICES_ROLES, ROLE_BY_GROUP_NAME
+from cainamur.services import roles_changed
 
 
 class OfficesRequiredMixin(forms.ModelForm):

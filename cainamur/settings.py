@@ -133,23 +133,24 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses locked-out credentials first
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Brute-force protection: after 5 failures for the same username from the same address,
-# that pair is locked for 15 minutes (a successful login resets the count). Nothing about
-# attempts is logged: the attempts table is in the admin.
+# Brute-force protection: after 5 failures (a successful login resets the count), locked
+# for 15 minutes. Nothing about attempts is logged: the attempts table is in the admin.
 AXES_FAILURE_LIMIT = env.int("CAI_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("CAI_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Locked out after the limit of failures for a username from one address, and for a
+# username from any address (an attacker who changes address still stops); every address
+# is also throttled across usernames (CAI_LOGIN_RATE, cainamur.auth_views).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "cainamur.views.locked_out"
 AXES_VERBOSE = False
 AXES_DISABLE_ACCESS_LOG = True
-# Behind the reverse proxy the client is the last address it appends to X-Forwarded-For
-# (django-ipware), otherwise the proxy's own address would lock everyone out at once.
+# Behind the reverse proxies the client is the address the outermost trusted one appended
+# to X-Forwarded-For (cainamur/lib/netutils.py), never what the client wrote there.
 PROXY_COUNT = 0 if DEBUG else env.int("CAI_PROXY_COUNT", 1, minimum=0)
-AXES_IPWARE_PROXY_COUNT = PROXY_COUNT or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if PROXY_COUNT else ("REMOTE_ADDR",)
-)
+AXES_CLIENT_IP_CALLABLE = "cainamur.lib.netutils.client_ip"
+CAI_LOGIN_RATE = env.str("CAI_LOGIN_RATE", "30/15m")
+CAI_RESET_RATE = env.str("CAI_RESET_RATE", "5/h")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

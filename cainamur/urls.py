@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from cainamur import health
+from cainamur.auth_views import LoginView, PasswordResetView
 from cainamur.permissions import STAFF_ROLES, role_required
 
 urlpatterns = [
@@ -16,9 +17,7 @@ urlpatterns = [
     path("manquements/", include("compliance.urls")),
     path("health/", health.health, name="health"),
     # Authentication (Django's views, French templates in templates/registration/).
-    path(
-        "connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"
-    ),
+    path("connexion/", LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "mot-de-passe/",
@@ -32,10 +31,7 @@ urlpatterns = [
     ),
     path(
         "mot-de-passe/oubli/",
-        auth_views.PasswordResetView.as_view(
-            subject_template_name="registration/password_reset_subject.txt",
-            email_template_name="registration/password_reset_email.txt",
-        ),
+        PasswordResetView.as_view(),
         name="password_reset",
     ),
     path(

@@ -85,6 +85,14 @@ def reference_data(transactional_db: None, reference_snapshot: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """Each test starts with no rate-limit counts nor cached pages from the one before."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def tasks_run_in_process() -> Any:
     """Tasks run in the test's process after commit (the no-broker mode), even when
     REDIS_URL is set: only tests/cainamur/test_celery_worker.py starts a real worker."""

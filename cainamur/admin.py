@@ -1,7 +1,7 @@
 from typing import Any, Literal
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group
@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from cainamur.admin_site import ReadOnlyAdminMixin
 from cainamur.models import AuditEvent, Centre, User
 from cainamur.roles import ALL_OFFICES_ROLES, ROLE_BY_GROUP_NAME
+from cainamur.second_factor import second_factor_reset
 from cainamur.services import roles_changed
 
 
@@ -136,6 +137,36 @@ class StaffAdmin(UserAdmin):
         if before != after:
             assert isinstance(request.user, User)
             roles_changed(user=user, before=before, after=after, by=request.user)
+
+    actions = ("reset_second_factor",)
+
+    @admin.action(description=_("Réinitialiser la double authentification"))
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        """The person sets up a new second factor at the next login (a lost phone).
+        Never a superuser's (unless done by a superuser), never one's own."""
+        actor = request.user
+        assert isinstance(actor, User)
+        done = []
+        for user in queryset:
+            if user.pk == actor.pk or (user.is_superuser and not actor.is_superuser):
+                self.message_user(
+                    request,
+                    _("%(user)s : non réinitialisé (votre compte ou un super-utilisateur).")
+                    % {"user": user.username},
+                    level=messages.WARNING,
+                )
+                continue
+            second_factor_reset(user=user, by=actor)
+            done.append(user.username)
+        if done:
+            self.message_user(
+                request,
+                _(
+                    "Double authentification réinitialisée : %(users)s. À la prochaine connexion, "
+                    "la personne en active une nouvelle."
+                )
+                % {"users": ", ".join(done)},
+            )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("groups", "offices")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -54,6 +55,10 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",  # read-only history of every tracked change, in the admin
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "offices",
     "appointments",
     "reception",
@@ -77,6 +82,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The second factor (cainamur/second_factor.py): verified, or only its own steps.
+    "django_otp.middleware.OTPMiddleware",
+    "cainamur.second_factor.SecondFactorRequiredMiddleware",
     # Raw history rows (django-pghistory) carry the user and the request of the change.
     "cainamur.history.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -150,6 +158,12 @@ AXES_DISABLE_ACCESS_LOG = True
 PROXY_COUNT = 0 if DEBUG else env.int("CAI_PROXY_COUNT", 1, minimum=0)
 AXES_CLIENT_IP_CALLABLE = "cainamur.lib.netutils.client_ip"
 CAI_LOGIN_RATE = env.str("CAI_LOGIN_RATE", "30/15m")
+# Second factor (django-otp): an authenticator app with backup codes, and passkeys
+# (django-otp-webauthn) as a second factor only, never instead of the password.
+OTP_TOTP_ISSUER = "CAI Namur"
+OTP_WEBAUTHN_RP_NAME = "CAI Namur"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "cainamur.second_factor.WebAuthnHelper"
 CAI_RESET_RATE = env.str("CAI_RESET_RATE", "5/h")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -319,6 +333,11 @@ CAI_PUBLIC_URL = env.str(
     "CAI_PUBLIC_URL",
     "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0].lstrip('.')}",
 ).rstrip("/")
+# Passkeys: the host the staff use (the helper reads it from each request, already checked
+# against ALLOWED_HOSTS); these two are what the library's checks expect.
+_PUBLIC_HTTPS = CAI_PUBLIC_URL.startswith("https://")
+OTP_WEBAUTHN_RP_ID = (urlsplit(CAI_PUBLIC_URL).hostname if _PUBLIC_HTTPS else None) or "localhost"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [CAI_PUBLIC_URL if _PUBLIC_HTTPS else "https://localhost"]
 # Checks allowed per client address (django-ratelimit syntax: count/period).
 CAI_VERIFY_RATE = env.str("CAI_VERIFY_RATE", "20/m")
 RATELIMIT_IP_META_KEY = "cainamur.lib.netutils.client_ip"

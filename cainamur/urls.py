@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cainamur import health
+from cainamur import health, second_factor_views
 from cainamur.auth_views import LoginView, PasswordResetView
 from cainamur.permissions import STAFF_ROLES, role_required
 
@@ -19,6 +19,29 @@ urlpatterns = [
     # Authentication (Django's views, French templates in templates/registration/).
     path("connexion/", LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("connexion/verification/", second_factor_views.verify, name="second-factor-verify"),
+    path("connexion/activation/", second_factor_views.setup, name="second-factor-setup"),
+    path(
+        "connexion/codes-de-secours/",
+        second_factor_views.backup_codes,
+        name="second-factor-backup-codes",
+    ),
+    path(
+        "compte/securite/",
+        role_required(*STAFF_ROLES)(second_factor_views.account_security),
+        name="account-security",
+    ),
+    path(
+        "compte/securite/codes/",
+        role_required(*STAFF_ROLES)(second_factor_views.backup_codes_renew),
+        name="account-backup-codes",
+    ),
+    path(
+        "compte/securite/cles/<int:pk>/retirer/",
+        role_required(*STAFF_ROLES)(second_factor_views.passkey_delete),
+        name="account-passkey-delete",
+    ),
+    path("webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
     path(
         "mot-de-passe/",
         role_required(*STAFF_ROLES)(auth_views.PasswordChangeView.as_view()),

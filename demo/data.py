@@ -6,6 +6,8 @@ describe nobody.
 
 from __future__ import annotations
 
+from base64 import b32decode
+
 NAMES_BY_COUNTRY: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     # country: (female first names, male first names, last names)
     "MA": (
@@ -331,3 +333,10 @@ DEMO_CASEWORKERS: dict[str, tuple[str, str]] = {
     "philippeville": ("Isabelle", "Collard"),
     "dinant": ("Marc", "Henrard"),
 }
+
+
+#: The second factor of the demo logins (never used outside development): this base32 key
+#: in any authenticator app, or ``manage.py demo_code`` for the code of the moment.
+DEMO_TOTP_SECRET = "CAINAMURDEMOCAINAMURDEMOCAINAMUR"
+DEMO_TOTP_KEY_HEX = b32decode(DEMO_TOTP_SECRET).hex()
+DEMO_DEVICE_NAME = "Démonstration"

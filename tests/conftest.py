@@ -17,7 +17,7 @@ from cainamur.models import User
 from cainamur.roles import Role
 from cainamur.services import user_set_roles
 from offices.models import Office
-from tests.factories import UserFactory
+from tests.factories import TOTP_KEY, UserFactory, current_code
 
 
 def make_staff(username: str, roles: list[Role], office_codes: list[str], **extra: object) -> User:
@@ -27,10 +27,30 @@ def make_staff(username: str, roles: list[Role], office_codes: list[str], **extr
     return User.objects.get(pk=user.pk)  # fresh: no cached roles or offices
 
 
-def log_in_through_form(client: Client, username: str, password: str) -> bool:
-    """Log in the way a person does (the login view, with its brute-force protection)."""
+def log_in_through_form(
+    client: Client, username: str, password: str, *, totp_key: str = TOTP_KEY
+) -> bool:
+    """Log in the way a person does: the login view (with its brute-force protection),
+    then the code of the authenticator app."""
     response = client.post(reverse("login"), {"username": username, "password": password})
-    return response.status_code == 302
+    if response.status_code != 302:
+        return False
+    verified = client.post(reverse("second-factor-verify"), {"code": current_code(totp_key)})
+    return verified.status_code == 302
+
+
+def verify_second_factor(client: Client, user: User) -> None:
+    """Mark a logged-in test client as having passed the second factor (the session key
+    django-otp sets), with the user's authenticator app."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=user, name="Application", defaults={"key": TOTP_KEY, "confirmed": True}
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
 
 #: The project's own packages, floor by floor (README, « Architecture »).
@@ -183,6 +203,7 @@ def login_client() -> Callable[[User], Client]:
     def make(user: User) -> Client:
         client = Client()
         client.force_login(user)
+        verify_second_factor(client, user)
         return client
 
     return make

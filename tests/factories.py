@@ -10,6 +10,18 @@ from beneficiaries.models import Beneficiary, Commune, Sex
 from beneficiaries.services import file_numbers_reserve
 
 PASSWORD = "un-mot-de-passe-solide"
+#: Every test account's authenticator app (hex, as django-otp stores it); tests compute
+#: its current code with ``current_code``.
+TOTP_KEY = "3132333435363738393031323334353637383930"
+
+
+def current_code(key: str = TOTP_KEY) -> str:
+    """The code the authenticator app would show now."""
+    from binascii import unhexlify
+
+    from django_otp.oath import TOTP
+
+    return f"{TOTP(unhexlify(key)).token():06d}"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -28,6 +40,17 @@ class UserFactory(factory.django.DjangoModelFactory):
         self.set_password(extracted or PASSWORD)
         if create:
             self.save(update_fields=["password"])
+
+    @factory.post_generation
+    def second_factor(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        """An authenticator app, as every staff account has (``second_factor=False``: none,
+        the person will be asked to set one up)."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        if create and extracted is not False:
+            TOTPDevice.objects.get_or_create(
+                user=self, name="Application", defaults={"key": TOTP_KEY, "confirmed": True}
+            )
 
 
 class BeneficiaryFactory(factory.django.DjangoModelFactory):

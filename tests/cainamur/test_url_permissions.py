@@ -35,6 +35,7 @@ URL_ROLES: dict[str, set[str]] = {
     "attestations:dispatches": {"coordinator"},
     "compliance:list": {"coordinator"},
     "password_change": ALL,
+    "account-security": ALL,
     "password_change_done": ALL,
 }
 # Reachable without logging in, on purpose.
@@ -77,6 +78,17 @@ SEPARATE = {
     "reception:ticket-finish",
     "reception:ticket-left",
     "reception:ticket-link",
+    # The second factor's steps and passkeys (tests/cainamur/test_second_factor.py)
+    "second-factor-verify",
+    "second-factor-setup",
+    "second-factor-backup-codes",
+    "account-backup-codes",
+    "account-passkey-delete",
+    "otp_webauthn:credential-registration-begin",
+    "otp_webauthn:credential-registration-complete",
+    "otp_webauthn:credential-authentication-begin",
+    "otp_webauthn:credential-authentication-complete",
+    "otp_webauthn:js-i18n-catalog",
     # Non-compliance files (tests/compliance/test_views.py)
     "compliance:open",
     "compliance:case",

@@ -19,6 +19,7 @@ class TestSeedDemo:
 
     def test_idempotent_with_working_logins(self, db: None, settings: Any, client: Any) -> None:
         from beneficiaries.models import Beneficiary
+        from demo.data import DEMO_TOTP_KEY_HEX
         from demo.management.commands.seed_demo import DEMO_LOGINS
 
         settings.DEBUG = True
@@ -40,5 +41,7 @@ class TestSeedDemo:
         assert Beneficiary.objects.values("office").distinct().count() >= 4
         assert Beneficiary.objects.values("commune").distinct().count() >= 10
         for username, password, *_ in DEMO_LOGINS:
-            assert log_in_through_form(client, username, password), username
+            assert log_in_through_form(client, username, password, totp_key=DEMO_TOTP_KEY_HEX), (
+                username
+            )
             client.logout()

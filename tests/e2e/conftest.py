@@ -74,7 +74,16 @@ def page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iter
 
 
 def log_in(page: Any, username: str, password: str) -> None:
+    """The password, then the code of the account's authenticator app."""
+    from tests.factories import current_code
+
     page.goto("/")
     page.get_by_label("Nom d’utilisateur").fill(username)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_load_state()
+    if "/connexion/verification/" not in page.url:
+        return  # refused (a wrong password): the login page with its error
+    page.get_by_label("Code de l'application d'authentification").fill(current_code())
+    page.get_by_role("button", name="Vérifier").click()
+    page.wait_for_url(lambda url: "/connexion/" not in url)

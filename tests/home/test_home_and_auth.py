@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from cainamur.models import User
 from tests.conftest import log_in_through_form
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, current_code
 
 HOME_BY_PERSONA = {
     "reception": "home-reception",
@@ -43,6 +43,13 @@ def test_login_then_logout(client: Any, caseworker: User) -> None:
         reverse("login"), {"username": caseworker.username, "password": PASSWORD}
     )
     assert response["Location"] == reverse("home")
+    # The password alone opens nothing: the second factor comes first.
+    held = client.get(reverse("home-caseworker"))
+    assert held["Location"].startswith(reverse("second-factor-verify"))
+    verified = client.post(
+        reverse("second-factor-verify"), {"code": current_code(), "next": "/accompagnement/"}
+    )
+    assert verified["Location"] == "/accompagnement/"
     assert client.get(reverse("home-caseworker")).status_code == 200
     client.post(reverse("logout"))
     assert client.get(reverse("home-caseworker")).status_code == 302

@@ -18,6 +18,7 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.text import slugify
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum.be import nn
 
 from appointments import services as booking
@@ -30,7 +31,14 @@ from cainamur.models import User
 from cainamur.roles import Role
 from cainamur.services import user_set_roles
 from demo.bulk import copy_dicts
-from demo.data import COUNTRY_WEIGHTS, DEMO_CASEWORKERS, NAMES_BY_COUNTRY
+from demo.data import (
+    COUNTRY_WEIGHTS,
+    DEMO_CASEWORKERS,
+    DEMO_DEVICE_NAME,
+    DEMO_TOTP_KEY_HEX,
+    DEMO_TOTP_SECRET,
+    NAMES_BY_COUNTRY,
+)
 from offices.models import Office, OpeningHours, Room, StaffAvailability
 from operators.models import Offer, Operator
 from parcours import path_rules, rules, services
@@ -94,6 +102,11 @@ class Command(BaseCommand):
         self.stdout.write("Comptes de démonstration (identifiant / mot de passe) :")
         for username, password, role, *_ in DEMO_LOGINS:
             self.stdout.write(f"  {role.label:<15} {username:<16} {password}")
+        self.stdout.write(
+            f"Double authentification : la clé {DEMO_TOTP_SECRET} dans une application "
+            "d'authentification, ou le code du moment : "
+            "DJANGO_DEBUG=1 .venv/bin/python manage.py demo_code"
+        )
 
     def _presentations(self) -> None:
         """Most obliged people came to the centre in time: their first contact is set three
@@ -411,6 +424,12 @@ class Command(BaseCommand):
             )
             user.set_password(password)
             user.save(update_fields=["password"])
+            # The second factor of every demo login: the documented demo secret (README).
+            TOTPDevice.objects.update_or_create(
+                user=user,
+                name=DEMO_DEVICE_NAME,
+                defaults={"key": DEMO_TOTP_KEY_HEX, "confirmed": True},
+            )
             user_set_roles(user=user, roles=[role])
             user.offices.set([offices[code] for code in office_codes])
         caseworkers: dict[int, list[User]] = {}

@@ -18,10 +18,18 @@ def panel(beneficiary: Beneficiary, user: User) -> dict[str, Any]:
         "may_see_health": health,
         "may_see_national_number": user.has_perm("beneficiaries.view_national_number"),
         "may_edit": may_edit,
-        "exemptions": list(
-            Exemption.objects.visible_to(user)
-            .filter(beneficiary=beneficiary)
-            .select_related("recorded_by")
+        # Without the health permission, only whether there is one (every exemption alike).
+        "exemptions": (
+            list(
+                Exemption.objects.visible_to(user)
+                .filter(beneficiary=beneficiary)
+                .select_related("recorded_by")
+            )
+            if health
+            else []
+        ),
+        "exemption_count": (
+            0 if health else Exemption.objects.filter(beneficiary=beneficiary).count()
         ),
         "languages": [LANGUAGE_NAMES.get(code, code) for code in beneficiary.languages],
         "interpreter_language": LANGUAGE_NAMES.get(

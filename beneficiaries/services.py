@@ -152,48 +152,33 @@ def exemption_record(
             exemption.proof = proof
         exemption.full_clean()
         exemption.save()
+        # Every role reads the history and the assessment's trigger: which exemption it is
+        # stays with the health permission (the reason of the audit row).
         audit.record(
             by=by,
             action="beneficiaries.exemption_record",
-            summary=gettext("Dispense ajoutée : %(label)s")
-            % {"label": public_exemption_label(exemption.code)},
+            summary=gettext("Dispense ajoutée"),
             beneficiary=beneficiary,
             obj=exemption,
+            reason=str(ExemptionCode(exemption.code).label),
         )
-        facts_changed(
-            beneficiary=beneficiary,
-            by=by,
-            trigger=gettext("Dispense ajoutée : %(label)s")
-            % {"label": public_exemption_label(exemption.code)},
-        )
+        facts_changed(beneficiary=beneficiary, by=by, trigger=gettext("Dispense ajoutée"))
     return exemption
-
-
-def public_exemption_label(code: str) -> str:
-    """How an exemption is named where every role reads (assessment triggers, timeline):
-    a medical exemption is health data, so its nature is not said there."""
-    if code == ExemptionCode.MEDICAL:
-        return gettext("motif confidentiel")
-    return str(ExemptionCode(code).label)
 
 
 def exemption_remove(*, exemption: Exemption, by: User) -> None:
     beneficiary = exemption.beneficiary
-    label = public_exemption_label(exemption.code)
     with transaction.atomic():
         audit.record(
             by=by,
             action="beneficiaries.exemption_remove",
-            summary=gettext("Dispense retirée : %(label)s") % {"label": label},
+            summary=gettext("Dispense retirée"),
             beneficiary=beneficiary,
             data={"exemption": exemption.pk},
+            reason=str(ExemptionCode(exemption.code).label),
         )
         exemption.delete()
-        facts_changed(
-            beneficiary=beneficiary,
-            by=by,
-            trigger=gettext("Dispense retirée : %(label)s") % {"label": label},
-        )
+        facts_changed(beneficiary=beneficiary, by=by, trigger=gettext("Dispense retirée"))
 
 
 def beneficiary_presented(*, beneficiary: Beneficiary, on: date, by: User | None) -> bool:

@@ -61,6 +61,12 @@ class RulesConfig(models.Model):
         return config
 
 
+#: What a role without the health permission reads for any exemption.
+EXEMPTION_WITHHELD = _(
+    "Dispense prouvée : son motif est réservé à l'accompagnement (CRWASS, art. 238 et suivants)."
+)
+
+
 class ObligationAssessment(models.Model):
     """One run of the obligation rules on a file: its inputs, its result, when and by whom.
 
@@ -119,11 +125,14 @@ class ObligationAssessment(models.Model):
         return [rules.MISSING_LABELS.get(name, name) for name in self.missing]
 
     def reason_labels(self, *, include_medical: bool) -> list[str]:
-        """Plain-French reasons; the medical one only for roles allowed health data."""
-        labels = []
+        """Plain-French reasons. Without the health permission every exemption reads the
+        same (naming only the medical one would name it too)."""
+        labels: list[str] = []
         for reason in self.reasons:
-            if reason == rules.MEDICAL and not include_medical:
-                labels.append(str(_("Motif confidentiel (réservé à l'accompagnement).")))
+            if reason in rules.EXEMPTION_REASONS and not include_medical:
+                uniform = str(EXEMPTION_WITHHELD)
+                if uniform not in labels:
+                    labels.append(uniform)
             else:
                 labels.append(rules.REASON_LABELS[reason])
         return labels

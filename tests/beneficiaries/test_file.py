@@ -153,7 +153,7 @@ def test_medical_exemption_never_named_to_reception(
     )
     for secret in ("médical", "Médical", "Pathologie", "medical"):
         assert secret not in page, secret
-    assert "Motif confidentiel" in page
+    assert "Dispense prouvée : son motif est réservé" in page
 
 
 def test_reception_registers_but_sees_no_health_data(
@@ -174,7 +174,7 @@ def test_reception_registers_but_sees_no_health_data(
     obligation_assess(beneficiary=beneficiary, by=caseworker, trigger="test")
     page = client.get(reverse("beneficiaries:detail", args=[beneficiary.pk])).content.decode()
     assert "Certificat médical" not in page and "Pathologie" not in page
-    assert "Motif confidentiel" in page
+    assert "Dispense prouvée : son motif est réservé" in page
     assert "85.07.30-***.**" in page and "033.28" not in page
     page = (
         login_client(caseworker)
@@ -465,3 +465,37 @@ def test_an_older_family_file_without_proof_can_still_be_edited(client_cw: Any) 
     assert person.phone == "+3281713518"
     page = client_cw.get(reverse("beneficiaries:detail", args=[person.pk])).content.decode()
     assert "preuve du lien familial manquante" in page
+
+
+def test_reception_reads_every_exemption_alike(
+    login_client: Any, reception: User, caseworker: User
+) -> None:
+    """Naming only the medical exemption « confidential » would name it: reception reads
+    the same words for a medical exemption and a job, and no reason typed by anyone."""
+    import re
+
+    from beneficiaries.services import exemption_record
+
+    pages = {}
+    for code, notes in (("medical", "Pathologie lourde"), ("employment", "CDI mi-temps")):
+        person = BeneficiaryFactory(
+            last_name=f"Personne-{code}",
+            first_registration_on=date(2026, 6, 2),
+            permit_ordered_on=date(2026, 6, 20),
+        )
+        exemption_record(
+            beneficiary=person, code=code, proven_on=date(2026, 7, 1), notes=notes, by=caseworker
+        )
+        page = login_client(reception).get(reverse("beneficiaries:detail", args=[person.pk]))
+        pages[code] = page.content.decode()
+    for code, page in pages.items():
+        for secret in ("médical", "Travail", "Pathologie", "CDI", "confidentiel", "mi-temps"):
+            assert secret not in page, (code, secret)
+        assert page.count("Dispense prouvée : son motif") == 2  # the outcome, the card
+
+    def obligation_and_history(page: str) -> str:
+        card = page[page.index('id="obligation"') : page.index('id="dispenses"')]
+        card = re.sub(r"\d{2}/\d{2}/\d{4}( \d{2}:\d{2})?", "", card)
+        return card
+
+    assert obligation_and_history(pages["medical"]) == obligation_and_history(pages["employment"])

@@ -186,3 +186,53 @@ def test_invitations_to_the_evaluation_are_kept_as_evidence(
     assert "n° RR123456785BE" in page.decode()
     with pytest.raises(InternalError, match="invitations_append_only"), transaction.atomic():
         EvaluationInvitation.objects.filter(pk=invitations[0].pk).delete()
+
+
+def test_reasons_typed_on_the_path_stay_with_the_health_permission(
+    login_client: Any, welcomed: Parcours, caseworker: User, reception: User
+) -> None:
+    """Extension, amendment and suspension reasons may hold health details: reception
+    reads none of them (issue 12, finding 5); the caseworker reads them all."""
+    from parcours.services import convention_sign, extension_record, parcours_change_status
+
+    hours = {
+        "citizenship_hours": Decimal("60"),
+        "french_required": True,
+        "french_hours": Decimal("400"),
+        "orientation_required": False,
+        "orientation_hours": Decimal("4"),
+    }
+    convention_sign(
+        parcours=welcomed,
+        signed_on=date(2026, 9, 15),
+        start_on=date(2026, 9, 15),
+        by=caseworker,
+        **hours,
+    )
+    convention_sign(
+        parcours=welcomed,
+        signed_on=date(2026, 10, 1),
+        start_on=date(2026, 9, 15),
+        by=caseworker,
+        amendment_reason="Grossesse à risque",
+        **hours,
+    )
+    extension_record(
+        parcours=welcomed,
+        deadline="attestation",
+        decided_on=date(2026, 10, 2),
+        new_end_on=date(2028, 12, 31),
+        reason="Hospitalisation psychiatrique",
+        document=None,
+        by=caseworker,
+    )
+    parcours_change_status(
+        parcours=welcomed, to="suspended", by=caseworker, reason="Dépression sévère"
+    )
+    url = reverse("beneficiaries:detail", args=[welcomed.beneficiary_id])
+    seen = login_client(reception).get(url).content.decode()
+    for secret in ("Grossesse", "Hospitalisation", "Dépression"):
+        assert secret not in seen, secret
+    followed = login_client(caseworker).get(url).content.decode()
+    for secret in ("Grossesse", "Hospitalisation", "Dépression"):
+        assert secret in followed, secret

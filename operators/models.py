@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOperators
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -224,6 +225,7 @@ class ReportSubmission(models.Model):
     )
     at = models.DateTimeField(_("le"), auto_now_add=True)
     ip = models.GenericIPAddressField(_("adresse IP"))
+    period_start = models.DateField(_("période du"), null=True)  # null: before 2026-12
     period_end = models.DateField(_("période jusqu'au"))
     lines = models.JSONField(_("lignes"))
 
@@ -234,3 +236,35 @@ class ReportSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.link} — {self.at:%d/%m/%Y %H:%M}"
+
+
+class CreditedPeriod(models.Model):
+    """Hours an operator declared for one person of one offer, over one period: two periods
+    of the same person and offer never overlap (the database refuses it), and what an
+    offer credits a person never exceeds the offer's hours (checked by the service)."""
+
+    submission = models.ForeignKey(
+        ReportSubmission, on_delete=models.PROTECT, related_name="credited"
+    )
+    orientation = models.ForeignKey(
+        Orientation, on_delete=models.PROTECT, related_name="credited_periods"
+    )
+    period = DateRangeField(_("période"))  # [start, end + 1 day)
+    hours = models.DecimalField(_("heures"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("période déclarée")
+        verbose_name_plural = _("périodes déclarées")
+        constraints = [
+            ExclusionConstraint(
+                name="credited_periods_never_overlap",
+                expressions=[
+                    ("orientation", RangeOperators.EQUAL),
+                    ("period", RangeOperators.OVERLAPS),
+                ],
+            ),
+            models.CheckConstraint(condition=models.Q(hours__gt=0), name="credited_hours_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.orientation_id} : {self.hours} h"

@@ -7,8 +7,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg2.extras import DateRange
 
 from beneficiaries.models import Beneficiary
 from cainamur import audit
@@ -16,6 +18,7 @@ from cainamur.lib.tokens import token_digest, token_new
 from cainamur.models import User
 from operators.models import (
     OCCUPYING,
+    CreditedPeriod,
     Offer,
     Orientation,
     ReportingLink,
@@ -190,7 +193,7 @@ def waiting_list(offer: Offer) -> list[Orientation]:
 
 # --- Operators' reporting links -------------------------------------------------------------
 
-LINK_DAYS = 120
+LINK_DAYS = 60
 MAX_HOURS_PER_REPORT = Decimal("200")
 
 
@@ -253,11 +256,65 @@ def reportable(link: ReportingLink) -> list[Orientation]:
     )
 
 
+def _period_errors(
+    link: ReportingLink,
+    allowed: dict[int, Orientation],
+    lines: dict[int, tuple[Decimal, bool]],
+    period: DateRange,
+) -> list[str]:
+    """A period already declared for a person, or more hours than the offer has, in all."""
+    errors: list[str] = []
+    credited_ids = [pk for pk, (hours, _d) in lines.items() if hours > 0 and pk in allowed]
+    overlapping = CreditedPeriod.objects.filter(
+        orientation_id__in=credited_ids, period__overlap=period
+    ).select_related("submission")
+    for credited in overlapping:
+        errors.append(
+            _(
+                "%(name)s : des heures sont déjà déclarées pour la période du %(start)s au "
+                "%(end)s (envoi du %(at)s)."
+            )
+            % {
+                "name": allowed[credited.orientation_id].beneficiary.full_name,
+                "start": f"{credited.period.lower:%d/%m/%Y}",
+                "end": f"{credited.period.upper - timedelta(days=1):%d/%m/%Y}",
+                "at": f"{timezone.localtime(credited.submission.at):%d/%m/%Y}",
+            }
+        )
+    if link.offer.hours:
+        already = dict(
+            CreditedPeriod.objects.filter(orientation_id__in=credited_ids)
+            .values_list("orientation_id")
+            .annotate(total=Sum("hours"))
+        )
+        for pk in credited_ids:
+            total = already.get(pk, Decimal("0")) + lines[pk][0]
+            if total > link.offer.hours:
+                errors.append(
+                    _(
+                        "%(name)s : %(total)s heures en tout, plus que les %(hours)s heures de "
+                        "la formation."
+                    )
+                    % {
+                        "name": allowed[pk].beneficiary.full_name,
+                        "total": f"{total.normalize():f}",
+                        "hours": f"{link.offer.hours.normalize():f}",
+                    }
+                )
+    return errors
+
+
 def report_submit(
-    *, link: ReportingLink, period_end: date, lines: dict[int, tuple[Decimal, bool]], ip: str
+    *,
+    link: ReportingLink,
+    period_start: date,
+    period_end: date,
+    lines: dict[int, tuple[Decimal, bool]],
+    ip: str,
 ) -> ReportSubmission:
-    """Record hours (and drop-outs) per enrolled person, all or nothing: each line goes into
-    the person's axis ledger with the source « opérateur »."""
+    """Record hours (and drop-outs) per enrolled person for one period, all or nothing: each
+    line goes into the person's axis ledger with the source « opérateur ». A period already
+    declared for a person is refused, and an offer never credits more than its hours."""
 
     allowed = {o.pk: o for o in reportable(link)}
     errors: list[str] = []
@@ -273,11 +330,20 @@ def report_submit(
             )
     if period_end > timezone.localdate():
         errors.append(_("La période ne peut pas se terminer dans le futur."))
+    if period_start > period_end:
+        errors.append(_("La période commence après sa fin."))
+    elif (period_end - period_start).days > 366:
+        errors.append(_("Une période d'un an au plus, s'il vous plaît."))
     if errors:
         raise OrientationError(" ".join(dict.fromkeys(errors)))
+    period = DateRange(period_start, period_end + timedelta(days=1))
     with transaction.atomic():
         link = ReportingLink.objects.select_for_update().get(pk=link.pk)
+        errors = _period_errors(link, allowed, lines, period)
+        if errors:
+            raise OrientationError(" ".join(dict.fromkeys(errors)))
         recorded = []
+        credited: list[tuple[int, Decimal]] = []
         for orientation_id, (hours, dropped) in lines.items():
             orientation = allowed[orientation_id]
             if hours > 0:
@@ -311,6 +377,7 @@ def report_submit(
                     raise OrientationError(
                         f"{orientation.beneficiary.full_name} : {error}"
                     ) from error
+                credited.append((orientation_id, hours))
                 if orientation.status == S.ENROLLED:
                     orientation = orientation_move(
                         orientation=orientation, to=S.IN_PROGRESS, by=None
@@ -325,6 +392,11 @@ def report_submit(
             recorded.append(
                 {"orientation": orientation_id, "hours": str(hours), "dropped": dropped}
             )
-        return ReportSubmission.objects.create(
-            link=link, ip=ip, period_end=period_end, lines=recorded
+        submission = ReportSubmission.objects.create(
+            link=link, ip=ip, period_start=period_start, period_end=period_end, lines=recorded
         )
+        CreditedPeriod.objects.bulk_create(
+            CreditedPeriod(submission=submission, orientation_id=pk, period=period, hours=hours)
+            for pk, hours in credited
+        )
+        return submission

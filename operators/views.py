@@ -216,6 +216,7 @@ def report(request: HttpRequest, token: str) -> HttpResponse:
             if key.startswith(("h_", "d_", "period"))
         }
         try:
+            period_start = date.fromisoformat(request.POST.get("period_start", ""))
             period_end = date.fromisoformat(request.POST.get("period_end", ""))
             lines: dict[int, tuple[Decimal, bool]] = {}
             for key in request.POST:
@@ -228,7 +229,8 @@ def report(request: HttpRequest, token: str) -> HttpResponse:
                     lines[int(key[2:])] = (hours, True)
         except (ValueError, InvalidOperation):
             messages.error(
-                request, _("Vérifiez la date et les heures (des nombres, ex. 3 ou 2,5).")
+                request,
+                _("Vérifiez les dates de la période et les heures (des nombres, ex. 3 ou 2,5)."),
             )
         else:
             if not lines:
@@ -236,7 +238,11 @@ def report(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 try:
                     services.report_submit(
-                        link=link, period_end=period_end, lines=lines, ip=client_ip(request)
+                        link=link,
+                        period_start=period_start,
+                        period_end=period_end,
+                        lines=lines,
+                        ip=client_ip(request),
                     )
                 except services.OrientationError as error:
                     messages.error(request, str(error) + " " + _("Rien n'a été enregistré."))

@@ -3,6 +3,7 @@ hours through its link, the person's citizenship axis shows the new total and co
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -49,6 +50,9 @@ def test_orientation_then_hours_from_the_operator(
     row = operator_page.get_by_test_id("report-row")
     expect(row).to_contain_text("KARIMI Ahmad")
     row.get_by_label("Heures de KARIMI Ahmad").fill("20")
+    operator_page.get_by_label("Du", exact=True).fill(
+        (timezone.localdate() - timedelta(days=6)).isoformat()
+    )
     operator_page.get_by_role("button", name="Enregistrer les heures").click()
     expect(operator_page.get_by_text("les heures sont enregistrées")).to_be_visible()
     operator_page.context.close()

@@ -53,16 +53,25 @@ def test_the_operator_reports_hours_and_the_axis_completes(
     assert "KARIMI Ahmad" in form and setting["person"].file_number in form
     assert "Maroc" not in form  # name and file number only
     today = timezone.localdate().isoformat()
-    refused = client.post(path, {"period_end": today, f"h_{orientation.pk}": "-3"})
+    start = (timezone.localdate() - timedelta(days=6)).isoformat()
+    refused = client.post(
+        path, {"period_start": start, "period_end": today, f"h_{orientation.pk}": "-3"}
+    )
     assert refused.status_code == 400 and "négatives" in refused.content.decode()
     assert 'value="-3"' in refused.content.decode()  # what was typed stays
-    too_many = client.post(path, {"period_end": today, f"h_{orientation.pk}": "75"})
+    too_many = client.post(
+        path, {"period_start": start, "period_end": today, f"h_{orientation.pk}": "75"}
+    )
     assert (
         "plus d&#x27;heures" in too_many.content.decode()
         or "plus d'heures" in too_many.content.decode()
     )
     assert not ReportSubmission.objects.exists()
-    done = client.post(path, {"period_end": today, f"h_{orientation.pk}": "20"}, follow=True)
+    done = client.post(
+        path,
+        {"period_start": start, "period_end": today, f"h_{orientation.pk}": "20"},
+        follow=True,
+    )
     assert "les heures sont enregistrées" in done.content.decode()
     entry = HoursEntry.objects.filter(axis=axis, source="operator").get()
     assert entry.hours == 20 and entry.recorded_by is None
@@ -102,8 +111,51 @@ def test_a_link_sees_only_its_own_offer(
     _link, token = services.link_create(offer=other, by=coordinator)
     url = reverse("operators:report", args=[token])
     assert "KARIMI" not in client.get(url).content.decode()
+    today = timezone.localdate().isoformat()
     refused = client.post(
-        url, {"period_end": timezone.localdate().isoformat(), f"h_{setting['orientation'].pk}": "5"}
+        url,
+        {"period_start": today, "period_end": today, f"h_{setting['orientation'].pk}": "5"},
     )
     assert "pas inscrite" in refused.content.decode()
     assert not HoursEntry.objects.filter(source="operator").exists()
+
+
+def test_a_period_is_declared_once_and_an_offer_credits_at_most_its_hours(
+    setting: dict[str, Any], coordinator: User, client: Any
+) -> None:
+    """Issue 12, finding 6: the same period submitted three times took an axis from 12 to
+    192 of 60 hours. Now the second submission of a period is refused, and the total an
+    offer credits a person never exceeds the offer's hours."""
+    orientation = setting["orientation"]
+    _link, token = services.link_create(offer=setting["offer"], by=coordinator)
+    url = reverse("operators:report", args=[token])
+    today = timezone.localdate()
+
+    def submit(start: int, end: int, hours: str) -> Any:
+        return client.post(
+            url,
+            {
+                "period_start": (today - timedelta(days=start)).isoformat(),
+                "period_end": (today - timedelta(days=end)).isoformat(),
+                f"h_{orientation.pk}": hours,
+            },
+        )
+
+    assert submit(30, 24, "12").status_code == 302
+    for _attempt in range(2):
+        again = submit(30, 24, "12")
+        assert again.status_code == 400 and "déjà déclarées" in again.content.decode()
+    overlapping = submit(26, 20, "6")
+    assert overlapping.status_code == 400 and "déjà déclarées" in overlapping.content.decode()
+    assert submit(23, 17, "40").status_code == 302  # 52 of 60
+    over = submit(16, 10, "12")  # 64 > 60
+    assert over.status_code == 400 and "plus que les 60 heures" in over.content.decode()
+    total = sum(e.hours for e in HoursEntry.objects.filter(axis=setting["axis"], source="operator"))
+    assert total == 52
+    backwards = submit(5, 9, "2")
+    assert backwards.status_code == 400 and "commence après sa fin" in backwards.content.decode()
+
+
+def test_a_link_lasts_60_days_by_default(setting: dict[str, Any], coordinator: User) -> None:
+    link, _token = services.link_create(offer=setting["offer"], by=coordinator)
+    assert (link.expires_at - timezone.now()).days in (59, 60)

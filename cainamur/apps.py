@@ -10,7 +10,10 @@ class CainamurConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from cainamur import checks  # noqa: F401  (registers the system checks)
+        from cainamur import (
+            checks,  # noqa: F401  (registers the system checks)
+            session_timeout,  # noqa: F401  (stamps the login time)
+        )
         from cainamur.services import roles_sync
 
         post_migrate.connect(roles_sync, dispatch_uid="cainamur.roles_sync")

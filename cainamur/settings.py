@@ -88,6 +88,7 @@ MIDDLEWARE = [
     # Raw history rows (django-pghistory) carry the user and the request of the change.
     "cainamur.history.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cainamur.session_timeout.SessionTimeoutMiddleware",  # says why with a message
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into the French lockout page
@@ -110,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "home.context_processors.navigation",
+                "cainamur.context_processors.session",
             ],
         },
     },
@@ -179,6 +181,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 SESSION_COOKIE_AGE = env.int("CAI_SESSION_HOURS", 10, minimum=1) * 60 * 60
+# A session also ends after this long without activity (cainamur/session_timeout.py).
+CAI_SESSION_IDLE_MINUTES = env.int("CAI_SESSION_IDLE_MINUTES", 30, minimum=2)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- Internationalisation -----------------------------------------------------------------

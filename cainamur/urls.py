@@ -5,6 +5,7 @@ from django.urls import include, path
 from cainamur import health, second_factor_views
 from cainamur.auth_views import LoginView, PasswordResetView
 from cainamur.permissions import STAFF_ROLES, role_required
+from cainamur.session_timeout import session_keepalive
 
 urlpatterns = [
     path("", include("home.urls")),
@@ -41,6 +42,7 @@ urlpatterns = [
         role_required(*STAFF_ROLES)(second_factor_views.passkey_delete),
         name="account-passkey-delete",
     ),
+    path("session/prolonger/", session_keepalive, name="session-keepalive"),
     path("webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
     path(
         "mot-de-passe/",

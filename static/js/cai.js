@@ -11,3 +11,41 @@
     }
   });
 })();
+
+/* The session ends after a while without activity: a minute before, say so and offer to
+   stay signed in; at the end, go to the login page. */
+(function () {
+  "use strict";
+  var shell = document.querySelector("[data-session-idle]");
+  if (!shell) { return; }
+  var idle = parseInt(shell.getAttribute("data-session-idle"), 10) * 1000;
+  var warning = document.getElementById("session-warning");
+  var stay = document.getElementById("session-stay");
+  if (!idle || !warning || !stay) { return; }
+  var warnTimer, endTimer;
+  function schedule() {
+    window.clearTimeout(warnTimer);
+    window.clearTimeout(endTimer);
+    warning.classList.add("d-none");
+    warnTimer = window.setTimeout(function () {
+      warning.classList.remove("d-none");
+      stay.focus();
+    }, Math.max(idle - 60000, 0));
+    endTimer = window.setTimeout(function () {
+      window.location.assign(shell.getAttribute("data-session-login") + "?next=" +
+        encodeURIComponent(window.location.pathname + window.location.search));
+    }, idle + 2000);
+  }
+  stay.addEventListener("click", function () {
+    var csrf = document.querySelector("[name=csrfmiddlewaretoken]");
+    var headers = { "Accept": "application/json" };
+    var token = JSON.parse(shell.getAttribute("hx-headers") || "{}")["X-CSRFToken"];
+    if (token) { headers["X-CSRFToken"] = token; } else if (csrf) { headers["X-CSRFToken"] = csrf.value; }
+    window.fetch(shell.getAttribute("data-session-keepalive"), {
+      method: "POST", credentials: "same-origin", headers: headers
+    }).then(function (response) {
+      if (response.ok) { schedule(); } else { window.location.reload(); }
+    });
+  });
+  schedule();
+})();

@@ -78,6 +78,8 @@ SEPARATE = {
     "reception:ticket-finish",
     "reception:ticket-left",
     "reception:ticket-link",
+    # « Rester connecté·e » (tests/cainamur/test_session_timeout.py)
+    "session-keepalive",
     # The second factor's steps and passkeys (tests/cainamur/test_second_factor.py)
     "second-factor-verify",
     "second-factor-setup",

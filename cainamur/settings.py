@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",  # read-only history of every tracked change, in the admin
     "axes",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -76,6 +77,8 @@ MIDDLEWARE = [
     # First: load balancers probe by IP address, which ALLOWED_HOSTS would refuse.
     "cainamur.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "cainamur.lib.http.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -348,6 +351,27 @@ RATELIMIT_IP_META_KEY = "cainamur.lib.netutils.client_ip"
 
 # --- Security -----------------------------------------------------------------------------
 CSRF_FAILURE_VIEW = "cainamur.views.csrf_failure"
+# Content-Security-Policy (django-csp): scripts only from our own static files (no inline
+# script, no inline handler: static/js/cai.js), nothing framed, no plugins. Styles may be
+# inline (style attributes for widths); images also as data: (Bootstrap's form icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# What the pages may use of the browser: nothing but passkeys (WebAuthn) on our origin.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=(), "
+    "publickey-credentials-get=(self), publickey-credentials-create=(self)"
+)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

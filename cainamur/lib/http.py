@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from django.http import Http404
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
 
 
 def int_or_404(data: Mapping[str, object], name: str) -> int:
@@ -13,3 +14,20 @@ def int_or_404(data: Mapping[str, object], name: str) -> int:
     if not value.isdigit():
         raise Http404
     return int(value)
+
+
+class SecurityHeadersMiddleware:
+    """Headers every response carries: the Permissions-Policy; and for a logged-in person,
+    ``Cache-Control: no-store, private`` (no page of a file stays in a shared cache or in
+    the browser's history cache after logout)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store, private"
+        return response

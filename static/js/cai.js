@@ -2,6 +2,19 @@
    forbids them): a form whose submit button or itself carries data-confirm asks first. */
 (function () {
   "use strict";
+  // A select that filters the page submits its form when changed.
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.hasAttribute && field.hasAttribute("data-autosubmit") && field.form) {
+      field.form.submit();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest ? event.target.closest("[data-print], [data-select-on-click]") : null;
+    if (!target) { return; }
+    if (target.hasAttribute("data-print")) { window.print(); }
+    if (target.hasAttribute("data-select-on-click") && target.select) { target.select(); }
+  });
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var submitter = event.submitter || null;

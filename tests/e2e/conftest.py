@@ -67,10 +67,26 @@ def page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iter
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
+    # Every journey runs under the Content-Security-Policy: a violation (an inline script or
+    # handler, a resource from elsewhere) or an uncaught script error fails the test.
+    page.console_errors = []
+    page.on(
+        "console",
+        lambda message: (
+            page.console_errors.append(message.text) if message.type == "error" else None
+        ),
+    )
+    page.on("pageerror", lambda error: page.console_errors.append(f"pageerror: {error}"))
     yield page
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    blocked = [
+        text
+        for text in page.console_errors
+        if "Content Security Policy" in text or text.startswith("pageerror")
+    ]
+    assert not blocked, blocked
 
 
 def log_in(page: Any, username: str, password: str) -> None:

@@ -81,3 +81,11 @@ def test_from_registration_to_completed_path(
     page.screenshot(path=str(ARTIFACTS / "path-completed.png"), full_page=True)
     parcours = Parcours.objects.get(beneficiary=Beneficiary.objects.get(last_name="Kovalenko"))
     assert parcours.status == "completed"
+    # Logged in with the second factor, under the Content-Security-Policy: not one console
+    # error along the whole journey (issue 12, « Done when »).
+    csp = page.request.get("/").headers["content-security-policy"]
+    assert (
+        "script-src 'self'" in csp
+        and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    )
+    assert page.console_errors == []

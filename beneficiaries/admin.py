@@ -99,7 +99,9 @@ class BeneficiaryAdmin(admin.ModelAdmin):
         "obligation_status",
     )
     list_filter = ("office", "obligation_status", "temporary_protection", "cpas_support")
-    search_fields = ("last_name", "first_names", "birth_name", "file_number", "national_number")
+    # Not the national number: the admin's search is a GET, its query string would carry
+    # it into logs and browser history (the app searches it through a POST).
+    search_fields = ("last_name", "first_names", "birth_name", "file_number")
     list_select_related = ("office", "caseworker")
     readonly_fields = (
         "file_number",

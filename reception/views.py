@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from beneficiaries.selectors import scoped_files
 from cainamur.lib.pagination import CappedCountPaginator
-from cainamur.permissions import FILE_ROLES, STAFF_ROLES, AuthenticatedHttpRequest, role_required
+from cainamur.permissions import FILE_ROLES, AuthenticatedHttpRequest, role_required
 from offices.selectors import visible_offices
 from reception.forms import ArrivalForm, AttemptForm, CallbackForm, OutcomeForm
 from reception.models import Permanence, QueueTicket
@@ -32,7 +32,7 @@ from reception.services import (
 )
 
 
-@role_required(*STAFF_ROLES)
+@role_required(*FILE_ROLES)
 def callback_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     offices = visible_offices(request.user)
     wanted = request.GET.get("bureau", "")
@@ -46,7 +46,7 @@ def callback_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@role_required(*STAFF_ROLES)
+@role_required(*FILE_ROLES)
 def callback_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     offices = visible_offices(request.user)
     mine = [o for o in offices if o.pk in request.user.office_ids]
@@ -72,7 +72,7 @@ def callback_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@role_required(*STAFF_ROLES)
+@role_required(*FILE_ROLES)
 def callback_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     callback = get_object_or_404(
         visible_callbacks(request.user).select_related(
@@ -102,7 +102,7 @@ def callback_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(*STAFF_ROLES)
+@role_required(*FILE_ROLES)
 @require_POST
 def callback_done(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     callback = get_object_or_404(visible_callbacks(request.user), pk=pk)

@@ -48,3 +48,33 @@ def test_no_template_has_an_inline_script_or_handler() -> None:
         if handler.search(text) or inline_script.search(text) or "javascript:" in text:
             offenders.append(str(path.relative_to(TEMPLATES)))
     assert offenders == []
+
+
+def test_the_access_log_never_carries_a_query_string() -> None:
+    config: dict[str, Any] = {}
+    exec((Path(settings.BASE_DIR) / "gunicorn.conf.py").read_text(), config)
+    log_format = config["access_log_format"]
+    assert "%(U)s" in log_format  # the path
+    for leaky in ("%(r)s", "%(q)s", "%(f)s", "%(a)s", "%({"):
+        assert leaky not in log_format, leaky
+
+
+def test_the_national_number_is_not_an_admin_search_field() -> None:
+    from django.contrib import admin
+
+    from beneficiaries.models import Beneficiary
+
+    assert "national_number" not in admin.site._registry[Beneficiary].search_fields
+
+
+def test_staff_passwords_are_long_and_not_common(db: None) -> None:
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    for weak in ("Court-2026", "password1234", "123456789012"):
+        try:
+            validate_password(weak)
+        except ValidationError:
+            continue
+        raise AssertionError(weak)
+    validate_password("Une-phrase-de-passe-2026")

@@ -198,12 +198,12 @@ class BeneficiaryForm(forms.ModelForm):
                         existing.file_number,
                     )
                 )
+            # Outside the user's offices: that a file exists, not where (nor whose).
             raise forms.ValidationError(
                 _(
-                    "Ce numéro est déjà enregistré dans un dossier du bureau de %(office)s : "
-                    "adressez-vous à la coordination."
-                ),
-                params={"office": existing.office.name},
+                    "Ce numéro est déjà enregistré dans un dossier existant ailleurs : appelez "
+                    "la coordination."
+                )
             )
         return number
 

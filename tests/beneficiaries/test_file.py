@@ -107,8 +107,23 @@ def test_register_number_of_another_office_is_refused_without_details(
         registration(national_number=VALID_NRN, postal_code="5500"),
     )
     page = response.content.decode()
-    assert "déjà enregistré dans un dossier du bureau de Namur" in page
+    assert "déjà enregistré dans un dossier existant ailleurs : appelez la coordination" in page
     assert "SECRET" not in page.upper().replace("SECRETARIAT", "")
+    assert "bureau de Namur" not in page
+
+
+def test_a_similar_file_of_another_office_is_announced_without_its_office(
+    login_client: Any, outsider: User
+) -> None:
+    """Issue 12, finding 9: someone outside the office learns only that a file exists
+    elsewhere and to call the coordination."""
+    BeneficiaryFactory(last_name="El Amrani", first_names="Salma", birth_date=date(1992, 3, 14))
+    response = login_client(outsider).post(
+        reverse("beneficiaries:create"), registration(postal_code="5500")
+    )
+    page = response.content.decode()
+    assert "Un dossier existe ailleurs : appelez la coordination" in page
+    assert "Namur" not in page.split('id="duplicates"')[1].split("</div>")[0]
 
 
 def test_similar_name_and_birth_date_is_flagged_before_saving(client_cw: Any) -> None:

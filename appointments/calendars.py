@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from appointments.models import Appointment, CalendarFeed
 from appointments.services import calendar_feed_renew, calendar_feed_revoke
+from cainamur.lib.http import is_id
 from cainamur.lib.localtime import day_bounds
 from cainamur.lib.tokens import token_digest
 from cainamur.permissions import FILE_ROLES, AuthenticatedHttpRequest, role_required
@@ -69,7 +70,7 @@ def week(request: AuthenticatedHttpRequest) -> HttpResponse:
     staff = None
     person = request.GET.get("personne", "")
     queryset = Appointment.objects.filter(office__in=offices)
-    if person.isdigit():
+    if is_id(person):
         staff = (
             get_user_model()
             .objects.filter(pk=int(person), availabilities__office__in=offices)

@@ -24,7 +24,7 @@ from appointments.forms import BookForm, ReasonForm, SlotSearchForm
 from appointments.models import Appointment, AppointmentType, Seat
 from appointments.selectors import day_agenda, slot_search
 from beneficiaries.selectors import beneficiary_search, scoped_files
-from cainamur.lib.http import int_or_404
+from cainamur.lib.http import int_or_404, is_id
 from cainamur.lib.localtime import BRUSSELS
 from cainamur.models import User
 from cainamur.permissions import EDIT_ROLES, FILE_ROLES, AuthenticatedHttpRequest, role_required
@@ -49,7 +49,7 @@ def _booking_url(beneficiary_pk: int, **params: int) -> str:
 def book(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Choose type and office, see the next free slots over two weeks, book one."""
     moving = None
-    if request.GET.get("reporter", "").isdigit():
+    if is_id(request.GET.get("reporter", "")):
         moving = get_object_or_404(
             visible_appointments(request.user).filter(
                 status=Appointment.Status.BOOKED, beneficiary__isnull=False
@@ -57,7 +57,7 @@ def book(request: AuthenticatedHttpRequest) -> HttpResponse:
             pk=int(request.GET["reporter"]),
         )
     dossier = str(moving.beneficiary_id) if moving else request.GET.get("dossier", "")
-    if not dossier.isdigit():
+    if not is_id(dossier):
         return find_person(request)
     beneficiary = get_object_or_404(scoped_files(request.user), pk=int(dossier))
     offices = visible_offices(request.user)
@@ -173,7 +173,7 @@ def book_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect(back)
     staff_id, start = form.cleaned_data["slot"]
     moving = None
-    if request.POST.get("reporter", "").isdigit():
+    if is_id(request.POST.get("reporter", "")):
         moving = get_object_or_404(
             visible_appointments(request.user), pk=int(request.POST["reporter"])
         )
@@ -232,7 +232,7 @@ def session_plan(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         staff, start, _room = request.POST.get("slot", "").split("|", 2)  # room: recomputed
         moment = datetime.fromisoformat(start)
-        if moment.tzinfo is None or not staff.isdigit():
+        if moment.tzinfo is None or not is_id(staff):
             raise ValueError(start)
     except ValueError:
         messages.error(request, _("Choisissez un créneau."))

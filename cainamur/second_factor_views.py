@@ -59,8 +59,9 @@ class CodeForm(forms.Form):
 
 
 def _next(request: HttpRequest) -> str:
+    """Where to go after this step: a path of this site, else the role's home."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from beneficiaries.selectors import scoped_files
+from cainamur.lib.http import is_id
 from cainamur.permissions import AuthenticatedHttpRequest, role_required
 from cainamur.roles import Role
 from compliance import services
@@ -49,7 +50,7 @@ def breaches(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def case_open(request: AuthenticatedHttpRequest) -> HttpResponse:
     file_id = request.POST.get("file", "")
-    if not file_id.isdigit():
+    if not is_id(file_id):
         raise Http404
     beneficiary = get_object_or_404(scoped_files(request.user), pk=int(file_id))
     kind = request.POST.get("kind", "")

@@ -20,6 +20,7 @@ from beneficiaries.models import Beneficiary, Commune, Cpas
 from beneficiaries.panels import panel as beneficiaries_panel
 from beneficiaries.selectors import scoped_files
 from cainamur.audit import file_trail
+from cainamur.lib.http import is_id
 from cainamur.permissions import (
     EDIT_ROLES,
     FILE_ROLES,
@@ -113,7 +114,7 @@ class CoordinatorHomeView(RoleRequiredMixin, TemplateView):
         context["total_unassigned"] = sum(office.unassigned_count for office in offices)
         files = Beneficiary.objects.visible_to(self.request.user)
         office_id = self.request.GET.get("office", "")
-        if office_id.isdigit():
+        if is_id(office_id):
             files = files.filter(office_id=int(office_id))
             context["selected_office"] = int(office_id)
         today = timezone.localdate()

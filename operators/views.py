@@ -24,7 +24,7 @@ from django.views.generic import ListView
 from beneficiaries.languages import LANGUAGE_CHOICES
 from beneficiaries.models import Commune
 from beneficiaries.selectors import scoped_files
-from cainamur.lib.http import int_or_404
+from cainamur.lib.http import int_or_404, is_id
 from cainamur.lib.netutils import client_ip
 from cainamur.permissions import (
     EDIT_ROLES,
@@ -101,7 +101,7 @@ class OfferSearchView(RoleRequiredMixin, ListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = {**super().get_context_data(**kwargs), "form": self.form}
         dossier = self.request.GET.get("dossier", "")
-        if dossier.isdigit():  # orienting someone: each offer gets a « Proposer » button
+        if is_id(dossier):  # orienting someone: each offer gets a « Proposer » button
             context["beneficiary"] = get_object_or_404(
                 scoped_files(self.request.user), pk=int(dossier)
             )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beneficiaries.selectors import scoped_files
+from cainamur.lib.http import is_id
 from cainamur.lib.pagination import CappedCountPaginator
 from cainamur.permissions import FILE_ROLES, AuthenticatedHttpRequest, role_required
 from offices.selectors import visible_offices
@@ -36,7 +37,7 @@ from reception.services import (
 def callback_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     offices = visible_offices(request.user)
     wanted = request.GET.get("bureau", "")
-    office = offices.filter(pk=int(wanted)).first() if wanted.isdigit() else None
+    office = offices.filter(pk=int(wanted)).first() if is_id(wanted) else None
     paginator = CappedCountPaginator(open_callbacks(request.user, office), 50)
     page = paginator.get_page(request.GET.get("page"))
     return render(

@@ -7,11 +7,20 @@ from collections.abc import Callable, Mapping
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 
+#: Ids never have more digits than a bigint.
+ID_MAX_DIGITS = 18
+
+
+def is_id(value: str) -> bool:
+    """Whether a value from a form or query string is an id: ASCII digits only (``str.isdigit``
+    also accepts « ² » or « ١٢ », which ``int`` refuses or reads), not too long."""
+    return value.isascii() and value.isdigit() and len(value) <= ID_MAX_DIGITS
+
 
 def int_or_404(data: Mapping[str, object], name: str) -> int:
     """An id from a form or query string, or 404 (never a 500 on a tampered value)."""
     value = str(data.get(name, ""))
-    if not value.isdigit():
+    if not is_id(value):
         raise Http404
     return int(value)
 

@@ -36,8 +36,9 @@ from attestations.forms import ReasonForm, RecipientEmailForm, VerifyForm
 from attestations.models import Attestation
 from attestations.selectors import attestation_register, dispatches_needing_attention
 from beneficiaries.selectors import scoped_files
+from cainamur import reads
 from cainamur.lib.pagination import CappedCountPaginator
-from cainamur.models import User
+from cainamur.models import ReadEvent, User
 from cainamur.permissions import (
     EDIT_ROLES,
     AuthenticatedHttpRequest,
@@ -140,6 +141,12 @@ def pdf(request: AuthenticatedHttpRequest, pk: int, attestation_pk: int) -> File
     attestation = _scoped_attestation(request, pk, attestation_pk)
     if not attestation.pdf:
         raise Http404
+    reads.record(
+        request,
+        ReadEvent.Kind.DOCUMENT,
+        beneficiary=attestation.beneficiary,
+        what=f"attestation {attestation.number}",
+    )
     return FileResponse(
         attestation.pdf.open("rb"),
         content_type="application/pdf",
@@ -200,7 +207,14 @@ class RegisterView(RoleRequiredMixin, ListView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.POST.get("export"):
-            return export_csv(self.filtered_queryset())
+            queryset = self.filtered_queryset()
+            reads.record(
+                request,
+                ReadEvent.Kind.EXPORT,
+                what="registre des attestations (CSV)",
+                files=queryset.values_list("beneficiary_id", flat=True)[:100],
+            )
+            return export_csv(queryset)
         self.kwargs["page"] = request.POST.get("page") or 1
         return self.get(request, *args, **kwargs)
 

@@ -22,4 +22,5 @@ urlpatterns = [
         name="exemption-proof",
     ),
     path("<int:pk>/lien-familial/", views.family_proof, name="family-proof"),
+    path("<int:pk>/numero-national/", views.national_number, name="national-number"),
 ]

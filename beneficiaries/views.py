@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
@@ -23,9 +24,10 @@ from beneficiaries.services import (
     exemption_remove,
     permit_renewal_record,
 )
+from cainamur import reads
 from cainamur.lib import file_page
 from cainamur.lib.pagination import CappedCountPaginator
-from cainamur.models import User
+from cainamur.models import ReadEvent, User
 from cainamur.permissions import (
     EDIT_ROLES,
     FILE_ROLES,
@@ -35,6 +37,7 @@ from cainamur.permissions import (
     role_required,
     user_has_role,
 )
+from cainamur.templatetags.cai import national_number as national_number_format
 from cainamur.uploads import document_response
 
 
@@ -89,6 +92,10 @@ class BeneficiaryListView(RoleRequiredMixin, ListView):
         context["filtered"] = self.filterset.is_bound and any(
             self.filterset.form.data.get(name) for name in BeneficiaryFilter.base_filters
         )
+        shown = [b.pk for b in context["beneficiaries"]]
+        if context["filtered"] and shown:
+            # A search that returned files: which files, not what was typed.
+            reads.record(self.request, ReadEvent.Kind.SEARCH, what="recherche", files=shown)
         return context
 
 
@@ -235,6 +242,9 @@ def exemption_proof(request: AuthenticatedHttpRequest, pk: int, exemption_pk: in
     )
     if not exemption.proof:
         raise Http404
+    reads.record(
+        request, ReadEvent.Kind.DOCUMENT, beneficiary=beneficiary, what="justificatif de dispense"
+    )
     return document_response(
         exemption.proof, download_name=f"dispense-{beneficiary.file_number}-{exemption.pk}"
     )
@@ -247,6 +257,24 @@ def family_proof(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
     if not beneficiary.eu_family_proof:
         raise Http404
+    reads.record(
+        request, ReadEvent.Kind.DOCUMENT, beneficiary=beneficiary, what="preuve du lien familial"
+    )
     return document_response(
         beneficiary.eu_family_proof, download_name=f"lien-familial-{beneficiary.file_number}"
     )
+
+
+@role_required(*FILE_ROLES)
+@require_GET
+def national_number(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The whole register number, on request (recorded in the read log); masked otherwise."""
+    if not request.user.has_perm("beneficiaries.view_national_number"):
+        raise PermissionDenied
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
+    if not beneficiary.national_number:
+        raise Http404
+    reads.record(request, ReadEvent.Kind.NUMBER, beneficiary=beneficiary, what="numéro national")
+    response = HttpResponse(national_number_format(beneficiary.national_number, True))
+    response["Cache-Control"] = "no-store, private"
+    return response

@@ -15,6 +15,8 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
+from cainamur import reads
+
 logger = logging.getLogger(__name__)
 
 HEALTH_PATH = "/health/"
@@ -47,8 +49,14 @@ def health(request: HttpRequest) -> JsonResponse:  # noqa: ARG001 - a Django vie
             healthy = False
     else:
         checks["broker"] = "not configured"
+    # Reads the log could not record (the pages were served): a count, not a failure.
     return JsonResponse(
-        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+        {
+            "status": "ok" if healthy else "error",
+            "checks": checks,
+            "read_log_failures": reads.failures(),
+        },
+        status=200 if healthy else 503,
     )
 
 

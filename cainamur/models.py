@@ -6,6 +6,8 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -195,3 +197,80 @@ class AuditEvent(models.Model):
     def reason(self) -> str:
         """The free-text reason a person gave (shown only with the health permission)."""
         return str(self.data.get("reason", ""))
+
+
+class ReadEvent(models.Model):
+    """One line of the read log: who opened which file, downloaded which document,
+    revealed a register number, ran a search that returned files, or exported — when and
+    from which address. Never changed nor deleted (a database trigger refuses it); written
+    by ``cainamur.reads.record``, which never breaks the page."""
+
+    class Kind(models.TextChoices):
+        FILE = "file", _("dossier ouvert")
+        DOCUMENT = "document", _("document téléchargé")
+        NUMBER = "number", _("numéro national affiché")
+        SEARCH = "search", _("recherche")
+        EXPORT = "export", _("export")
+
+    at = models.DateTimeField(_("le"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("par"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("consultation"), max_length=10, choices=Kind.choices)
+    beneficiary = models.ForeignKey(
+        "beneficiaries.Beneficiary",
+        verbose_name=_("dossier"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="read_events",
+    )
+    what = models.CharField(_("quoi"), max_length=200, blank=True)
+    ip = models.GenericIPAddressField(_("adresse"), null=True, blank=True)
+    #: For a search: the ids of the files it returned (the first 100).
+    files = ArrayField(models.BigIntegerField(), verbose_name=_("dossiers"), default=list)
+
+    class Meta:
+        verbose_name = _("consultation")
+        verbose_name_plural = _("journal des consultations")
+        ordering = ("-at", "-id")
+        indexes = [
+            models.Index(fields=["beneficiary", "-at"], name="read_file_timeline"),
+            models.Index(fields=["actor", "-at"], name="read_by_person"),
+            GinIndex(fields=["files"], name="read_search_files"),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="read_log_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.what}"
+
+
+class ReadAlert(models.Model):
+    """An unusual reading raised by the read log (``cainamur.reads``), shown on the
+    coordinators' home and mailed to them."""
+
+    class Kind(models.TextChoices):
+        VOLUME = "volume", _("beaucoup de dossiers ouverts en une heure")
+        OUTSIDE = "outside", _("dossier ouvert hors de ses bureaux")
+
+    at = models.DateTimeField(_("le"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("compte"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    kind = models.CharField(_("alerte"), max_length=10, choices=Kind.choices)
+    count = models.PositiveIntegerField(_("dossiers"), default=1)
+
+    class Meta:
+        verbose_name = _("alerte de consultation")
+        verbose_name_plural = _("alertes de consultation")
+        ordering = ("-at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.actor})"

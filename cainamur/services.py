@@ -10,13 +10,13 @@ from django.conf import settings
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from cainamur import audit
 from cainamur.celery import queue_on_commit
-from cainamur.models import AuditEvent, User
+from cainamur.models import AuditEvent, ReadAlert, User
 from cainamur.roles import GROUP_NAMES, ROLE_PERMISSIONS, Role
 
 
@@ -98,6 +98,38 @@ def roles_change_mail(event_id: int) -> int:
         ) % {
             "summary": event.summary,
             "actor": event.actor.username if event.actor else gettext("système"),
+            "when": f"{when:%d/%m/%Y %H:%M}",
+        }
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    return len(recipients)
+
+
+def read_alert_mail(alert_id: int) -> int:
+    """Mail an unusual reading to the coordinators (and superusers) with an address."""
+    alert = ReadAlert.objects.select_related("actor").get(pk=alert_id)
+    recipients = sorted(
+        set(
+            User.objects.filter(is_active=True)
+            .filter(
+                models.Q(groups__name=GROUP_NAMES[Role.COORDINATOR]) | models.Q(is_superuser=True)
+            )
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    )
+    if not recipients:
+        return 0
+    when = timezone.localtime(alert.at)
+    with translation.override("fr"):
+        subject = gettext("[CAI Namur] Consultation inhabituelle de dossiers")
+        body = gettext(
+            "%(kind)s : le compte %(user)s (%(count)s dossier(s)), le %(when)s.\n\n"
+            "Le journal des consultations de ce compte est dans l'application "
+            "(Coordination → Journal des consultations)."
+        ) % {
+            "kind": alert.get_kind_display(),
+            "user": alert.actor.username,
+            "count": alert.count,
             "when": f"{when:%d/%m/%Y %H:%M}",
         }
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)

@@ -186,6 +186,8 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 SESSION_COOKIE_AGE = env.int("CAI_SESSION_HOURS", 10, minimum=1) * 60 * 60
 # A session also ends after this long without activity (cainamur/session_timeout.py).
 CAI_SESSION_IDLE_MINUTES = env.int("CAI_SESSION_IDLE_MINUTES", 30, minimum=2)
+# The read log's alert: files one account may open in an hour (cainamur/reads.py).
+CAI_READ_ALERT_PER_HOUR = env.int("CAI_READ_ALERT_PER_HOUR", 80, minimum=1)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- Internationalisation -----------------------------------------------------------------

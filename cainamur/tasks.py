@@ -8,7 +8,7 @@ from celery import shared_task
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from cainamur.services import roles_change_mail
+from cainamur.services import read_alert_mail, roles_change_mail
 
 logger = logging.getLogger(__name__)
 
@@ -25,3 +25,9 @@ def clear_expired_sessions() -> int:
 def roles_change_notify(event_id: int) -> int:
     """Tell the superusers that someone's roles changed (the audit row's id only)."""
     return roles_change_mail(event_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+def read_alert_notify(alert_id: int) -> int:
+    """Tell the coordinators of an unusual reading (the alert's id only)."""
+    return read_alert_mail(alert_id)

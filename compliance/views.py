@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from beneficiaries.selectors import scoped_files
+from cainamur import reads
 from cainamur.lib.http import is_id
+from cainamur.models import ReadEvent
 from cainamur.permissions import AuthenticatedHttpRequest, role_required
 from cainamur.roles import Role
 from compliance import services
@@ -106,6 +108,9 @@ def case_detail(request: AuthenticatedHttpRequest, case_pk: int) -> HttpResponse
 def report(request: AuthenticatedHttpRequest, case_pk: int) -> HttpResponse:
     """The report as PDF: as sent once sent, else as it stands today."""
     case = _case(request, case_pk)
+    reads.record(
+        request, ReadEvent.Kind.EXPORT, beneficiary=case.beneficiary, what="rapport de manquement"
+    )
     snapshot = case.report if case.sent_on else report_snapshot(case, today=timezone.localdate())
     response = HttpResponse(report_pdf(snapshot), content_type="application/pdf")
     name = f"manquement-{case.beneficiary.file_number}-{case.pk}.pdf"

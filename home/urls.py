@@ -8,4 +8,5 @@ urlpatterns = [
     path("accompagnement/", views.CaseworkerHomeView.as_view(), name="home-caseworker"),
     path("coordination/", views.CoordinatorHomeView.as_view(), name="home-coordinator"),
     path("administration/", views.AdministratorHomeView.as_view(), name="home-administrator"),
+    path("coordination/consultations/", views.ReadLogView.as_view(), name="read-log"),
 ]

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.generic import DetailView, TemplateView
+from django.views.generic import DetailView, ListView, TemplateView
 
 from appointments.panels import panel as appointments_panel
 from appointments.selectors import today_appointments
@@ -19,8 +19,11 @@ from attestations.selectors import dispatch_attention_count
 from beneficiaries.models import Beneficiary, Commune, Cpas
 from beneficiaries.panels import panel as beneficiaries_panel
 from beneficiaries.selectors import scoped_files
+from cainamur import reads
 from cainamur.audit import file_trail
 from cainamur.lib.http import is_id
+from cainamur.lib.pagination import CappedCountPaginator
+from cainamur.models import ReadEvent
 from cainamur.permissions import (
     EDIT_ROLES,
     FILE_ROLES,
@@ -29,6 +32,7 @@ from cainamur.permissions import (
     RoleRequiredMixin,
     role_required,
 )
+from cainamur.reads import file_reads, recent_alerts
 from cainamur.roles import Role
 from compliance.panels import panel as compliance_panel
 from compliance.selectors import current_breaches
@@ -121,6 +125,7 @@ class CoordinatorHomeView(RoleRequiredMixin, TemplateView):
         context["queue"] = work_queue(files, today=today)
         context["copies_attention"] = dispatch_attention_count(self.request.user)
         context["breaches"] = len(current_breaches(files, today=today))
+        context["read_alerts"] = recent_alerts()
         return context
 
 
@@ -155,6 +160,13 @@ class FileView(RoleRequiredMixin, DetailView):
     def get_queryset(self) -> QuerySet[Beneficiary]:
         return scoped_files(self.request.user)
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        reads.record(
+            request, ReadEvent.Kind.FILE, beneficiary=self.object, what=self.object.file_number
+        )
+        return response
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         user = self.request.user
@@ -177,6 +189,9 @@ class FileView(RoleRequiredMixin, DetailView):
         )
         context["timeline"] = events[:TIMELINE_LINES] if not everything else events
         context["timeline_truncated"] = not everything and len(events) > TIMELINE_LINES
+        if user.has_role(Role.COORDINATOR):  # who opened, downloaded, searched this file
+            context["show_reads"] = True
+            context["reads"] = file_reads(beneficiary, limit=TIMELINE_LINES)
         return context
 
 
@@ -191,3 +206,34 @@ def render_file_page(
     context = view.get_context_data(object=beneficiary)
     context.update(forms)
     return render(request, view.template_name, context, status=400)
+
+
+class ReadLogView(RoleRequiredMixin, ListView):
+    """The read log for coordinators: per file (its number) or per staff member (their
+    username), newest first."""
+
+    allowed_roles = (Role.COORDINATOR,)
+    request: AuthenticatedHttpRequest
+    template_name = "home/read_log.html"
+    context_object_name = "events"
+    paginate_by = 50
+    paginator_class = CappedCountPaginator
+
+    def get_queryset(self) -> QuerySet[ReadEvent]:
+        events = ReadEvent.objects.select_related("actor", "beneficiary").order_by("-at", "-id")
+        number = self.request.GET.get("dossier", "").strip()
+        if number:
+            beneficiary = Beneficiary.objects.filter(file_number=number).first()
+            pk = beneficiary.pk if beneficiary else 0
+            events = events.filter(Q(beneficiary=pk) | Q(files__contains=[pk]))
+        person = self.request.GET.get("personne", "").strip()
+        if person:
+            events = events.filter(actor__username=person)
+        return events
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["dossier"] = self.request.GET.get("dossier", "").strip()
+        context["personne"] = self.request.GET.get("personne", "").strip()
+        context["alerts"] = recent_alerts()
+        return context

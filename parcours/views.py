@@ -18,7 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from beneficiaries.models import Beneficiary
 from beneficiaries.selectors import scoped_files
+from cainamur import reads
 from cainamur.lib import file_page
+from cainamur.models import ReadEvent
 from cainamur.permissions import EDIT_ROLES, AuthenticatedHttpRequest, role_required
 from cainamur.uploads import document_response
 from parcours import letters, services
@@ -168,6 +170,12 @@ def convention_pdf(request: AuthenticatedHttpRequest, pk: int, convention_pk: in
     convention = get_object_or_404(Convention, parcours__beneficiary=beneficiary, pk=convention_pk)
     if not convention.pdf:
         raise Http404
+    reads.record(
+        request,
+        ReadEvent.Kind.DOCUMENT,
+        beneficiary=beneficiary,
+        what=f"convention v{convention.version}",
+    )
     return FileResponse(
         convention.pdf.open("rb"),
         content_type="application/pdf",
@@ -256,6 +264,9 @@ def extension_document(
     extension = get_object_or_404(Extension, parcours__beneficiary=beneficiary, pk=extension_pk)
     if not extension.document:
         raise Http404
+    reads.record(
+        request, ReadEvent.Kind.DOCUMENT, beneficiary=beneficiary, what="décision de prorogation"
+    )
     return document_response(
         extension.document, download_name=f"prorogation-{beneficiary.file_number}-{extension.pk}"
     )
@@ -292,6 +303,12 @@ def force_majeure_document(
     """The force majeure's certificate, only through a file the user can reach."""
     beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
     record = get_object_or_404(ForceMajeure, beneficiary=beneficiary, pk=record_pk)
+    reads.record(
+        request,
+        ReadEvent.Kind.DOCUMENT,
+        beneficiary=beneficiary,
+        what="attestation de force majeure",
+    )
     return document_response(
         record.document, download_name=f"force-majeure-{beneficiary.file_number}-{record.pk}"
     )
@@ -307,6 +324,9 @@ def invitation_letter(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     evaluation = parcours.evaluations.filter(held_on__isnull=True).order_by("due_on").first()
     if evaluation is None:
         raise Http404
+    reads.record(
+        request, ReadEvent.Kind.DOCUMENT, beneficiary=beneficiary, what="lettre d'invitation"
+    )
     snapshot = letters.invitation_snapshot(evaluation, on=timezone.localdate())
     response = HttpResponse(letters.invitation_pdf(snapshot), content_type="application/pdf")
     name = f"invitation-evaluation-{beneficiary.file_number}.pdf"

@@ -191,13 +191,23 @@ def test_reception_registers_but_sees_no_health_data(
     assert "Certificat médical" not in page and "Pathologie" not in page
     assert "Dispense prouvée : son motif est réservé" in page
     assert "85.07.30-***.**" in page and "033.28" not in page
-    page = (
-        login_client(caseworker)
-        .get(reverse("beneficiaries:detail", args=[beneficiary.pk]))
-        .content.decode()
-    )
+    caseworker_client = login_client(caseworker)
+    page = caseworker_client.get(
+        reverse("beneficiaries:detail", args=[beneficiary.pk])
+    ).content.decode()
     assert "Certificat médical" in page and "Pathologie" in page
-    assert "85.07.30-033.28" in page
+    # The whole number on request only (the read log records it).
+    assert "85.07.30-***.**" in page and 'data-testid="reveal-number"' in page
+    revealed = caseworker_client.get(
+        reverse("beneficiaries:national-number", args=[beneficiary.pk])
+    )
+    assert revealed.content.decode() == "85.07.30-033.28"
+    assert (
+        login_client(reception)
+        .get(reverse("beneficiaries:national-number", args=[beneficiary.pk]))
+        .status_code
+        == 403
+    )
 
 
 def test_exemptions_reassess_the_obligation(client_cw: Any) -> None:

@@ -132,7 +132,10 @@ class TestHealth:
         assert response.json()["checks"]["broker"] == "error"
 
     def test_says_nothing_else(self, client: Any, db: None) -> None:
-        assert set(json.loads(client.get(reverse("health")).content)) == {"status", "checks"}
+        body = json.loads(client.get(reverse("health")).content)
+        # The status, the checks, and how many reads the log could not record: a count.
+        assert set(body) == {"status", "checks", "read_log_failures"}
+        assert body["read_log_failures"] == 0
 
 
 class TestLogging:

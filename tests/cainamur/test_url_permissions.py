@@ -34,6 +34,7 @@ URL_ROLES: dict[str, set[str]] = {
     "reception:callback-create": {"reception", "caseworker", "coordinator", "outsider"},
     "attestations:dispatches": {"coordinator"},
     "compliance:list": {"coordinator"},
+    "read-log": {"coordinator"},
     "password_change": ALL,
     "account-security": ALL,
     "password_change_done": ALL,
@@ -78,6 +79,8 @@ SEPARATE = {
     "reception:ticket-finish",
     "reception:ticket-left",
     "reception:ticket-link",
+    # The read log's reveal of a register number (tests/cainamur/test_read_log.py)
+    "beneficiaries:national-number",
     # « Rester connecté·e » (tests/cainamur/test_session_timeout.py)
     "session-keepalive",
     # The second factor's steps and passkeys (tests/cainamur/test_second_factor.py)

@@ -42,6 +42,9 @@ def test_register_and_assess(page: Any, caseworker: User) -> None:
     expect(page.get_by_text("15/09/2029")).to_be_visible()  # 2024 regime: 3 years
     # Presentation: 3 months after the later of the registration and the permit order.
     expect(page.get_by_text("15/12/2026")).to_be_visible()
+    # The register number is masked until asked for (the read log records the reveal).
+    expect(page.get_by_test_id("national-number")).to_contain_text("85.07.30-***.**")
+    page.get_by_test_id("reveal-number").click()
     expect(page.get_by_test_id("national-number")).to_have_text("85.07.30-033.28")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "file-obliged.png"), full_page=True)

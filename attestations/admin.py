@@ -23,7 +23,8 @@ class AttestationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("number", "beneficiary__file_number")
     list_select_related = ("beneficiary",)
     date_hierarchy = "issued_on"
-    exclude = ("snapshot", "verification_code")
+    # Reasons typed by a person may hold health details: not for the admin's readers.
+    exclude = ("snapshot", "verification_code", "reissue_reason", "revocation_reason")
     inlines = (DispatchInline,)
 
 

@@ -7,14 +7,15 @@ from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group
 from django.core.files import File
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from cainamur import audit
 from cainamur.admin_site import ReadOnlyAdminMixin
 from cainamur.models import AuditEvent, Centre, User
 from cainamur.roles import ALL_OFFICES_ROLES, ROLE_BY_GROUP_NAME
 from cainamur.second_factor import second_factor_reset
-from cainamur.services import roles_changed
+from cainamur.services import account_change_notify, roles_changed
 
 
 class OfficesRequiredMixin(forms.ModelForm):
@@ -170,6 +171,25 @@ class StaffAdmin(UserAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("groups", "offices")
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        """A password set by someone else is recorded and the superusers are told."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = User.objects.get(pk=id)
+            actor = request.user
+            assert isinstance(actor, User)
+            event = audit.record(
+                by=actor,
+                action="cainamur.password_set",
+                summary=_("Mot de passe de %(user)s défini par %(by)s")
+                % {"user": user.username, "by": actor.username},
+                obj=user,
+            )
+            account_change_notify(event)
+        return response
 
     @admin.display(description=_("rôles"))
     def role_list(self, obj: User) -> str:

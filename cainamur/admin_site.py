@@ -1,5 +1,10 @@
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from cainamur.roles import Role
@@ -11,6 +16,11 @@ class CaiAdminSite(admin.AdminSite):
     site_header = _("CAI Namur — administration")
     site_title = _("CAI Namur")
     index_title = _("Données de référence, personnel et rôles")
+
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        """One door in: the application's login (its throttles, then the second factor)."""
+        target = request.GET.get("next") or reverse("admin:index")
+        return redirect(f"{reverse('login')}?{urlencode({'next': target})}")
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

@@ -18,10 +18,13 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django_otp import devices_for_user, user_has_device
@@ -30,7 +33,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.helpers import WebAuthnHelper as BaseWebAuthnHelper
 
 from cainamur import audit
+from cainamur.celery import queue_on_commit
 from cainamur.models import User
+
+ROLES_NOTIFY_TASK = "cainamur.tasks.roles_change_notify"
 
 #: Backup codes given at once (each works one time).
 BACKUP_CODES: Final = 10
@@ -64,11 +70,18 @@ def totp_secret(device: TOTPDevice) -> str:
     return b32encode(device.bin_key).decode().rstrip("=")
 
 
-def app_device_pending(user: User) -> TOTPDevice:
-    """The authenticator-app device being set up (not yet confirmed), made once."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+PENDING_SESSION_KEY = "cai_pending_totp"
+
+
+def app_device_pending(user: User, session: Any) -> TOTPDevice:
+    """The authenticator-app device this session is setting up (not yet confirmed). Each
+    session gets its own key: someone else who knows the password and opens the set-up
+    page never sees the key the person will confirm."""
+    pending_id = session.get(PENDING_SESSION_KEY)
+    device = TOTPDevice.objects.filter(pk=pending_id, user=user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
+        session[PENDING_SESSION_KEY] = device.pk
     return device
 
 
@@ -111,14 +124,28 @@ def second_factor_reset(*, user: User, by: User) -> int:
         for device in list(devices_for_user(user, confirmed=None)):
             device.delete()
             removed += 1
-        audit.record(
+        # Every open session of the person ends: whoever sets up the new second factor
+        # types the password again first.
+        sessions_end(user)
+        event = audit.record(
             by=by,
             action="cainamur.second_factor_reset",
             summary=gettext("Double authentification réinitialisée pour %(user)s")
             % {"user": user.username},
             obj=user,
         )
+        queue_on_commit(ROLES_NOTIFY_TASK, event.pk)  # the superusers are told
     return removed
+
+
+def sessions_end(user: User) -> int:
+    """Log the person out everywhere (database sessions)."""
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get(SESSION_KEY)) == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended
 
 
 def _next_query(request: HttpRequest) -> str:

@@ -126,7 +126,7 @@ def setup(request: HttpRequest) -> HttpResponse:
     next_url = _next(request)
     if user_has_device(user):
         return redirect(f"{resolve_url('second-factor-verify')}?{urlencode({'next': next_url})}")
-    device = app_device_pending(user)
+    device = app_device_pending(user, request.session)
     form = CodeForm(request.POST or None)
     status = 200
     if request.method == "POST":

@@ -91,7 +91,7 @@ def roles_change_mail(event_id: int) -> int:
         return 0
     when = timezone.localtime(event.at)
     with translation.override("fr"):
-        subject = gettext("[CAI Namur] Rôles modifiés")
+        subject = gettext("[CAI Namur] Compte modifié : rôles ou sécurité")
         body = gettext(
             "%(summary)s\n\nPar : %(actor)s\nLe : %(when)s\n\n"
             "Si ce changement n'était pas prévu, vérifiez le compte dans l'administration."
@@ -134,3 +134,9 @@ def read_alert_mail(alert_id: int) -> int:
         }
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
     return len(recipients)
+
+
+def account_change_notify(event: AuditEvent) -> None:
+    """Tell the superusers of a change that could hand an account to someone else (a
+    password set by an administrator, a second factor reset), like a role change."""
+    queue_on_commit(ROLES_NOTIFY_TASK, event.pk)

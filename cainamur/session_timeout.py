@@ -24,6 +24,8 @@ SEEN_AT = "cai_seen_at"
 #: The last activity is written at most this often (one session write a minute, not one
 #: per request).
 WRITE_EVERY_SECONDS = 60
+#: Sent by pages that refresh themselves (the permanence queue): not the person's activity.
+POLL_HEADER = "X-CAI-Poll"
 
 
 @receiver(user_logged_in)
@@ -60,7 +62,10 @@ class SessionTimeoutMiddleware:
                     % {"hours": settings.SESSION_COOKIE_AGE // 3600},
                 )
             request.session.setdefault(LOGIN_AT, login_at)
-            if now - seen_at >= WRITE_EVERY_SECONDS or SEEN_AT not in request.session:
+            polling = request.headers.get(POLL_HEADER) == "1"  # a page refreshing itself
+            if not polling and (
+                now - seen_at >= WRITE_EVERY_SECONDS or SEEN_AT not in request.session
+            ):
                 request.session[SEEN_AT] = now
         return self.get_response(request)
 

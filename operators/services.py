@@ -195,6 +195,8 @@ def waiting_list(offer: Offer) -> list[Orientation]:
 
 LINK_DAYS = 60
 MAX_HOURS_PER_REPORT = Decimal("200")
+#: A training day never counts more hours than this (plausibility of a declaration).
+MAX_HOURS_PER_DAY = 10
 
 
 class LinkRefused(Exception):
@@ -334,6 +336,17 @@ def report_submit(
         errors.append(_("La période commence après sa fin."))
     elif (period_end - period_start).days > 366:
         errors.append(_("Une période d'un an au plus, s'il vous plaît."))
+    else:
+        days = (period_end - period_start).days + 1
+        for orientation_id, (hours, _dropped) in lines.items():
+            if orientation_id in allowed and hours > days * MAX_HOURS_PER_DAY:
+                errors.append(
+                    _("%(name)s : plus de %(max)s heures par jour sur la période.")
+                    % {
+                        "name": allowed[orientation_id].beneficiary.full_name,
+                        "max": MAX_HOURS_PER_DAY,
+                    }
+                )
     if errors:
         raise OrientationError(" ".join(dict.fromkeys(errors)))
     period = DateRange(period_start, period_end + timedelta(days=1))

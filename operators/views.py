@@ -222,7 +222,10 @@ def report(request: HttpRequest, token: str) -> HttpResponse:
             for key in request.POST:
                 raw = request.POST.get(key, "")
                 if key.startswith("h_") and raw.strip():
-                    lines[int(key[2:])] = (Decimal(raw.replace(",", ".")), False)
+                    hours = Decimal(raw.replace(",", "."))
+                    if not hours.is_finite():
+                        raise InvalidOperation
+                    lines[int(key[2:])] = (hours.quantize(Decimal("0.01")), False)
             for key in request.POST:
                 if key.startswith("d_"):
                     hours = lines.get(int(key[2:]), (Decimal("0"), False))[0]

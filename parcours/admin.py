@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -98,11 +99,15 @@ class HoursEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Suspension)
 class SuspensionAdmin(admin.ModelAdmin):
-    """Global suspensions (no path) are entered here; they move every running deadline."""
+    """Global suspensions (no path) are entered here; they move every running deadline. A
+    person's own pause is recorded from their file, and its reason (possibly health) is
+    not shown here."""
 
-    list_display = ("__str__", "parcours", "reason")
-    list_filter = (("parcours", admin.EmptyFieldListFilter),)
-    raw_id_fields = ("parcours",)
+    list_display = ("__str__", "reason")
+    exclude = ("parcours",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Suspension]:
+        return super().get_queryset(request).filter(parcours__isnull=True)
 
 
 @admin.register(Extension)

@@ -78,7 +78,7 @@ def test_the_operator_reports_hours_and_the_axis_completes(
     axis.refresh_from_db()
     assert axis.status == "completed"
     submission = ReportSubmission.objects.get()
-    assert submission.ip == "127.0.0.1" and submission.lines[0]["hours"] == "20"
+    assert submission.ip == "127.0.0.1" and submission.lines[0]["hours"] == "20.00"
     # The person is now « en cours » through the transition map, recorded without an
     # account (the operator's link), and no reason is invented for it.
     orientation.refresh_from_db()

@@ -44,3 +44,21 @@ def save_result(name: str, result: dict[str, Any]) -> None:
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     (results / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+
+
+def verified_client(user: Any) -> Any:
+    """A test client logged in as ``user`` with the second factor passed (as after the
+    code): every staff page needs it."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = Client()
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Banc d'essai", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

@@ -86,9 +86,9 @@ def measure() -> dict[str, Any]:
     django.setup()
     from django.contrib.auth import get_user_model
     from django.db import connection, reset_queries
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from bench import verified_client
     from beneficiaries.models import Beneficiary
 
     with connection.cursor() as cursor:
@@ -105,10 +105,8 @@ def measure() -> dict[str, Any]:
     queries = queries_for(people, rng)
 
     User = get_user_model()
-    coordinator = Client()
-    coordinator.force_login(User.objects.get(username="coordination"))
-    admin = Client()
-    admin.force_login(User.objects.get(username="admin"))
+    coordinator = verified_client(User.objects.get(username="coordination"))
+    admin = verified_client(User.objects.get(username="admin"))
 
     def view(q: str) -> Any:
         return coordinator.post("/dossiers/", {"q": q}, headers={"HX-Request": "true"})

@@ -1,0 +1,333 @@
+"""The register of processing (GDPR art. 30): each model holding personal data, with its
+category, purpose, legal basis, retention and who can see it. ``manage.py
+privacy_register`` writes ``docs/privacy.md`` from this table and from the models' own
+fields; a test checks that every model of the project is either here or declared as
+holding no personal data, and that the document is up to date.
+
+Retention periods are the defaults of issue 13; the nightly task that applies them is still
+to come (the document says so).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from django.apps import apps
+
+from cainamur.roles import Role
+
+R, C, K, A = Role.RECEPTION, Role.CASEWORKER, Role.COORDINATOR, Role.ADMINISTRATOR
+
+LEGAL_OBLIGATION: Final = (
+    "Legal obligation and public task (GDPR art. 6(1)(c) and (e)): CWASS art. 150–154, "
+    "CRWASS art. 238 ff."
+)
+HEALTH: Final = "Art. 9(2)(g) and (h): public interest in the integration path, proof of exemption"
+SECURITY: Final = "Legitimate interest and art. 32 (security of processing, accountability)"
+FILE_RETENTION: Final = "10 years after the attestation or the closing of the file"
+
+
+@dataclass(frozen=True)
+class Entry:
+    category: str
+    purpose: str
+    legal_basis: str
+    retention: str
+    roles: tuple[Role, ...]
+
+
+REGISTER: Final[dict[str, Entry]] = {
+    "beneficiaries.Beneficiary": Entry(
+        "Identity, contact, residence and stay, national register number, CPAS support",
+        "Run the integration path; decide the obligation; reach the person",
+        LEGAL_OBLIGATION,
+        FILE_RETENTION + "; a registration rejected or abandoned: 1 year",
+        (R, C, K),
+    ),
+    "beneficiaries.Exemption": Entry(
+        "Proven exemptions and their documents (a medical one is health data)",
+        "Decide the obligation",
+        f"{LEGAL_OBLIGATION}; {HEALTH}",
+        FILE_RETENTION,
+        (C, K),
+    ),
+    "beneficiaries.PermitRenewal": Entry(
+        "Renewals of the residence permit",
+        "Keep the first permit order",
+        LEGAL_OBLIGATION,
+        FILE_RETENTION,
+        (R, C, K),
+    ),
+    "parcours.ObligationAssessment": Entry(
+        "Each assessment of the obligation with the facts it read",
+        "Show how it was decided",
+        LEGAL_OBLIGATION,
+        FILE_RETENTION,
+        (R, C, K),
+    ),
+    "parcours.Parcours": Entry(
+        "The path, its status and deadlines",
+        "Run the path",
+        LEGAL_OBLIGATION,
+        FILE_RETENTION,
+        (R, C, K),
+    ),
+    "parcours.WelcomeModule": Entry(
+        "Social assessment, needs, French level, notes",
+        "Run the welcome module",
+        LEGAL_OBLIGATION,
+        FILE_RETENTION,
+        (C, K),
+    ),
+    "parcours.Convention": Entry(
+        "The signed convention and its amendments",
+        "Contract of the path",
+        LEGAL_OBLIGATION,
+        FILE_RETENTION,
+        (C, K),
+    ),
+    "parcours.Axis": Entry(
+        "Axes of the path and their operators",
+        "Follow the training",
+        LEGAL_OBLIGATION,
+        FILE_RETENTION,
+        (R, C, K),
+    ),
+    "parcours.HoursEntry": Entry(
+        "Hours attended",
+        "Follow the training",
+        LEGAL_OBLIGATION,
+        FILE_RETENTION,
+        (C, K),
+    ),
+    "parcours.Extension": Entry(
+        "The Minister's extensions and their reasons",
+        "Move the deadline",
+        LEGAL_OBLIGATION,
+        FILE_RETENTION,
+        (C, K),
+    ),
+    "parcours.Suspension": Entry(
+        "Pauses of the path and their reasons (possibly health)",
+        "Follow the path",
+        f"{LEGAL_OBLIGATION}; {HEALTH}",
+        FILE_RETENTION,
+        (C, K),
+    ),
+    "parcours.Evaluation": Entry(
+        "Evaluation interviews, attendance, absences and their reasons",
+        "Evaluate every six months",
+        LEGAL_OBLIGATION,
+        FILE_RETENTION,
+        (C, K),
+    ),
+    "parcours.EvaluationInvitation": Entry(
+        "Invitations and their proof of sending",
+        "Evidence for the Region",
+        LEGAL_OBLIGATION,
+        FILE_RETENTION,
+        (C, K),
+    ),
+    "parcours.ForceMajeure": Entry(
+        "Force majeure periods, reasons and certificates (possibly health)",
+        "Stop the presentation clock",
+        f"{LEGAL_OBLIGATION}; {HEALTH}",
+        FILE_RETENTION,
+        (C, K),
+    ),
+    "operators.Orientation": Entry(
+        "Orientations to operators, waiting lists",
+        "Provide the training; evidence of places",
+        LEGAL_OBLIGATION,
+        FILE_RETENTION,
+        (C, K),
+    ),
+    "operators.ReportSubmission": Entry(
+        "Hours declared by operators, with the address they came from",
+        "Follow the training",
+        LEGAL_OBLIGATION,
+        FILE_RETENTION,
+        (C, K),
+    ),
+    "operators.CreditedPeriod": Entry(
+        "Periods declared per person",
+        "Refuse double declarations",
+        LEGAL_OBLIGATION,
+        FILE_RETENTION,
+        (C, K),
+    ),
+    "attestations.Attestation": Entry(
+        "Attestations and their register (number, date, status)",
+        "Deliver the attestation; copies to the commune and the CPAS",
+        LEGAL_OBLIGATION,
+        "The register entry is kept; the person's data as the file",
+        (C, K),
+    ),
+    "outbox.Dispatch": Entry(
+        "Messages sent (copies, confirmations, reminders, notices) and their recipients",
+        "Send what the law or the person asks",
+        LEGAL_OBLIGATION,
+        FILE_RETENTION,
+        (C, K),
+    ),
+    "compliance.NonCompliance": Entry(
+        "Non-compliance files and the report sent to the Region",
+        "Report breaches to the sanctioning officer",
+        LEGAL_OBLIGATION,
+        FILE_RETENTION,
+        (K,),
+    ),
+    "appointments.Appointment": Entry(
+        "Appointments, remarks, interpreter",
+        "Receive the person",
+        LEGAL_OBLIGATION,
+        "2 years",
+        (R, C, K),
+    ),
+    "appointments.Seat": Entry(
+        "Places in group sessions",
+        "Receive the person",
+        LEGAL_OBLIGATION,
+        "2 years",
+        (R, C, K),
+    ),
+    "reception.Callback": Entry(
+        "Call-back messages (name, phone, subject)",
+        "Call people back",
+        LEGAL_OBLIGATION,
+        "2 years",
+        (R, C, K),
+    ),
+    "reception.CallbackAttempt": Entry(
+        "Call-back attempts",
+        "Call people back",
+        LEGAL_OBLIGATION,
+        "2 years",
+        (R, C, K),
+    ),
+    "reception.QueueTicket": Entry(
+        "Walk-in tickets (name, time)",
+        "Run the permanence",
+        LEGAL_OBLIGATION,
+        "2 years",
+        (R, C, K),
+    ),
+    "cainamur.User": Entry(
+        "Staff accounts: name, e-mail, roles, offices",
+        "Give and check access",
+        SECURITY,
+        "While employed, then 1 year",
+        (A,),
+    ),
+    "cainamur.AuditEvent": Entry(
+        "Who changed what, when, in which file",
+        "Accountability (art. 5(2))",
+        SECURITY,
+        FILE_RETENTION,
+        (R, C, K),
+    ),
+    "cainamur.ReadEvent": Entry(
+        "Who opened, downloaded, revealed, searched or exported what, from which address",
+        "Accountability (art. 5(2)), detect misuse",
+        SECURITY,
+        "5 years",
+        (K,),
+    ),
+    "cainamur.ReadAlert": Entry(
+        "Unusual readings by an account",
+        "Detect misuse",
+        SECURITY,
+        "5 years",
+        (K,),
+    ),
+    "appointments.CalendarFeed": Entry(
+        "Staff calendar feeds (token digest)",
+        "Staff agendas",
+        SECURITY,
+        "While employed",
+        (R, C, K),
+    ),
+    "offices.StaffAvailability": Entry(
+        "Staff weekly availability",
+        "Book appointments",
+        SECURITY,
+        "While employed",
+        (A,),
+    ),
+    "offices.Absence": Entry(
+        "Staff absences (dates only)",
+        "Book appointments",
+        SECURITY,
+        "2 years",
+        (A,),
+    ),
+}
+
+#: Models that hold no personal data (reference data, settings, counters, operators as
+#: organisations, tokens stored as digests).
+NOT_PERSONAL: Final = frozenset(
+    {
+        "cainamur.Centre",
+        "offices.Office",
+        "offices.OpeningHours",
+        "offices.Room",
+        "offices.Closure",
+        "appointments.AppointmentType",
+        "reception.Permanence",
+        "beneficiaries.Commune",
+        "beneficiaries.Cpas",
+        "beneficiaries.FileNumberCounter",
+        "parcours.RulesConfig",
+        "operators.Operator",
+        "operators.Offer",
+        "operators.ReportingLink",
+        "attestations.AttestationCounter",
+    }
+)
+
+
+def render_register() -> str:
+    """``docs/privacy.md``: the table above, with each model's fields read from the code."""
+
+    def sentence(text: str) -> str:
+        return text if text.endswith(".") else text + "."
+
+    lines = [
+        "# Register of processing (GDPR art. 30)",
+        "",
+        "Generated by `python manage.py privacy_register` from `cainamur/privacy.py` and the",
+        "models' fields; a test fails when a model is missing or this file is out of date.",
+        "Controller: the Centre d'Action Interculturelle de la province de Namur (CAI).",
+        "History tables (`*Event`, django-pghistory) hold earlier versions of the same rows,",
+        "with the same retention. Retention periods are the defaults: the nightly task that",
+        "applies them is not built yet.",
+        "",
+    ]
+    for label in sorted(REGISTER):
+        entry = REGISTER[label]
+        model = apps.get_model(label)
+        fields = [
+            f.name
+            for f in model._meta.concrete_fields
+            if f.name != "id" and not f.name.endswith("_sha256")
+        ]
+        roles = ", ".join(str(role.label) for role in entry.roles)
+        lines += [
+            f"## {model._meta.verbose_name} (`{label}`)",
+            "",
+            f"- **Data**: {sentence(entry.category)}",
+            f"- **Fields**: {', '.join(f'`{name}`' for name in fields)}.",
+            f"- **Purpose**: {sentence(entry.purpose)}",
+            f"- **Legal basis**: {sentence(entry.legal_basis)}",
+            f"- **Retention**: {sentence(entry.retention)}",
+            f"- **Who can see it**: {roles}.",
+            "",
+        ]
+    lines += [
+        "## Models without personal data",
+        "",
+        ", ".join(f"`{label}`" for label in sorted(NOT_PERSONAL)) + ".",
+        "",
+    ]
+    return "\n".join(lines)

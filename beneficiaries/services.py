@@ -6,6 +6,7 @@ import logging
 from datetime import date
 from typing import Any, Protocol
 
+from django.apps import apps
 from django.core.files import File
 from django.db import connection, transaction
 from django.db.models import Q
@@ -177,7 +178,16 @@ def exemption_remove(*, exemption: Exemption, by: User) -> None:
             data={"exemption": exemption.pk},
             reason=str(ExemptionCode(exemption.code).label),
         )
+        proof = exemption.proof.name if exemption.proof else ""
+        storage = exemption.proof.storage
+        exemption_id = exemption.pk
         exemption.delete()
+        # Nothing of it survives: its document, and in its history rows the document's
+        # reference and the notes (a medical exemption's notes are health data).
+        history = apps.get_model("beneficiaries", "ExemptionEvent")  # made by pghistory
+        history.objects.filter(pgh_obj_id=exemption_id).update(proof="", notes="")
+        if proof:
+            transaction.on_commit(lambda: storage.delete(proof))
         facts_changed(beneficiary=beneficiary, by=by, trigger=gettext("Dispense retirée"))
 
 

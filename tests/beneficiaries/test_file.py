@@ -524,3 +524,34 @@ def test_reception_reads_every_exemption_alike(
         return card
 
     assert obligation_and_history(pages["medical"]) == obligation_and_history(pages["employment"])
+
+
+def test_a_removed_exemption_leaves_no_document_nor_notes_behind(
+    login_client: Any,
+    caseworker: User,
+    settings: Any,
+    tmp_path: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Issue 13: its certificate goes from the disk, and its history rows keep neither the
+    document's reference nor the notes."""
+    from beneficiaries.models import ExemptionEvent
+
+    settings.MEDIA_ROOT = tmp_path
+    client = login_client(caseworker)
+    person = BeneficiaryFactory()
+    pdf = SimpleUploadedFile("certificat.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    client.post(
+        reverse("beneficiaries:exemption-add", args=[person.pk]),
+        {"code": "medical", "proven_on": "2026-08-01", "notes": "Pathologie lourde", "proof": pdf},
+    )
+    exemption = Exemption.objects.get(beneficiary=person)
+    stored = tmp_path / exemption.proof.name
+    assert stored.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("beneficiaries:exemption-delete", args=[person.pk, exemption.pk]))
+    assert not Exemption.objects.filter(pk=exemption.pk).exists()
+    assert not stored.exists()
+    rows = ExemptionEvent.objects.filter(pgh_obj_id=exemption.pk)
+    assert rows.exists()
+    assert not rows.exclude(proof="").exists() and not rows.exclude(notes="").exists()

@@ -33,10 +33,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.helpers import WebAuthnHelper as BaseWebAuthnHelper
 
 from cainamur import audit
-from cainamur.celery import queue_on_commit
 from cainamur.models import User
-
-ROLES_NOTIFY_TASK = "cainamur.tasks.roles_change_notify"
+from cainamur.services import account_change_notify
 
 #: Backup codes given at once (each works one time).
 BACKUP_CODES: Final = 10
@@ -134,7 +132,7 @@ def second_factor_reset(*, user: User, by: User) -> int:
             % {"user": user.username},
             obj=user,
         )
-        queue_on_commit(ROLES_NOTIFY_TASK, event.pk)  # the superusers are told
+        account_change_notify(event)  # the superusers are told
     return removed
 
 

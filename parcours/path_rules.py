@@ -99,3 +99,9 @@ def axis_deadline(kind: str, started_on: date | None) -> date | None:
 
 def next_evaluation_due(after: date) -> date:
     return add_months(after, EVALUATION_MONTHS)
+
+
+def clock_start(registration: date | None, permit: date | None) -> date | None:
+    """From when the presentation clock runs: the later of the first registration and the
+    first permit order, or the registration while the permit date is unknown."""
+    return max(registration, permit) if registration and permit else registration

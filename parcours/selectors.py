@@ -119,7 +119,7 @@ def path_deadlines(
         # Met when the person presents (first contact), not when the centre holds the
         # social assessment; it runs from the day the person became subject in Wallonia.
         registration, permit = beneficiary.first_registration_on, beneficiary.permit_ordered_on
-        subject = max(registration, permit) if registration and permit else registration
+        subject = path_rules.clock_start(registration, permit)
         deadlines.append(
             deadline(DeadlineKind.PRESENTATION, parcours.presentation_deadline, subject)
         )

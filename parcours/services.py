@@ -139,7 +139,7 @@ def presentation_in_force(beneficiary: Beneficiary, deadline: date | None) -> da
         return deadline
     # The clock runs from the day the person became subject: days before do not count.
     registration, permit = beneficiary.first_registration_on, beneficiary.permit_ordered_on
-    subject = max(registration, permit) if registration and permit else registration
+    subject = path_rules.clock_start(registration, permit)
     return path_rules.shift_for_suspensions(
         deadline, running_from=subject or deadline, suspensions=periods
     )

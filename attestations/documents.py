@@ -14,6 +14,7 @@ from django.db.models import Sum
 from django.urls import reverse
 
 from attestations.models import Attestation
+from cainamur.crypto import decrypt_text, encrypt_text
 from cainamur.models import Centre
 from cainamur.pdf import centre_snapshot, pdf_store, render_pdf
 from cainamur.templatetags.cai import national_number
@@ -76,8 +77,11 @@ def attestation_snapshot(
         "initials": initials(beneficiary.first_names, beneficiary.last_name),
         "birth_date": _day(beneficiary.birth_date),
         "nationality": str(beneficiary.nationality.name) if beneficiary.nationality else "",
-        "national_number": (
-            national_number(beneficiary.national_number) if beneficiary.national_number else ""
+        # Encrypted like the file's own (the snapshot is a database row); the PDF shows it.
+        "national_number_encrypted": (
+            encrypt_text(national_number(beneficiary.national_number))
+            if beneficiary.national_number
+            else ""
         ),
         "file_number": beneficiary.file_number,
         "kind": parcours.kind,
@@ -108,8 +112,10 @@ def qr_code_uri(url: str) -> str:
 
 def attestation_render(snapshot: dict[str, Any]) -> bytes:
     """The PDF of an attestation: a pure function of its snapshot."""
+    token = snapshot.get("national_number_encrypted")
     context = {
         **snapshot,
+        "national_number": decrypt_text(token) if token else "",
         "qr": qr_code_uri(snapshot["verify_url"]),
         "verify_url_base": snapshot["verify_url"].split("?", 1)[0],
     }

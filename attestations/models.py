@@ -6,6 +6,8 @@ supersedes it, a withdrawal is a revocation with a reason; nobody can delete one
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pgtrigger
 from django.conf import settings
 from django.db import models
@@ -55,6 +57,11 @@ class Attestation(RenderedPdf):
         VALID = "valid", _("valide")
         SUPERSEDED = "superseded", _("remplacée")
         REVOKED = "revoked", _("révoquée")
+
+    #: Encrypted values inside the snapshot (``manage.py rotate_keys`` re-encrypts them).
+    ENCRYPTED_JSON: ClassVar[dict[str, tuple[str, ...]]] = {
+        "snapshot": ("national_number_encrypted",)
+    }
 
     number = models.CharField(_("numéro"), max_length=20, unique=True)
     year = models.PositiveSmallIntegerField(_("année"))

@@ -187,7 +187,7 @@ class BeneficiaryForm(forms.ModelForm):
                 )
             )
         existing = (
-            Beneficiary.objects.filter(national_number=number).exclude(pk=self.instance.pk).first()
+            Beneficiary.objects.with_national_number(number).exclude(pk=self.instance.pk).first()
         )
         if existing is not None:
             if Beneficiary.objects.visible_to(self.user).filter(pk=existing.pk).exists():

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pghistory
 from django.conf import settings
@@ -12,6 +12,7 @@ from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from cainamur.crypto import BlindIndexField, EncryptedTextField, blind_index
 from cainamur.permissions import OfficeScopedQuerySet
 from cainamur.uploads import DocumentFileField
 
@@ -152,6 +153,11 @@ class CaiUnaccent(models.Func):
 class BeneficiaryQuerySet(OfficeScopedQuerySet):
     office_lookup: ClassVar[str] = "office"
 
+    def with_national_number(self, number: str) -> BeneficiaryQuerySet:
+        """The file holding this register number (11 digits), found through its blind
+        index: the number itself is stored encrypted."""
+        return self.filter(national_number_index=blind_index(number, purpose="national_number"))
+
 
 @pghistory.track(exclude=["search_text"])
 class Beneficiary(models.Model):
@@ -177,14 +183,14 @@ class Beneficiary(models.Model):
         blank=True,
         help_text=_("Une nationalité belge ou de l'Union : pas concerné·e par l'obligation."),
     )
-    national_number = models.CharField(
+    # Encrypted (cainamur/crypto.py); found and kept unique through its blind index.
+    national_number = EncryptedTextField(
         _("numéro de registre national ou BIS"),
-        max_length=11,
-        unique=True,
         null=True,
         blank=True,
         help_text=_("11 chiffres, par ex. 85.07.30-033.28."),
     )
+    national_number_index = BlindIndexField(source="national_number", unique=True)
     # Contact
     street = models.CharField(_("rue et numéro"), max_length=200, blank=True)
     postal_code = models.CharField(_("code postal"), max_length=4, blank=True)
@@ -363,16 +369,16 @@ class Beneficiary(models.Model):
                 name="beneficiary_incomplete",
             ),
         ]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(national_number__regex=r"^[0-9]{11}$")
-                | models.Q(national_number__isnull=True),
-                name="beneficiary_national_number_digits",
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.last_name.upper()} {self.first_names} ({self.file_number})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "national_number" in update_fields:
+            # The blind index follows the number it indexes.
+            kwargs["update_fields"] = [*update_fields, "national_number_index"]
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:

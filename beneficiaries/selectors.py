@@ -37,7 +37,7 @@ def beneficiary_search(queryset: QuerySet[Beneficiary], text: str) -> QuerySet[B
         return queryset.filter(file_number=text.upper())  # stored upper case: unique index
     digits = _digits(text)
     if len(digits) == 11 and not re.search(r"[^\d\s.\-/]", text):
-        return queryset.filter(national_number=digits)
+        return queryset.with_national_number(digits)  # type: ignore[attr-defined]
     if text.lower().startswith("cai-"):
         return queryset.filter(file_number__startswith=text.upper())
     words = [word for word in text.split(" ") if word][:5]

@@ -29,6 +29,18 @@ if DEBUG:
 else:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY", required=True)
 
+# Protection at rest (cainamur/crypto.py): keys of their own, never SECRET_KEY. Fernet keys
+# newest first (the first encrypts, all decrypt; `manage.py rotate_keys` re-encrypts with
+# the first), and the HMAC key of the blind indexes (exact search of register numbers).
+if DEBUG:
+    CAI_DATA_KEYS = env.list("CAI_DATA_KEYS", ["ZGV2ZWxvcG1lbnQtb25seS1rZXktbmV2ZXItaW4tcHI="])
+    CAI_INDEX_KEY = env.str("CAI_INDEX_KEY", "development-only-index-key-never-in-production")
+else:
+    CAI_DATA_KEYS = env.list("CAI_DATA_KEYS")
+    if not CAI_DATA_KEYS:
+        raise ImproperlyConfigured("The environment variable CAI_DATA_KEYS must be set.")
+    CAI_INDEX_KEY = env.str("CAI_INDEX_KEY", required=True)
+
 ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
 )
@@ -212,7 +224,8 @@ if DEBUG:
     # WhiteNoise serves from the finders in development but warns when the folder is missing.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Every stored file (uploads, generated PDFs) is encrypted on disk.
+    "default": {"BACKEND": "cainamur.crypto.EncryptedFileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -11,7 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
+
+from cainamur.crypto import BlindIndexField, EncryptedTextField, encrypt_text
 
 
 def _text(value: Any) -> str:
@@ -65,9 +67,20 @@ def copy_dicts(model: type[Model], rows: Sequence[dict[str, Any]]) -> None:
         else field.get_default()
         for field in fields
     }
-    names = [field.attname for field in fields]
     copy_rows(
         model,
         [field.column for field in fields],
-        ([row.get(name, defaults[name]) for name in names] for row in rows),
+        ([_stored(field, row, defaults[field.attname]) for field in fields] for row in rows),
     )
+
+
+def _stored(field: Field[Any, Any], row: dict[str, Any], default: Any) -> Any:
+    """A row's value as the database stores it: encrypted fields encrypted, blind indexes
+    computed (what ``save`` does through the fields)."""
+    if isinstance(field, BlindIndexField):
+        source = row.get(field.source)
+        return field.index_of(source) if source else None
+    value = row.get(field.attname, default)
+    if isinstance(field, EncryptedTextField) and value:
+        return encrypt_text(str(value))
+    return value

@@ -58,6 +58,8 @@ PRODUCTION_ENV = {
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://cai.example.be",
     "EMAIL_HOST": "smtp.example.be",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "CAI_DATA_KEYS": "Yq0sTTK2JYWKZ3DAkK3Lj1kJ0bm0a4t8Sd9l2iyoC6A=",
+    "CAI_INDEX_KEY": "an-index-key-of-more-than-thirty-two-random-characters",
 }
 
 

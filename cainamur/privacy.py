@@ -39,7 +39,8 @@ class Entry:
 
 REGISTER: Final[dict[str, Entry]] = {
     "beneficiaries.Beneficiary": Entry(
-        "Identity, contact, residence and stay, national register number (encrypted, found by a keyed index), CPAS support",
+        "Identity, contact, residence and stay, national register number (encrypted, found "
+        "by a keyed index), CPAS support",
         "Run the integration path; decide the obligation; reach the person",
         LEGAL_OBLIGATION,
         FILE_RETENTION + "; a registration rejected or abandoned: 1 year",

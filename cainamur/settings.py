@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "reception",
     "home",
     "demo",
+    "rights",
     "beneficiaries",
     "parcours",
     "operators",
@@ -329,6 +330,11 @@ CELERY_BEAT_SCHEDULE = {
     "obligations-nightly": {
         "task": "parcours.tasks.obligations_nightly",
         "schedule": crontab(hour=1, minute=30),
+    },
+    # Retention periods (rights/retention.py): what has outlived them is anonymised.
+    "retention-nightly": {
+        "task": "rights.tasks.retention_nightly",
+        "schedule": crontab(hour=3, minute=0),
     },
 }
 # First retry after about this many seconds, then doubling (with jitter).

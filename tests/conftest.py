@@ -67,6 +67,7 @@ PROJECT_APPS = (
     "reception",
     "home",
     "demo",
+    "rights",
 )
 
 

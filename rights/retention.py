@@ -1,0 +1,178 @@
+"""Retention (GDPR art. 5(1)(e)): what has outlived its period is anonymised or deleted.
+
+One function says what is due (``due``), the same one feeds the dry run (``manage.py
+retention --dry-run``, the coordinators' page) and the nightly run, so that they agree.
+A file under a legal hold is never touched, nor its appointments, call-backs or tickets.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pgtrigger
+from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from appointments.models import Appointment
+from attestations.models import Attestation
+from beneficiaries.models import Beneficiary
+from cainamur.models import ReadEvent
+from parcours.models import Parcours
+from reception.models import Callback, CallbackAttempt, QueueTicket
+from rights.anonymise import ANONYMISED, beneficiary_anonymise
+from rights.models import (
+    DEFAULT_MONTHS,
+    Anonymisation,
+    LegalHold,
+    RecordType,
+    RetentionRule,
+    RetentionRun,
+)
+
+FINISHED = (Parcours.Status.ATTESTATION_ISSUED, Parcours.Status.COMPLETED)
+UNFOLLOWED = ("not_concerned", "exempt", "incomplete")
+
+
+@dataclass(frozen=True)
+class Due:
+    record_type: str
+    label: str
+    months: int
+    before: datetime
+    count: int
+
+
+def periods() -> dict[str, int]:
+    """Months per record type: the administrators' setting, else the default."""
+    months = dict(DEFAULT_MONTHS)
+    months.update(RetentionRule.objects.values_list("record_type", "months"))
+    return {str(key): value for key, value in months.items()}
+
+
+def _before(months: int, now: datetime) -> datetime:
+    """The same moment ``months`` months earlier (the last day of a shorter month)."""
+    years, month_index = divmod(now.month - 1 - months, 12)
+    year, month = now.year + years, month_index + 1
+    return now.replace(
+        year=year, month=month, day=min(now.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def _held() -> models.QuerySet[Any]:
+    return LegalHold.objects.filter(beneficiary=OuterRef("beneficiary"))
+
+
+def _files(record_type: str, before: datetime) -> models.QuerySet[Beneficiary]:
+    files = Beneficiary.objects.exclude(
+        Exists(LegalHold.objects.filter(beneficiary=OuterRef("pk")))
+    ).exclude(Exists(Anonymisation.objects.filter(beneficiary=OuterRef("pk"))))
+    last_day = before.date()
+    if record_type == RecordType.CLOSED_FILE:
+        issued = Attestation.objects.filter(parcours=OuterRef("pk"), issued_on__lt=last_day)
+        ended = Parcours.objects.filter(beneficiary=OuterRef("pk"), status__in=FINISHED).filter(
+            Q(closed_on__lt=last_day) | Q(closed_on__isnull=True) & Exists(issued)
+        )
+        open_path = Parcours.objects.filter(beneficiary=OuterRef("pk")).exclude(
+            status__in=(*FINISHED, Parcours.Status.ABANDONED, Parcours.Status.TRANSFERRED)
+        )
+        return files.filter(Exists(ended)).exclude(Exists(open_path))
+    # Registrations never followed by a path, or whose only path was abandoned.
+    other = Parcours.objects.filter(beneficiary=OuterRef("pk")).exclude(
+        status=Parcours.Status.ABANDONED, closed_on__lt=last_day
+    )
+    return (
+        files.filter(updated_at__lt=before)
+        .exclude(Exists(other))
+        .filter(
+            Q(obligation_status__in=UNFOLLOWED)
+            | Exists(Parcours.objects.filter(beneficiary=OuterRef("pk")))
+        )
+    )
+
+
+def _rows(record_type: str, before: datetime) -> models.QuerySet[Any]:
+    if record_type in (RecordType.CLOSED_FILE, RecordType.UNFOLLOWED_FILE):
+        return _files(record_type, before)
+    if record_type == RecordType.APPOINTMENT:
+        return (
+            Appointment.objects.filter(during__endswith__lt=before)
+            .exclude(Exists(_held()))
+            .exclude(beneficiary__isnull=True, notes="", reason="")
+        )
+    if record_type == RecordType.CALLBACK:
+        return (
+            Callback.objects.filter(created_at__lt=before)
+            .exclude(Exists(_held()))
+            .exclude(name=ANONYMISED)
+        )
+    if record_type == RecordType.TICKET:
+        return (
+            QueueTicket.objects.filter(on__lt=before.date())
+            .exclude(Exists(_held()))
+            .exclude(name=ANONYMISED)
+        )
+    return ReadEvent.objects.filter(at__lt=before)
+
+
+def due(now: datetime | None = None) -> list[Due]:
+    """What the next run would anonymise or delete, per record type."""
+    now = now or timezone.now()
+    result = []
+    for record_type, months in periods().items():
+        before = _before(months, now)
+        result.append(
+            Due(
+                record_type=record_type,
+                label=str(RecordType(record_type).label),
+                months=months,
+                before=before,
+                count=_rows(record_type, before).count(),
+            )
+        )
+    return result
+
+
+def run(*, dry_run: bool = False, now: datetime | None = None) -> dict[str, int]:
+    """Anonymise or delete what is due; returns the counts per record type (and records
+    the run)."""
+    now = now or timezone.now()
+    counts: dict[str, int] = {}
+    for item in due(now):
+        counts[item.record_type] = item.count if dry_run else _apply(item.record_type, item.before)
+    RetentionRun.objects.create(at=now, dry_run=dry_run, counts=counts)
+    return counts
+
+
+def _apply(record_type: str, before: datetime) -> int:
+    rows = _rows(record_type, before)
+    if record_type in (RecordType.CLOSED_FILE, RecordType.UNFOLLOWED_FILE):
+        done = 0
+        for beneficiary in rows.order_by("pk").iterator(chunk_size=200):
+            beneficiary_anonymise(
+                beneficiary=beneficiary, by=None, cause=Anonymisation.Cause.RETENTION
+            )
+            done += 1
+        return done
+    with transaction.atomic():
+        if record_type == RecordType.APPOINTMENT:
+            ids = list(rows.values_list("pk", flat=True))
+            return Appointment.objects.filter(pk__in=ids).update(
+                beneficiary=None, notes="", reason=""
+            )
+        if record_type == RecordType.CALLBACK:
+            ids = list(rows.values_list("pk", flat=True))
+            CallbackAttempt.objects.filter(callback__in=ids).update(note="")
+            return Callback.objects.filter(pk__in=ids).update(
+                beneficiary=None, name=ANONYMISED, phone="", subject=""
+            )
+        if record_type == RecordType.TICKET:
+            return rows.update(beneficiary=None, name=ANONYMISED, phone="", note="")
+        # The read log is append-only: its retention is the one deletion it allows.
+        uris = [t.get_uri(m) for m, t in pgtrigger.registered() if m is ReadEvent]
+        with pgtrigger.ignore(*uris):
+            deleted, _by_model = rows.delete()
+        return deleted

@@ -165,10 +165,19 @@ def scrub(value: Any, secrets: list[str], *, year: int) -> Any:
     if isinstance(value, str) and value:
         text = value
         for secret in secrets:
-            replacement = f"{year}" if re.fullmatch(r"[\d/-]{8,10}", secret) else ANONYMISED
-            text = re.sub(re.escape(secret), replacement, text, flags=re.IGNORECASE)
+            text = re.sub(re.escape(secret), _replacement(secret, year), text, flags=re.IGNORECASE)
         return text
     return value
+
+
+def _replacement(secret: str, year: int) -> str:
+    """A birth date becomes the 1st of January of its year (as on the file); anything else
+    « anonymisé »."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", secret):
+        return f"{year}-01-01"
+    if re.fullmatch(r"\d{2}/\d{2}/\d{4}", secret):
+        return f"01/01/{year}"
+    return ANONYMISED
 
 
 def _triggers(models_: Iterable[type[models.Model]]) -> list[str]:

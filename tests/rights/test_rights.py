@@ -269,3 +269,15 @@ def test_retention_dry_run_and_real_run_agree(
     # Administrators set the periods: a shorter one for call-backs applies at once.
     RetentionRule.objects.filter(record_type="callback").update(months=1)
     assert {d.record_type: d.months for d in retention.due()}["callback"] == 1
+
+
+def test_scrub_keeps_dates_readable() -> None:
+    from rights.anonymise import scrub
+
+    secrets = ["1990-05-17", "17/05/1990", "Zyrnavska"]
+    data = {"birth_date": "1990-05-17", "text": "Né le 17/05/1990, M. ZYRNAVSKA", "full_name": "x"}
+    assert scrub(data, secrets, year=1990) == {
+        "birth_date": "1990-01-01",
+        "text": "Né le 01/01/1990, M. anonymisé",
+        "full_name": "anonymisé",
+    }

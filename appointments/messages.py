@@ -1,5 +1,7 @@
 """What the person hears about an appointment: its confirmation and the reminder the day
-before, by e-mail and SMS, registered with the outbox (which only carries them)."""
+before, by e-mail and SMS, registered with the outbox (which only carries them). SMS go
+only to a person who agreed to them (``ConsentPurpose.SMS_REMINDERS``), checked when the
+message is written and again when it is about to go."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from appointments.models import Appointment, Seat
 from beneficiaries.languages import first_language
-from beneficiaries.models import Beneficiary
+from beneficiaries.models import Beneficiary, ConsentPurpose
+from beneficiaries.selectors import has_consent
 from cainamur.lib.localtime import BRUSSELS
 from cainamur.lib.phones import is_mobile
 from cainamur.models import Centre
@@ -115,9 +118,15 @@ def person_address(dispatch: Dispatch) -> str:
     return str(person.email)
 
 
+def sms_allowed(person: Beneficiary | None) -> bool:
+    """SMS reminders are not required by the path: only with the person's consent."""
+    return person is not None and has_consent(person, ConsentPurpose.SMS_REMINDERS)
+
+
 def appointment_message_ready(dispatch: Dispatch) -> bool | None:
     """None once the appointment (or the seat) is cancelled or past, or, for a reminder,
-    once « demain » would be wrong."""
+    once « demain » would be wrong, or, for an SMS, once the person has withdrawn their
+    consent to them."""
     meeting = dispatch.seat.session if dispatch.seat is not None else dispatch.appointment
     if meeting is None:
         return None
@@ -130,6 +139,8 @@ def appointment_message_ready(dispatch: Dispatch) -> bool | None:
     reminder = dispatch.purpose == Dispatch.Purpose.REMINDER
     if reminder and timezone.localtime(start).date() <= timezone.localdate():
         return None  # « demain » would be wrong by now
+    if dispatch.channel == Dispatch.Channel.SMS and not sms_allowed(person_of(dispatch)):
+        return None  # consent withdrawn since it was queued: it never goes
     return True
 
 
@@ -169,8 +180,8 @@ def appointment_messages(
     *, purpose: str, appointment: Appointment | None = None, seat: Seat | None = None
 ) -> list[int]:
     """Create the confirmation or reminder of an appointment (or a group-session seat) on
-    each channel the person can be reached by (e-mail; SMS to a mobile number), once each,
-    and queue their sending after commit. Returns the ids queued."""
+    each channel the person can be reached by (e-mail; SMS to a mobile number, with their
+    consent), once each, and queue their sending after commit. Returns the ids queued."""
     if seat is not None:
         person: Beneficiary | None = seat.beneficiary
     else:
@@ -181,7 +192,12 @@ def appointment_messages(
     channels = []
     if person.email:
         channels.append(Dispatch.Channel.EMAIL)
-    if settings.CAI_SMS_BACKEND and person.phone and is_mobile(person.phone):
+    if (
+        settings.CAI_SMS_BACKEND
+        and person.phone
+        and is_mobile(person.phone)
+        and sms_allowed(person)
+    ):
         channels.append(Dispatch.Channel.SMS)
     ids = []
     for channel in channels:

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -16,10 +17,14 @@ from beneficiaries.models import (
     PERMIT_IMPLIES,
     Beneficiary,
     Commune,
+    Consent,
+    ConsentChannel,
+    ConsentPurpose,
     Cpas,
     Exemption,
     ExemptionCode,
     PermitRenewal,
+    consent_problems,
 )
 from cainamur.lib.phones import phone_normalise
 from cainamur.models import User
@@ -351,3 +356,95 @@ class PermitRenewalForm(forms.ModelForm):
         if ordered_on and valid_until and valid_until <= ordered_on:
             self.add_error("valid_until", _("La fin de validité suit la commande."))
         return cleaned
+
+
+class ConsentForm(forms.Form):
+    """A consent the person gives (the file page's « Consentements »)."""
+
+    purpose = forms.ChoiceField(
+        label=_("Consentement à"), choices=[("", _("— Choisir —")), *ConsentPurpose.choices]
+    )
+    recipient = forms.CharField(
+        label=_("Opérateur (pour un partage)"),
+        required=False,
+        max_length=Consent._meta.get_field("recipient").max_length,
+        help_text=_("Seulement pour un partage avec un opérateur : son nom."),
+    )
+    given_on = forms.DateField(label=_("Donné le"), widget=DateInput())
+    channel = forms.ChoiceField(
+        label=_("Recueilli"), choices=[("", _("— Choisir —")), *ConsentChannel.choices]
+    )
+
+    def __init__(self, *args: Any, beneficiary: Beneficiary, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "consent_%s")
+        super().__init__(*args, **kwargs)
+        self.beneficiary = beneficiary
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = (
+                "form-select form-select-sm"
+                if isinstance(field, forms.ChoiceField)
+                else "form-control form-control-sm"
+            )
+            if name == "recipient":
+                field.widget.attrs["aria-describedby"] = "consent_recipient_help"
+        self.fields["given_on"].widget.attrs["max"] = f"{timezone.localdate():%Y-%m-%d}"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        assert cleaned is not None
+        purpose, given_on = cleaned.get("purpose"), cleaned.get("given_on")
+        recipient = cleaned.get("recipient", "")
+        if not purpose:
+            return cleaned
+        # The model's own rules (dates that have happened, an operator for a sharing only).
+        problems = consent_problems(purpose=purpose, recipient=recipient, given_on=given_on)
+        if problems:
+            self.add_error(None, ValidationError(problems))
+            return cleaned
+        held = (
+            Consent.objects.active()
+            .filter(beneficiary=self.beneficiary, purpose=purpose, recipient__iexact=recipient)
+            .first()
+        )
+        if held is not None:
+            self.add_error(
+                "purpose",
+                _("Ce consentement est déjà enregistré (donné le %(date)s) : il tient toujours.")
+                % {"date": f"{held.given_on:%d/%m/%Y}"},
+            )
+        return cleaned
+
+
+class ConsentWithdrawForm(forms.Form):
+    """The person withdraws a consent: when, and how they said it."""
+
+    withdrawn_on = forms.DateField(label=_("Retiré le"), widget=DateInput())
+    withdrawn_channel = forms.ChoiceField(
+        label=_("Exprimé"), choices=[("", _("— Choisir —")), *ConsentChannel.choices]
+    )
+
+    def __init__(self, *args: Any, consent: Consent, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"withdraw_{consent.pk}_%s")
+        kwargs.setdefault("initial", {"withdrawn_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.consent = consent
+        self.fields["withdrawn_on"].widget.attrs.update(
+            {
+                "class": "form-control form-control-sm",
+                "min": f"{consent.given_on:%Y-%m-%d}",
+                "max": f"{timezone.localdate():%Y-%m-%d}",
+            }
+        )
+        self.fields["withdrawn_channel"].widget.attrs["class"] = "form-select form-select-sm"
+
+    def clean_withdrawn_on(self) -> date:
+        withdrawn_on: date = self.cleaned_data["withdrawn_on"]
+        problems = consent_problems(
+            purpose=self.consent.purpose,
+            recipient=self.consent.recipient,
+            given_on=self.consent.given_on,
+            withdrawn_on=withdrawn_on,
+        )
+        if "withdrawn_on" in problems:
+            raise forms.ValidationError(problems["withdrawn_on"])
+        return withdrawn_on

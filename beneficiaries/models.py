@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Concat, Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -482,3 +485,166 @@ class PermitRenewal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_permit_type_display()} ({self.ordered_on:%d/%m/%Y})"
+
+
+class ConsentPurpose(models.TextChoices):
+    """What a person may agree to beyond what the law already requires of the path."""
+
+    SMS_REMINDERS = "sms_reminders", _("Rappels de rendez-vous par SMS")
+    OPERATOR_SHARING = (
+        "operator_sharing",
+        _("Partage avec un opérateur nommé, au-delà des besoins du parcours"),
+    )
+    PHOTO = "photo", _("Photo")
+
+
+class ConsentChannel(models.TextChoices):
+    """How the person said it (read after « donné » or « retiré »)."""
+
+    PAPER = "paper", _("formulaire signé")
+    ORAL = "oral", _("oralement, en présence")
+    EMAIL = "email", _("par e-mail")
+    ONLINE = "online", _("en ligne")
+
+
+def consent_problems(
+    *, purpose: str, recipient: str, given_on: date | None, withdrawn_on: date | None = None
+) -> dict[str, Any]:
+    """What is implausible in a consent, by field (the model's ``clean`` and the forms):
+    both dates have happened; an operator is named for a sharing, and only then; a
+    withdrawal follows the consent."""
+    errors: dict[str, Any] = {}
+    today = timezone.localdate()
+    if given_on and given_on > today:
+        errors["given_on"] = _("Cette date est dans le futur.")
+    sharing = purpose == ConsentPurpose.OPERATOR_SHARING
+    if sharing and not recipient.strip():
+        errors["recipient"] = _("Nommez l'opérateur avec qui partager.")
+    elif not sharing and recipient.strip():
+        errors["recipient"] = _(
+            "Un opérateur ne se nomme que pour un partage : laissez ce champ vide."
+        )
+    if withdrawn_on:
+        if withdrawn_on > today:
+            errors["withdrawn_on"] = _("Cette date est dans le futur.")
+        elif given_on and withdrawn_on < given_on:
+            errors["withdrawn_on"] = _(
+                "Le retrait ne peut précéder le consentement (donné le %(date)s)."
+            ) % {"date": f"{given_on:%d/%m/%Y}"}
+    return errors
+
+
+class ConsentQuerySet(models.QuerySet):
+    def active(self) -> ConsentQuerySet:
+        """Consents not withdrawn: what they allow may be done."""
+        return self.filter(withdrawn_on__isnull=True)
+
+
+class Consent(models.Model):
+    """What the person agreed to where the law does not already require the processing
+    (GDPR art. 6(1)(a)): when, how, and who recorded it; withdrawing it stops what depended
+    on it. A withdrawn consent stays, as evidence (art. 7(1)); a new one is a new row."""
+
+    beneficiary = models.ForeignKey(
+        Beneficiary,
+        verbose_name=_("dossier"),
+        on_delete=models.CASCADE,
+        related_name="consents",
+    )
+    purpose = models.CharField(_("objet"), max_length=20, choices=ConsentPurpose.choices)
+    recipient = models.CharField(
+        _("opérateur"),
+        max_length=150,
+        blank=True,
+        help_text=_("Pour un partage seulement : l'opérateur nommé au moment du consentement."),
+    )
+    given_on = models.DateField(_("donné le"))
+    channel = models.CharField(_("recueilli"), max_length=10, choices=ConsentChannel.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("enregistré par"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
+    withdrawn_on = models.DateField(_("retiré le"), null=True, blank=True)
+    withdrawn_channel = models.CharField(
+        _("retrait exprimé"), max_length=10, choices=ConsentChannel.choices, blank=True
+    )
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("retrait enregistré par"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    withdrawn_at = models.DateTimeField(_("retrait enregistré le"), null=True, blank=True)
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("consentement")
+        verbose_name_plural = _("consentements")
+        ordering = ("-given_on", "-id")
+        constraints = [
+            # Once per file, purpose and operator while it holds (the name as typed, any case).
+            models.UniqueConstraint(
+                "beneficiary",
+                "purpose",
+                Lower("recipient"),
+                condition=models.Q(withdrawn_on__isnull=True),
+                name="consent_active_once",
+                violation_error_message=_(
+                    "Ce consentement est déjà enregistré et n'est pas retiré."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(purpose="operator_sharing") & ~models.Q(recipient="")
+                    | ~models.Q(purpose="operator_sharing") & models.Q(recipient="")
+                ),
+                name="consent_recipient_for_sharing_only",
+                violation_error_message=_("Seul un partage avec un opérateur nomme l'opérateur."),
+            ),
+            # A withdrawal is whole (date, channel, who, when) or absent.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        withdrawn_on__isnull=True,
+                        withdrawn_channel="",
+                        withdrawn_by__isnull=True,
+                        withdrawn_at__isnull=True,
+                    )
+                    | models.Q(
+                        withdrawn_on__isnull=False,
+                        withdrawn_on__gte=models.F("given_on"),
+                        withdrawn_by__isnull=False,
+                        withdrawn_at__isnull=False,
+                    )
+                    & ~models.Q(withdrawn_channel="")
+                ),
+                name="consent_withdrawal_whole",
+                violation_error_message=_(
+                    "Un retrait a une date (pas avant le consentement), une façon, et qui l'a "
+                    "enregistré."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} ({self.beneficiary.file_number})"
+
+    def clean(self) -> None:
+        errors = consent_problems(
+            purpose=self.purpose,
+            recipient=self.recipient,
+            given_on=self.given_on,
+            withdrawn_on=self.withdrawn_on,
+        )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_on is None

@@ -1,12 +1,18 @@
-"""The file page's identity, languages and exemptions (composed by ``home``)."""
+"""The file page's identity, languages, exemptions and consents (composed by ``home``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from beneficiaries.forms import ExemptionForm, PermitRenewalForm
+from beneficiaries.forms import (
+    ConsentForm,
+    ConsentWithdrawForm,
+    ExemptionForm,
+    PermitRenewalForm,
+)
 from beneficiaries.languages import LANGUAGE_NAMES
-from beneficiaries.models import Beneficiary, Exemption
+from beneficiaries.models import Beneficiary, ConsentPurpose, Exemption
+from cainamur.lib.phones import is_mobile
 from cainamur.models import User
 from cainamur.permissions import EDIT_ROLES, may_see_health
 
@@ -37,7 +43,22 @@ def panel(beneficiary: Beneficiary, user: User) -> dict[str, Any]:
         ),
     }
     context["permit_renewals"] = list(beneficiary.permit_renewals.all())
+    # Every consent in one query: those that hold (each with its withdrawal form, for the
+    # roles that may withdraw it), then those withdrawn.
+    consents = list(beneficiary.consents.select_related("recorded_by", "withdrawn_by"))
+    context["active_consents"] = [
+        (consent, ConsentWithdrawForm(consent=consent) if may_edit else None)
+        for consent in consents
+        if consent.is_active
+    ]
+    context["withdrawn_consents"] = [consent for consent in consents if not consent.is_active]
+    context["sms_consent"] = any(
+        consent.purpose == ConsentPurpose.SMS_REMINDERS
+        for consent, _form in context["active_consents"]
+    )
+    context["sms_mobile"] = bool(beneficiary.phone) and is_mobile(beneficiary.phone)
     if may_edit:
+        context["consent_form"] = ConsentForm(beneficiary=beneficiary)
         context["renewal_form"] = PermitRenewalForm(beneficiary=beneficiary, auto_id="renewal_%s")
         context["exemption_form"] = ExemptionForm(
             beneficiary=beneficiary, may_see_health=health, auto_id="exemption_%s"

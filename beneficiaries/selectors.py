@@ -1,4 +1,5 @@
-"""Reads on files shared by views: search and duplicate detection."""
+"""Reads on files shared by views and by other apps: search, duplicate detection,
+consents."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilar
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Greatest
 
-from beneficiaries.models import Beneficiary, CaiUnaccent
+from beneficiaries.models import Beneficiary, CaiUnaccent, Consent
 from cainamur.models import User
 
 FILE_NUMBER = re.compile(r"^cai-\d{4}-\d+$", re.IGNORECASE)
@@ -83,3 +84,13 @@ def scoped_files(user: User) -> QuerySet[Beneficiary]:
     return Beneficiary.objects.visible_to(user).select_related(
         "office", "commune", "caseworker", "cpas"
     )
+
+
+def has_consent(beneficiary: Beneficiary | int, purpose: str, *, recipient: str = "") -> bool:
+    """Whether the file holds a consent for ``purpose`` (a ``ConsentPurpose``) that has not
+    been withdrawn; for a sharing, with this operator (any case). Other apps ask before
+    doing what depends on it (SMS reminders, a sharing, a photo)."""
+    consents = Consent.objects.active().filter(beneficiary=beneficiary, purpose=purpose)
+    if recipient:
+        consents = consents.filter(recipient__iexact=recipient.strip())
+    return consents.exists()

@@ -7,13 +7,22 @@ from datetime import date
 from typing import Any, Protocol
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from beneficiaries.models import Beneficiary, Exemption, ExemptionCode, PermitRenewal
+from beneficiaries.models import (
+    Beneficiary,
+    Consent,
+    ConsentChannel,
+    ConsentPurpose,
+    Exemption,
+    ExemptionCode,
+    PermitRenewal,
+)
 from cainamur import audit
 from cainamur.lib.text import field_labels
 from cainamur.models import User
@@ -238,3 +247,87 @@ def permit_renewal_record(
             obj=renewal,
         )
     return renewal
+
+
+def consent_record(
+    *,
+    beneficiary: Beneficiary,
+    purpose: str,
+    recipient: str,
+    given_on: date,
+    channel: str,
+    by: User,
+) -> Consent:
+    """Record what the person agreed to (GDPR art. 6(1)(a)). Refused (``ValidationError``)
+    when the same consent already holds, a date has not happened yet, or an operator is
+    missing from a sharing (or named for anything else)."""
+    with transaction.atomic():
+        consent = Consent(
+            beneficiary=beneficiary,
+            purpose=purpose,
+            recipient=recipient.strip(),
+            given_on=given_on,
+            channel=channel,
+            recorded_by=by,
+        )
+        consent.full_clean()
+        try:
+            with transaction.atomic():
+                consent.save()
+        except IntegrityError as error:  # the same consent, recorded a moment ago
+            raise ValidationError(
+                {"purpose": gettext("Ce consentement vient d'être enregistré.")}
+            ) from error
+        # The operator's name was typed: it stays in the row, not in the history's sentence.
+        audit.record(
+            by=by,
+            action="beneficiaries.consent_record",
+            summary=gettext("Consentement donné le %(date)s (%(channel)s) : %(purpose)s")
+            % {
+                "date": f"{given_on:%d/%m/%Y}",
+                "channel": ConsentChannel(channel).label,
+                "purpose": ConsentPurpose(purpose).label,
+            },
+            beneficiary=beneficiary,
+            obj=consent,
+        )
+    logger.info("Consent %s recorded on file %s by user %s", consent.pk, beneficiary.pk, by.pk)
+    return consent
+
+
+def consent_withdraw(*, consent: Consent, withdrawn_on: date, channel: str, by: User) -> Consent:
+    """The person withdraws a consent: what depended on it stops from now on (art. 7(3));
+    the row stays, as evidence of what was agreed and until when."""
+    with transaction.atomic():
+        consent = (
+            Consent.objects.select_for_update(of=("self",))
+            .select_related("beneficiary")
+            .get(pk=consent.pk)
+        )
+        if not consent.is_active:
+            raise ValidationError(
+                gettext("Ce consentement a déjà été retiré le %(date)s.")
+                % {"date": f"{consent.withdrawn_on:%d/%m/%Y}"}
+            )
+        consent.withdrawn_on = withdrawn_on
+        consent.withdrawn_channel = channel
+        consent.withdrawn_by = by
+        consent.withdrawn_at = timezone.now()
+        consent.full_clean()
+        consent.save(
+            update_fields=["withdrawn_on", "withdrawn_channel", "withdrawn_by", "withdrawn_at"]
+        )
+        audit.record(
+            by=by,
+            action="beneficiaries.consent_withdraw",
+            summary=gettext("Consentement retiré le %(date)s (%(channel)s) : %(purpose)s")
+            % {
+                "date": f"{withdrawn_on:%d/%m/%Y}",
+                "channel": ConsentChannel(channel).label,
+                "purpose": ConsentPurpose(consent.purpose).label,
+            },
+            beneficiary=consent.beneficiary,
+            obj=consent,
+        )
+    logger.info("Consent %s withdrawn by user %s", consent.pk, by.pk)
+    return consent

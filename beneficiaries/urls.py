@@ -21,6 +21,12 @@ urlpatterns = [
         views.exemption_proof,
         name="exemption-proof",
     ),
+    path("<int:pk>/consentements/", views.consent_add, name="consent-add"),
+    path(
+        "<int:pk>/consentements/<int:consent_pk>/retirer/",
+        views.consent_withdrawal,
+        name="consent-withdraw",
+    ),
     path("<int:pk>/lien-familial/", views.family_proof, name="family-proof"),
     path("<int:pk>/numero-national/", views.national_number, name="national-number"),
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
@@ -14,12 +14,20 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import FormView, ListView
 
 from beneficiaries.filters import BeneficiaryFilter
-from beneficiaries.forms import BeneficiaryForm, ExemptionForm, PermitRenewalForm
-from beneficiaries.models import Beneficiary, Exemption
+from beneficiaries.forms import (
+    BeneficiaryForm,
+    ConsentForm,
+    ConsentWithdrawForm,
+    ExemptionForm,
+    PermitRenewalForm,
+)
+from beneficiaries.models import Beneficiary, Consent, Exemption
 from beneficiaries.selectors import likely_duplicates, scoped_files
 from beneficiaries.services import (
     beneficiary_register,
     beneficiary_update,
+    consent_record,
+    consent_withdraw,
     exemption_record,
     exemption_remove,
     permit_renewal_record,
@@ -231,6 +239,57 @@ def exemption_delete(request: AuthenticatedHttpRequest, pk: int, exemption_pk: i
     exemption_remove(exemption=exemption, by=request.user)
     messages.success(request, _("Dispense retirée ; l'obligation a été réévaluée."))
     return redirect(reverse("beneficiaries:detail", args=[pk]) + "#dispenses")
+
+
+@role_required(*EDIT_ROLES)
+@require_POST
+def consent_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
+    form = ConsentForm(request.POST, beneficiary=beneficiary)
+    if form.is_valid():
+        try:
+            consent_record(beneficiary=beneficiary, by=request.user, **form.cleaned_data)
+        except ValidationError as error:  # the same consent, recorded a moment ago
+            form.add_error(None, error)
+    if not form.is_valid():
+        messages.error(request, _("Consentement non enregistré : voyez les erreurs indiquées."))
+        return file_page.render(request, beneficiary, forms={"consent_form": form})
+    messages.success(request, _("Consentement enregistré."))
+    return redirect(reverse("beneficiaries:detail", args=[pk]) + "#consentements")
+
+
+@role_required(*EDIT_ROLES)
+@require_POST
+def consent_withdrawal(request: AuthenticatedHttpRequest, pk: int, consent_pk: int) -> HttpResponse:
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
+    consent = get_object_or_404(Consent, pk=consent_pk, beneficiary=beneficiary)
+    if not consent.is_active:  # sent twice
+        messages.info(
+            request,
+            _("Ce consentement a déjà été retiré le %(date)s.")
+            % {"date": f"{consent.withdrawn_on:%d/%m/%Y}"},
+        )
+        return redirect(reverse("beneficiaries:detail", args=[pk]) + "#consentements")
+    form = ConsentWithdrawForm(request.POST, consent=consent)
+    if form.is_valid():
+        try:
+            consent_withdraw(
+                consent=consent,
+                withdrawn_on=form.cleaned_data["withdrawn_on"],
+                channel=form.cleaned_data["withdrawn_channel"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+    if not form.is_valid():
+        messages.error(request, _("Retrait non enregistré : voyez les erreurs indiquées."))
+        return file_page.render(request, beneficiary, forms={"consent_withdraw_form": form})
+    messages.success(
+        request,
+        _("Consentement retiré (%(purpose)s) : ce qui en dépendait s'arrête.")
+        % {"purpose": consent.get_purpose_display()},
+    )
+    return redirect(reverse("beneficiaries:detail", args=[pk]) + "#consentements")
 
 
 @role_required(*EDIT_ROLES)

@@ -4,8 +4,9 @@ privacy_register`` writes ``docs/privacy.md`` from this table and from the model
 fields; a test checks that every model of the project is either here or declared as
 holding no personal data, and that the document is up to date.
 
-Retention periods are the defaults of issue 13; the nightly task that applies them is still
-to come (the document says so).
+Retention periods are those the centre starts with; administrators change them in the
+admin (« Durées de conservation ») and the nightly task ``rights.tasks.retention_nightly``
+applies them (``manage.py retention --dry-run`` shows what it would do).
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ LEGAL_OBLIGATION: Final = (
 )
 HEALTH: Final = "Art. 9(2)(g) and (h): public interest in the integration path, proof of exemption"
 SECURITY: Final = "Legitimate interest and art. 32 (security of processing, accountability)"
+CONSENT: Final = (
+    "Consent (GDPR art. 6(1)(a)), withdrawable at any time (art. 7(3)); the record itself: "
+    "art. 7(1), the controller shows the person agreed"
+)
 FILE_RETENTION: Final = "10 years after the attestation or the closing of the file"
 
 
@@ -57,6 +62,14 @@ REGISTER: Final[dict[str, Entry]] = {
         "Renewals of the residence permit",
         "Keep the first permit order",
         LEGAL_OBLIGATION,
+        FILE_RETENTION,
+        (R, C, K),
+    ),
+    "beneficiaries.Consent": Entry(
+        "Consents given and withdrawn beyond what the path requires (SMS reminders, sharing "
+        "with a named operator, photo): date, channel, who recorded them",
+        "Do only what the person agreed to, and stop when they withdraw",
+        CONSENT,
         FILE_RETENTION,
         (R, C, K),
     ),
@@ -263,6 +276,20 @@ REGISTER: Final[dict[str, Entry]] = {
         "2 years",
         (A,),
     ),
+    "rights.LegalHold": Entry(
+        "Legal hold on a file, with its reason",
+        "Keep a file needed for a dispute or a court beyond its retention period",
+        "Legal obligation and legitimate interest (GDPR art. 17(3)(e))",
+        "Until lifted",
+        (K,),
+    ),
+    "rights.Anonymisation": Entry(
+        "Which file was anonymised, when, by whom and why",
+        "Answer for an erasure or a retention run (accountability, art. 5(2))",
+        SECURITY,
+        FILE_RETENTION,
+        (K, A),
+    ),
 }
 
 #: Models that hold no personal data (reference data, settings, counters, operators as
@@ -284,6 +311,8 @@ NOT_PERSONAL: Final = frozenset(
         "operators.Offer",
         "operators.ReportingLink",
         "attestations.AttestationCounter",
+        "rights.RetentionRule",
+        "rights.RetentionRun",
     }
 )
 
@@ -301,8 +330,10 @@ def render_register() -> str:
         "models' fields; a test fails when a model is missing or this file is out of date.",
         "Controller: the Centre d'Action Interculturelle de la province de Namur (CAI).",
         "History tables (`*Event`, django-pghistory) hold earlier versions of the same rows,",
-        "with the same retention. Retention periods are the defaults: the nightly task that",
-        "applies them is not built yet.",
+        "with the same retention. Retention periods are the centre's defaults; administrators",
+        "change them in the admin, and a nightly task anonymises or deletes what has expired",
+        "(`manage.py retention --dry-run` shows what it would do; a legal hold on a file",
+        "suspends it).",
         "",
     ]
     for label in sorted(REGISTER):

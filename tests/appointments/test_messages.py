@@ -13,6 +13,8 @@ from django.utils import timezone
 import appointments.services as services
 from appointments.models import Appointment, AppointmentType
 from appointments.selectors import slot_search
+from beneficiaries.models import ConsentPurpose
+from beneficiaries.services import consent_record
 from cainamur.lib.localtime import local
 from cainamur.models import User
 from offices.models import Office
@@ -47,6 +49,15 @@ def test_booking_confirms_by_email_and_sms_with_a_translated_line(
     person = BeneficiaryFactory(
         first_names="Yasmine", email="yasmine@example.test", phone="+32471234567", languages=["ar"]
     )
+    # SMS only with the person's consent (tests/beneficiaries/test_consents.py: without it).
+    consent_record(
+        beneficiary=person,
+        purpose=ConsentPurpose.SMS_REMINDERS,
+        recipient="",
+        given_on=timezone.localdate(),
+        channel="paper",
+        by=present,
+    )
     appointment = book(present, namur, welcome_type, person, django_capture_on_commit_callbacks)
     assert set(appointment.dispatches.values_list("channel", "status")) == {
         ("email", "sent"),
@@ -74,6 +85,14 @@ def test_no_contact_no_message_and_landlines_get_no_sms(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     person = BeneficiaryFactory(email="", phone="+3281713518")  # a landline
+    consent_record(
+        beneficiary=person,
+        purpose=ConsentPurpose.SMS_REMINDERS,
+        recipient="",
+        given_on=timezone.localdate(),
+        channel="oral",
+        by=present,
+    )
     appointment = book(present, namur, welcome_type, person, django_capture_on_commit_callbacks)
     assert not appointment.dispatches.exists() and sms_in_memory == [] and mail.outbox == []
 

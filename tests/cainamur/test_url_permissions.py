@@ -35,6 +35,7 @@ URL_ROLES: dict[str, set[str]] = {
     "attestations:dispatches": {"coordinator"},
     "compliance:list": {"coordinator"},
     "read-log": {"coordinator"},
+    "rights:retention": {"coordinator"},
     "password_change": ALL,
     "account-security": ALL,
     "password_change_done": ALL,
@@ -129,6 +130,8 @@ OBJECT_URLS: dict[str, tuple[str, set[str], int]] = {
     "beneficiaries:exemption-delete": ("post", EDITORS, 302),
     "beneficiaries:exemption-proof": ("get", EDITORS, 200),
     "beneficiaries:family-proof": ("get", EDITORS, 200),
+    "beneficiaries:consent-add": ("post", EDITORS, 400),  # empty form: refused
+    "beneficiaries:consent-withdraw": ("post", EDITORS, 400),  # empty form: refused
     "parcours:open": ("post", EDITORS, 302),
     "parcours:invitation": ("post", EDITORS, 400),  # empty form: refused
     "parcours:invitation-letter": ("get", EDITORS, 200),
@@ -150,6 +153,10 @@ OBJECT_URLS: dict[str, tuple[str, set[str], int]] = {
     "attestations:reissue": ("post", EDITORS, 302),
     "attestations:revoke": ("post", {"coordinator"}, 302),
     "attestations:resend": ("post", EDITORS, 302),
+    "rights:export": ("get", {"coordinator"}, 200),
+    "rights:anonymise": ("get", {"coordinator"}, 200),
+    "rights:legal-hold": ("post", {"coordinator"}, 400),  # empty form: refused
+    "rights:legal-hold-lift": ("post", {"coordinator"}, 404),  # no hold on that file
 }
 
 
@@ -169,6 +176,17 @@ def _file_url(url_name: str, caseworker: User) -> str:
     args: list[int] = [beneficiary.pk]
     if "exemption-" in url_name and url_name != "beneficiaries:exemption-add":
         args.append(exemption.pk)
+    if url_name == "beneficiaries:consent-withdraw":
+        from beneficiaries.models import Consent
+
+        consent = Consent.objects.create(
+            beneficiary=beneficiary,
+            purpose="photo",
+            given_on="2026-01-05",
+            channel="oral",
+            recorded_by=caseworker,
+        )
+        args.append(consent.pk)
     if url_name.startswith("parcours:"):
         from parcours.models import Convention
         from parcours.services import parcours_open

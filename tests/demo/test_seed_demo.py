@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import F
 
 from tests.conftest import log_in_through_form
 
@@ -24,10 +25,20 @@ class TestSeedDemo:
 
         settings.DEBUG = True
         call_command("seed_demo", beneficiaries=60, stdout=io.StringIO())
+        from beneficiaries.models import Consent
+
+        consents = Consent.objects.count()
         out = io.StringIO()
         call_command("seed_demo", beneficiaries=60, stdout=out)
         assert "0 dossier(s) créé(s), 60 au total" in out.getvalue()
         assert Beneficiary.objects.count() == 60
+        # Many people with a mobile number agreed to SMS reminders, before their caseworker.
+        assert Consent.objects.count() == consents >= 10
+        assert not Consent.objects.exclude(
+            purpose="sms_reminders",
+            beneficiary__phone__startswith="+324",
+            recorded_by=F("beneficiary__caseworker"),
+        ).exists()
         from beneficiaries.models import BeneficiaryEvent
         from parcours.models import ObligationAssessment
 

@@ -25,7 +25,16 @@ from appointments import services as booking
 from appointments.models import Appointment, AppointmentType
 from appointments.selectors import slot_search
 from attestations.services import attestation_issue
-from beneficiaries.models import Beneficiary, Commune, Cpas, PermitType, Sex
+from beneficiaries.models import (
+    Beneficiary,
+    Commune,
+    Consent,
+    ConsentChannel,
+    ConsentPurpose,
+    Cpas,
+    PermitType,
+    Sex,
+)
 from beneficiaries.services import file_numbers_reserve
 from cainamur.models import User
 from cainamur.roles import Role
@@ -509,6 +518,7 @@ class Command(BaseCommand):
                         "file_number", "id"
                     )
                 )
+                copy_dicts(Consent, demo_consents(files, ids, rng, today))
                 standstill_list = sorted(standstill)
                 copy_dicts(
                     ObligationAssessment,
@@ -536,6 +546,7 @@ class Command(BaseCommand):
             # Fresh planner statistics after a bulk load (autovacuum would, a bit later).
             cursor.execute(f"ANALYZE {Beneficiary._meta.db_table}")
             cursor.execute(f"ANALYZE {ObligationAssessment._meta.db_table}")
+            cursor.execute(f"ANALYZE {Consent._meta.db_table}")
         return created
 
     def _fake_file(
@@ -587,6 +598,11 @@ class Command(BaseCommand):
             "temporary_protection": ukrainian,
             "cpas_support": cpas_support,
             "cpas_id": commune.cpas.pk if cpas_support else None,
+            # Most newcomers have a Belgian mobile number (demo numbers, never dialled:
+            # development writes SMS to files).
+            "phone": f"+324{rng.choice('6789')}{rng.randint(0, 9_999_999):07d}"
+            if rng.random() < 0.8
+            else "",
         }
 
 
@@ -603,6 +619,48 @@ def facts_of(row: dict[str, Any]) -> rules.PersonFacts:
         permit_ordered_on=row["permit_ordered_on"],
         temporary_protection=row["temporary_protection"],
     )
+
+
+# Of the files with a mobile number and a caseworker, the share that agreed to SMS
+# reminders at the welcome interview, and of those, the share that later withdrew it.
+SMS_CONSENT_SHARE = 0.7
+SMS_WITHDRAWN_SHARE = 0.04
+CONSENT_CHANNELS = (
+    (ConsentChannel.PAPER, 70),
+    (ConsentChannel.ORAL, 25),
+    (ConsentChannel.ONLINE, 5),
+)
+
+
+def demo_consents(
+    files: list[dict[str, Any]], ids: dict[str, int], rng: random.Random, today: date
+) -> list[dict[str, Any]]:
+    """SMS consents for demo files with a mobile number, recorded by their caseworker a
+    few weeks after the person arrived; a few withdrawn since (rows for ``copy_dicts``)."""
+    channels = [channel for channel, _weight in CONSENT_CHANNELS]
+    weights = [weight for _channel, weight in CONSENT_CHANNELS]
+    now = timezone.now()
+    rows = []
+    for row in files:
+        if not row["phone"] or not row["caseworker_id"] or rng.random() >= SMS_CONSENT_SHARE:
+            continue
+        given_on = min(row["first_registration_on"] + timedelta(days=rng.randint(7, 60)), today)
+        consent: dict[str, Any] = {
+            "beneficiary_id": ids[row["file_number"]],
+            "purpose": ConsentPurpose.SMS_REMINDERS,
+            "given_on": given_on,
+            "channel": rng.choices(channels, weights)[0],
+            "recorded_by_id": row["caseworker_id"],
+        }
+        if rng.random() < SMS_WITHDRAWN_SHARE:
+            consent |= {
+                "withdrawn_on": given_on + (today - given_on) * rng.randint(1, 9) // 10,
+                "withdrawn_channel": ConsentChannel.ORAL,
+                "withdrawn_by_id": row["caseworker_id"],
+                "withdrawn_at": now,
+            }
+        rows.append(consent)
+    return rows
 
 
 def demo_national_number(birth: date, rng: random.Random, used: set[str]) -> str | None:

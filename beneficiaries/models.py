@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -8,12 +9,14 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+from stdnum.be import bis, nn
 
 from cainamur.crypto import BlindIndexField, EncryptedTextField, blind_index
 from cainamur.permissions import OfficeScopedQuerySet
@@ -153,6 +156,18 @@ class CaiUnaccent(models.Func):
     output_field = models.TextField()
 
 
+def validate_register_number(value: str) -> None:
+    """A national register or BIS number with the right check digits (11 digits)."""
+    if re.fullmatch(r"[0-9]{11}", value or "") and not (nn.is_valid(value) or bis.is_valid(value)):
+        raise ValidationError(
+            _(
+                "Ce numéro n'est pas un numéro de registre national ni un numéro BIS "
+                "valide (chiffres de contrôle incorrects)."
+            ),
+            code="checksum",
+        )
+
+
 class BeneficiaryQuerySet(OfficeScopedQuerySet):
     office_lookup: ClassVar[str] = "office"
 
@@ -192,6 +207,11 @@ class Beneficiary(models.Model):
         null=True,
         blank=True,
         help_text=_("11 chiffres, par ex. 85.07.30-033.28."),
+        # The database sees only ciphertext: the 11 digits are checked here (admin, services).
+        validators=[
+            RegexValidator(r"^[0-9]{11}$", _("Le numéro doit compter 11 chiffres, sans signe.")),
+            validate_register_number,
+        ],
     )
     national_number_index = BlindIndexField(source="national_number", unique=True)
     # Contact
@@ -382,6 +402,18 @@ class Beneficiary(models.Model):
             # The blind index follows the number it indexes.
             kwargs["update_fields"] = [*update_fields, "national_number_index"]
         super().save(*args, **kwargs)
+
+    def validate_unique(self, exclude: Any = None) -> None:
+        """Also: no other file holds this register number. The database keeps it unique
+        through the blind index; this says it in words before (admin, services)."""
+        super().validate_unique(exclude=exclude)
+        number = self.national_number
+        if not number or (exclude and "national_number" in exclude):
+            return
+        if Beneficiary.objects.with_national_number(number).exclude(pk=self.pk).exists():
+            raise ValidationError(
+                {"national_number": _("Ce numéro est déjà celui d'un autre dossier.")}
+            )
 
     @property
     def full_name(self) -> str:

@@ -26,11 +26,12 @@ from typing import Any, Final
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django import forms
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
-from django.db import models
+from django.db import connection, models
 from django.db.models.lookups import Exact
 from django.utils.deconstruct import deconstructible
 
@@ -232,3 +233,22 @@ class BlindIndexField(models.CharField):
 
     def index_of(self, value: str) -> str:
         return blind_index(value, purpose=self.source)
+
+
+def keys_read_stored_data() -> bool | None:
+    """The canary of ``/health/``: True when ``CAI_DATA_KEYS`` decrypt one stored value
+    (the wrong key would make every file page fail), None when nothing is stored yet."""
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if not isinstance(field, EncryptedTextField):
+                continue
+            table = connection.ops.quote_name(model._meta.db_table)
+            column = connection.ops.quote_name(field.column)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT {column} FROM {table} WHERE {column} <> '' LIMIT 1"  # noqa: S608
+                )
+                row = cursor.fetchone()
+            if row is not None:
+                return is_encrypted(row[0])
+    return None

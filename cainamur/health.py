@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
 from cainamur import reads
+from cainamur.crypto import keys_read_stored_data
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,14 @@ def health(request: HttpRequest) -> JsonResponse:  # noqa: ARG001 - a Django vie
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         checks["database"] = "ok"
+        # The keys of protection at rest read what is stored (a wrong key would break
+        # every file page).
+        if keys_read_stored_data() is False:
+            logger.error("Health check: CAI_DATA_KEYS cannot decrypt the stored data")
+            checks["data_keys"] = "error"
+            healthy = False
+        else:
+            checks["data_keys"] = "ok"
     except Exception:
         logger.exception("Health check: database unreachable")
         checks["database"] = "error"

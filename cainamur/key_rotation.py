@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pgtrigger
+from cryptography.fernet import InvalidToken
 from django.apps import apps
 from django.core.files.storage import default_storage
 from django.db import connection, models, transaction
@@ -32,6 +33,10 @@ from cainamur.crypto import (
 )
 
 BATCH = 2000
+
+
+class RotationError(Exception):
+    """A value no key of CAI_DATA_KEYS can read: nothing is changed."""
 
 
 @dataclass
@@ -117,7 +122,13 @@ def _rotate_table(model: type[models.Model], *, dry_run: bool) -> int:
                 break
             last = batch[-1][pk]
             for row in batch:
-                changes = _row_changes(row, encrypted, indexes, json_keys)
+                try:
+                    changes = _row_changes(row, encrypted, indexes, json_keys)
+                except (InvalidToken, ValueError) as error:
+                    raise RotationError(
+                        f"{model._meta.db_table} (id {row[pk]}) : valeur illisible avec les "
+                        "clés de CAI_DATA_KEYS (une ancienne clé manque-t-elle ?)"
+                    ) from error
                 if not changes:
                     continue
                 rewritten += 1
@@ -144,10 +155,13 @@ def _rotate_files(report: RotationReport, *, dry_run: bool) -> None:
         if name.endswith(".rotating"):
             continue
         report.files_seen += 1
-        if dry_run:
-            report.files += int(storage.needs_rewrite(name))
-        else:
-            report.files += int(storage.encrypt_in_place(name))
+        try:
+            changed = storage.needs_rewrite(name) if dry_run else storage.encrypt_in_place(name)
+        except InvalidToken as error:
+            raise RotationError(
+                f"{name} : fichier illisible avec les clés de CAI_DATA_KEYS"
+            ) from error
+        report.files += int(changed)
 
 
 def rotate_all(*, dry_run: bool = False) -> RotationReport:

@@ -119,5 +119,9 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         # Unlock a colleague locked out after failed logins.
         "axes.view_accessattempt",
         "axes.delete_accessattempt",
+        # Retention periods (GDPR): set by administrators; the runs are read-only.
+        "rights.view_retentionrule",
+        "rights.change_retentionrule",
+        "rights.view_retentionrun",
     ),
 }

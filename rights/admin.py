@@ -26,6 +26,9 @@ class LegalHoldAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # lifted from the file page, recorded in its history
+
 
 @admin.register(Anonymisation)
 class AnonymisationAdmin(admin.ModelAdmin):

@@ -55,6 +55,7 @@ from reception.models import Callback, CallbackAttempt, QueueTicket
 from rights.models import Anonymisation
 
 ANONYMISED: Final = "anonymisé"
+DELETED_PDF: Final = "Document supprimé : dossier anonymisé."
 
 #: Identity fields of the file and of its history rows: the value they take.
 IDENTITY: Final[dict[str, Any]] = {
@@ -81,7 +82,11 @@ BLANKED: Final[list[tuple[type[models.Model], str, dict[str, Any]]]] = [
     (CallbackAttempt, "callback__beneficiary", {"note": ""}),
     (QueueTicket, "beneficiary", {"name": ANONYMISED, "phone": "", "note": ""}),
     (WelcomeModule, "parcours__beneficiary", {"needs": "", "notes": ""}),
-    (Convention, "parcours__beneficiary", {"amendment_reason": "", "pdf": ""}),
+    (
+        Convention,
+        "parcours__beneficiary",
+        {"amendment_reason": "", "pdf": "", "pdf_status": "failed", "pdf_error": DELETED_PDF},
+    ),
     (HoursEntry, "axis__parcours__beneficiary", {"note": ""}),
     (Extension, "parcours__beneficiary", {"reason": "", "document": ""}),
     (Suspension, "parcours__beneficiary", {"reason": ""}),
@@ -90,13 +95,25 @@ BLANKED: Final[list[tuple[type[models.Model], str, dict[str, Any]]]] = [
     (ForceMajeure, "beneficiary", {"reason": "", "document": ""}),
     (Orientation, "beneficiary", {"reason": ""}),
     (NonCompliance, "beneficiary", {"sent_reference": "", "outcome_note": ""}),
-    (Attestation, "beneficiary", {"reissue_reason": "", "revocation_reason": "", "pdf": ""}),
+    (
+        Attestation,
+        "beneficiary",
+        {
+            "reissue_reason": "",
+            "revocation_reason": "",
+            "pdf": "",
+            "pdf_status": "failed",
+            "pdf_error": DELETED_PDF,
+        },
+    ),
 ]
 
 #: Stored documents, per model: their file is deleted from the disk.
 DOCUMENTS: Final[list[tuple[type[models.Model], str, str]]] = [
     (Beneficiary, "pk", "eu_family_proof"),
+    (BeneficiaryEvent, "pgh_obj", "eu_family_proof"),  # a proof replaced since
     (Exemption, "beneficiary", "proof"),
+    (ExemptionEvent, "beneficiary", "proof"),
     (Convention, "parcours__beneficiary", "pdf"),
     (Extension, "parcours__beneficiary", "document"),
     (ForceMajeure, "beneficiary", "document"),
@@ -115,10 +132,16 @@ SNAPSHOTS: Final[list[tuple[type[models.Model], str, str]]] = [
 #: Snapshot keys replaced outright (whatever they hold).
 SNAPSHOT_KEYS: Final[dict[str, Any]] = {
     "full_name": ANONYMISED,
-    "initials": "",
+    "initials": "—",
     "national_number_encrypted": "",
     "national_number": "",
     "reason": "",
+    "amendment_reason": "",
+    "reissue_reason": "",
+    "revocation_reason": "",
+    "notes": "",
+    "needs": "",
+    "outcome_note": "",
     "phone": "",
     "email": "",
     "street": "",
@@ -131,12 +154,19 @@ class AnonymisationError(Exception):
 
 def identifying_values(beneficiary: Beneficiary) -> list[str]:
     """What could name the person in a text: names, contact, number, birth date (as the
-    documents print it)."""
+    documents print it), as the file holds them now and as its history rows held them."""
+    values: list[str] = []
+    for version in [beneficiary, *BeneficiaryEvent.objects.filter(pgh_obj=beneficiary.pk)]:
+        values += _values_of(version)
+    return sorted({v for v in values if len(v) >= 3}, key=len, reverse=True)
+
+
+def _values_of(beneficiary: Any) -> list[str]:
     values = [
         beneficiary.last_name,
         beneficiary.first_names,
         beneficiary.birth_name,
-        beneficiary.full_name,
+        f"{beneficiary.last_name.upper()} {beneficiary.first_names}",
         beneficiary.birth_place,
         beneficiary.street,
         beneficiary.email,
@@ -150,14 +180,18 @@ def identifying_values(beneficiary: Beneficiary) -> list[str]:
         values += [number, nn.format(number)]
     birth = beneficiary.birth_date
     values += [birth.isoformat(), f"{birth:%d/%m/%Y}"]
-    return sorted({v for v in values if v and len(v) >= 3}, key=len, reverse=True)
+    return [str(v) for v in values if v]
 
 
 def scrub(value: Any, secrets: list[str], *, year: int) -> Any:
     """The value with every identifying string replaced (recursively in JSON)."""
     if isinstance(value, dict):
         return {
-            key: SNAPSHOT_KEYS[key] if key in SNAPSHOT_KEYS else scrub(item, secrets, year=year)
+            key: SNAPSHOT_KEYS[key]
+            if key in SNAPSHOT_KEYS
+            else _birth(item, year)
+            if key == "birth_date"
+            else scrub(item, secrets, year=year)
             for key, item in value.items()
         }
     if isinstance(value, list):
@@ -167,6 +201,15 @@ def scrub(value: Any, secrets: list[str], *, year: int) -> Any:
         for secret in secrets:
             text = re.sub(re.escape(secret), _replacement(secret, year), text, flags=re.IGNORECASE)
         return text
+    return value
+
+
+def _birth(value: Any, year: int) -> Any:
+    """A birth date in a snapshot, whatever it was: the 1st of January, same format."""
+    if isinstance(value, str) and re.fullmatch(r"\d{2}/\d{2}/\d{4}", value):
+        return f"01/01/{year}"
+    if isinstance(value, str) and value:
+        return f"{year}-01-01"
     return value
 
 
@@ -227,11 +270,14 @@ def beneficiary_anonymise(
                     model._default_manager.filter(pk=pk).update(**{field: cleaned})
         for model, path, values in BLANKED:
             _rows(model, path, beneficiary).update(**values)
-        Dispatch.objects.filter(
+        messages = Dispatch.objects.filter(
             Q(attestation__beneficiary=beneficiary)
             | Q(appointment__beneficiary=beneficiary)
             | Q(seat__beneficiary=beneficiary)
-        ).update(to_address="", last_error="")
+        )
+        # What has not gone yet never goes (its address is gone).
+        messages.exclude(status=Dispatch.Status.SENT).update(status=Dispatch.Status.CANCELLED)
+        messages.update(to_address="", last_error="")
         for event in AuditEvent.objects.filter(beneficiary=beneficiary.pk).only("pk", "summary"):
             summary = scrub(event.summary, secrets, year=year)
             if summary != event.summary:

@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import Any, Final
 
+from cryptography.fernet import InvalidToken
 from django.db import models
 from django.db.models import Q
 from django.db.models.fields.files import FieldFile
@@ -26,7 +27,16 @@ from stdnum.be import nn
 
 from appointments.models import Appointment, Seat
 from attestations.models import Attestation
-from beneficiaries.models import Beneficiary, Exemption, PermitRenewal
+
+# The history models are made by django-pghistory at start-up: mypy cannot see them.
+from beneficiaries.models import (  # type: ignore[attr-defined]
+    Beneficiary,
+    BeneficiaryEvent,
+    Exemption,
+    ExemptionEvent,
+    PermitRenewal,
+)
+from cainamur.crypto import decrypt_text
 from cainamur.models import AuditEvent, ReadEvent
 from cainamur.pdf import centre_snapshot, render_pdf
 from compliance.models import NonCompliance
@@ -47,8 +57,16 @@ from parcours.models import (
 )
 from reception.models import Callback, CallbackAttempt, QueueTicket
 
-#: Columns that say nothing about the person (keys, fingerprints, search helpers).
-LEFT_OUT: Final = {"national_number_index", "search_text", "pdf_sha256", "token_sha256"}
+#: Columns that say nothing about the person (keys, fingerprints, search helpers), or
+#: that are about others (the other files a search returned, staff addresses).
+LEFT_OUT: Final = {
+    "national_number_index",
+    "search_text",
+    "pdf_sha256",
+    "token_sha256",
+    "files",
+    "ip",
+}
 
 
 def _value(value: Any) -> Any:
@@ -125,7 +143,16 @@ def tables(beneficiary: Beneficiary) -> dict[str, list[dict[str, Any]]]:
     consents = getattr(beneficiary, "consents", None)
     if consents is not None:
         held["consentements"] = consents.all()
-    return {name: rows(queryset) for name, queryset in held.items()}
+    held["historique_du_dossier"] = BeneficiaryEvent.objects.filter(pgh_obj=pk).order_by("pgh_id")
+    held["historique_des_dispenses"] = ExemptionEvent.objects.filter(beneficiary=pk).order_by(
+        "pgh_id"
+    )
+    data = {name: rows(queryset) for name, queryset in held.items()}
+    for row in data["attestations"]:  # the number as printed, not its ciphertext
+        snapshot = row.get("snapshot") or {}
+        token = snapshot.pop("national_number_encrypted", "")
+        snapshot["national_number"] = decrypt_text(token) if token else ""
+    return data
 
 
 def documents(beneficiary: Beneficiary) -> list[tuple[str, FieldFile]]:
@@ -134,6 +161,7 @@ def documents(beneficiary: Beneficiary) -> list[tuple[str, FieldFile]]:
     pk = beneficiary.pk
     if beneficiary.eu_family_proof:
         found.append(("preuve-lien-familial", beneficiary.eu_family_proof))
+    seen = {beneficiary.eu_family_proof.name}
     sources: list[tuple[str, Iterable[Any], str]] = [
         ("dispense", Exemption.objects.filter(beneficiary=pk), "proof"),
         ("force-majeure", ForceMajeure.objects.filter(beneficiary=pk), "document"),
@@ -146,6 +174,22 @@ def documents(beneficiary: Beneficiary) -> list[tuple[str, FieldFile]]:
             document = getattr(obj, field)
             if document:
                 found.append((f"{label}-{obj.pk}", document))
+                seen.add(document.name)
+    # Documents replaced since, still held through the history rows.
+    history: list[tuple[str, Iterable[Any], str]] = [
+        (
+            "ancienne-preuve-lien-familial",
+            BeneficiaryEvent.objects.filter(pgh_obj=pk),
+            "eu_family_proof",
+        ),
+        ("ancienne-dispense", ExemptionEvent.objects.filter(beneficiary=pk), "proof"),
+    ]
+    for label, queryset, field in history:
+        for obj in queryset:
+            document = getattr(obj, field)
+            if document and document.name not in seen and document.storage.exists(document.name):
+                found.append((f"{label}-{obj.pgh_id}", document))
+                seen.add(document.name)
     return found
 
 
@@ -162,6 +206,15 @@ def summary_pdf(beneficiary: Beneficiary, data: dict[str, list[dict[str, Any]]])
         .select_related("type", "office")
         .order_by("during"),
         "documents": [name for name, _doc in documents(beneficiary)],
+        "attestations": Attestation.objects.filter(beneficiary=beneficiary).order_by("issued_on"),
+        "hours": HoursEntry.objects.filter(axis__parcours__beneficiary=beneficiary)
+        .select_related("axis")
+        .order_by("on", "id"),
+        "messages": Dispatch.objects.filter(
+            Q(attestation__beneficiary=beneficiary)
+            | Q(appointment__beneficiary=beneficiary)
+            | Q(seat__beneficiary=beneficiary)
+        ).order_by("created_at"),
         "reads": ReadEvent.objects.filter(beneficiary=beneficiary)
         .select_related("actor")
         .order_by("-at")[:200],
@@ -187,9 +240,21 @@ def access_export(beneficiary: Beneficiary) -> bytes:
                 indent=2,
             ),
         )
+        unreadable = []
         for name, document in documents(beneficiary):
-            with document.open("rb") as handle:
-                content = handle.read()
+            try:
+                with document.open("rb") as handle:
+                    content = handle.read()
+            except (OSError, InvalidToken):  # missing or damaged on disk: said, not fatal
+                unreadable.append(name)
+                continue
             extension = PurePosixPath(document.name or "").suffix
             archive.writestr(f"documents/{name}{extension}", content)
+        if unreadable:
+            archive.writestr(
+                "documents/ILLISIBLES.txt",
+                "Documents enregistrés mais illisibles sur le disque (à signaler) :\n"
+                + "\n".join(unreadable)
+                + "\n",
+            )
     return buffer.getvalue()

@@ -8,6 +8,7 @@ A file under a legal hold is never touched, nor its appointments, call-backs or 
 from __future__ import annotations
 
 import calendar
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,13 +18,15 @@ from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from appointments.models import Appointment
+from appointments.models import Appointment, Seat
 from attestations.models import Attestation
 from beneficiaries.models import Beneficiary
-from cainamur.models import ReadEvent
+from cainamur.models import AuditEvent, ReadEvent
+from compliance.models import NonCompliance
+from outbox.models import Dispatch
 from parcours.models import Parcours
 from reception.models import Callback, CallbackAttempt, QueueTicket
-from rights.anonymise import ANONYMISED, beneficiary_anonymise
+from rights.anonymise import ANONYMISED, AnonymisationError, beneficiary_anonymise
 from rights.models import (
     DEFAULT_MONTHS,
     Anonymisation,
@@ -33,7 +36,10 @@ from rights.models import (
     RetentionRun,
 )
 
+logger = logging.getLogger(__name__)
+
 FINISHED = (Parcours.Status.ATTESTATION_ISSUED, Parcours.Status.COMPLETED)
+LEFT = (Parcours.Status.ABANDONED, Parcours.Status.TRANSFERRED)
 UNFOLLOWED = ("not_concerned", "exempt", "incomplete")
 
 
@@ -67,30 +73,53 @@ def _held() -> models.QuerySet[Any]:
 
 
 def _files(record_type: str, before: datetime) -> models.QuerySet[Beneficiary]:
-    files = Beneficiary.objects.exclude(
-        Exists(LegalHold.objects.filter(beneficiary=OuterRef("pk")))
-    ).exclude(Exists(Anonymisation.objects.filter(beneficiary=OuterRef("pk"))))
     last_day = before.date()
-    if record_type == RecordType.CLOSED_FILE:
-        issued = Attestation.objects.filter(parcours=OuterRef("pk"), issued_on__lt=last_day)
-        ended = Parcours.objects.filter(beneficiary=OuterRef("pk"), status__in=FINISHED).filter(
-            Q(closed_on__lt=last_day) | Q(closed_on__isnull=True) & Exists(issued)
+    files = (
+        Beneficiary.objects.exclude(Exists(LegalHold.objects.filter(beneficiary=OuterRef("pk"))))
+        .exclude(Exists(Anonymisation.objects.filter(beneficiary=OuterRef("pk"))))
+        # Anything written about the file since the cut-off (a booking, an edit, an
+        # assessment, an exemption: every write leaves an audit row), or an appointment
+        # still to come or recent, keeps it.
+        .exclude(Exists(AuditEvent.objects.filter(beneficiary=OuterRef("pk"), at__gte=before)))
+        .exclude(
+            Exists(
+                Appointment.objects.filter(beneficiary=OuterRef("pk"), during__endswith__gte=before)
+            )
         )
-        open_path = Parcours.objects.filter(beneficiary=OuterRef("pk")).exclude(
-            status__in=(*FINISHED, Parcours.Status.ABANDONED, Parcours.Status.TRANSFERRED)
+        .exclude(
+            Exists(
+                Seat.objects.filter(
+                    beneficiary=OuterRef("pk"), session__during__endswith__gte=before
+                )
+            )
         )
-        return files.filter(Exists(ended)).exclude(Exists(open_path))
-    # Registrations never followed by a path, or whose only path was abandoned.
-    other = Parcours.objects.filter(beneficiary=OuterRef("pk")).exclude(
-        status=Parcours.Status.ABANDONED, closed_on__lt=last_day
+        .exclude(
+            Exists(
+                NonCompliance.objects.filter(
+                    beneficiary=OuterRef("pk"),
+                    outcome__in=(NonCompliance.Outcome.PENDING, NonCompliance.Outcome.APPEAL),
+                )
+            )
+        )
+        .filter(updated_at__lt=before)
     )
-    return (
-        files.filter(updated_at__lt=before)
-        .exclude(Exists(other))
-        .filter(
-            Q(obligation_status__in=UNFOLLOWED)
-            | Exists(Parcours.objects.filter(beneficiary=OuterRef("pk")))
+    paths = Parcours.objects.filter(beneficiary=OuterRef("pk"))
+    if record_type == RecordType.CLOSED_FILE:
+        # Every path ended (attestation, completion), the last one before the cut-off.
+        return (
+            files.filter(Exists(paths.filter(status__in=FINISHED)))
+            .exclude(Exists(paths.exclude(status__in=(*FINISHED, *LEFT))))
+            .exclude(Exists(paths.filter(closed_on__gte=last_day)))
+            .exclude(
+                Exists(
+                    Attestation.objects.filter(beneficiary=OuterRef("pk"), issued_on__gte=last_day)
+                )
+            )
         )
+    # Registrations never followed by a path (not concerned, exempt, to complete), or
+    # whose paths were all abandoned or transferred, before the cut-off.
+    return files.exclude(Exists(paths.exclude(status__in=LEFT, closed_on__lt=last_day))).filter(
+        Q(obligation_status__in=UNFOLLOWED) | Exists(paths)
     )
 
 
@@ -107,15 +136,15 @@ def _rows(record_type: str, before: datetime) -> models.QuerySet[Any]:
         return (
             Callback.objects.filter(created_at__lt=before)
             .exclude(Exists(_held()))
-            .exclude(name=ANONYMISED)
+            .exclude(name=ANONYMISED, phone="", subject="")
         )
     if record_type == RecordType.TICKET:
         return (
             QueueTicket.objects.filter(on__lt=before.date())
             .exclude(Exists(_held()))
-            .exclude(name=ANONYMISED)
+            .exclude(name=ANONYMISED, phone="", note="")
         )
-    return ReadEvent.objects.filter(at__lt=before)
+    return ReadEvent.objects.filter(at__lt=before).exclude(Exists(_held()))
 
 
 def due(now: datetime | None = None) -> list[Due]:
@@ -136,13 +165,27 @@ def due(now: datetime | None = None) -> list[Due]:
     return result
 
 
+#: Applied in this order: the records about a file before the files themselves, so that
+#: anonymising a file does not change what the other types had to do (dry run == run).
+ORDER = (
+    RecordType.READ_LOG,
+    RecordType.APPOINTMENT,
+    RecordType.CALLBACK,
+    RecordType.TICKET,
+    RecordType.CLOSED_FILE,
+    RecordType.UNFOLLOWED_FILE,
+)
+
+
 def run(*, dry_run: bool = False, now: datetime | None = None) -> dict[str, int]:
     """Anonymise or delete what is due; returns the counts per record type (and records
     the run)."""
     now = now or timezone.now()
+    planned = {item.record_type: item for item in due(now)}
     counts: dict[str, int] = {}
-    for item in due(now):
-        counts[item.record_type] = item.count if dry_run else _apply(item.record_type, item.before)
+    for record_type in ORDER:
+        item = planned[record_type]
+        counts[record_type] = item.count if dry_run else _apply(record_type, item.before)
     RetentionRun.objects.create(at=now, dry_run=dry_run, counts=counts)
     return counts
 
@@ -151,15 +194,21 @@ def _apply(record_type: str, before: datetime) -> int:
     rows = _rows(record_type, before)
     if record_type in (RecordType.CLOSED_FILE, RecordType.UNFOLLOWED_FILE):
         done = 0
-        for beneficiary in rows.order_by("pk").iterator(chunk_size=200):
-            beneficiary_anonymise(
-                beneficiary=beneficiary, by=None, cause=Anonymisation.Cause.RETENTION
-            )
+        for beneficiary in list(rows.order_by("pk")):
+            try:
+                beneficiary_anonymise(
+                    beneficiary=beneficiary, by=None, cause=Anonymisation.Cause.RETENTION
+                )
+            except AnonymisationError:  # a hold set meanwhile: kept, the run goes on
+                logger.warning("Retention: file %s kept (held meanwhile)", beneficiary.pk)
+                continue
             done += 1
         return done
     with transaction.atomic():
         if record_type == RecordType.APPOINTMENT:
             ids = list(rows.values_list("pk", flat=True))
+            # Their messages lose the address they went to (the person's contact).
+            Dispatch.objects.filter(appointment__in=ids).update(to_address="", last_error="")
             return Appointment.objects.filter(pk__in=ids).update(
                 beneficiary=None, notes="", reason=""
             )

@@ -30,7 +30,7 @@ from tests.attestations.test_services import pdf_text
 from tests.beneficiaries.test_file import VALID_NRN, registration
 from tests.factories import BeneficiaryFactory, complete_path, obliged_file
 
-OTHER_NRN = "90020212345"
+OTHER_NRN = "90020212372"
 
 
 def text_columns_holding(patterns: list[str]) -> dict[str, int]:
@@ -71,8 +71,11 @@ def test_no_register_number_in_clear_in_any_table(
     beneficiary_update(beneficiary=created, data={"national_number": OTHER_NRN}, by=caseworker)
     beneficiary_update(beneficiary=created, data={"phone": "+32471000000"}, by=caseworker)
     attestation = attestation_issue(parcours=complete_path(created, caseworker), by=caseworker)
-    found = client.get(reverse("beneficiaries:list"), {"q": nn.format(OTHER_NRN)})
-    assert created.file_number in found.content.decode()
+    # The list searches through a POST (the number never in a URL), by the blind index.
+    found = client.post(reverse("beneficiaries:list"), {"q": nn.format(OTHER_NRN)}).content
+    someone_else = Beneficiary.objects.exclude(pk=created.pk).first()
+    assert created.file_number in found.decode()
+    assert someone_else is not None and someone_else.file_number not in found.decode()
 
     numbers = {VALID_NRN, OTHER_NRN} | set(
         Beneficiary.objects.exclude(national_number=None).values_list("national_number", flat=True)
@@ -194,3 +197,34 @@ def test_key_rotation_re_encrypts_everything(
     out = io.StringIO()
     call_command("rotate_keys", stdout=out)
     assert "Tout est déjà chiffré avec la première clé." in out.getvalue()
+
+
+def test_the_model_checks_a_register_number_the_database_cannot_see(db: None) -> None:
+    """The admin (and any service) validates through the model: 11 digits, check digits,
+    no other file's (the database only sees ciphertext and an index)."""
+    from django.core.exceptions import ValidationError
+
+    BeneficiaryFactory(national_number=VALID_NRN)
+    for number, message in [
+        ("garbage", "11 chiffres"),
+        ("85.07.30-033.28", "11 chiffres"),
+        ("85073003329", "chiffres de contrôle"),
+        (VALID_NRN, "déjà celui d'un autre dossier"),
+    ]:
+        person = BeneficiaryFactory.build(national_number=number)
+        with pytest.raises(ValidationError, match=message):
+            person.full_clean(exclude=["file_number", "commune", "office"])
+
+
+def test_health_says_when_the_keys_cannot_read_the_data(
+    db: None, client: Any, settings: Any
+) -> None:
+    BeneficiaryFactory(national_number=VALID_NRN)
+    assert client.get("/health/").json()["checks"]["data_keys"] == "ok"
+    settings.CAI_DATA_KEYS = [generate_key()]  # a valid key, but not the one used
+    response = client.get("/health/")
+    assert response.status_code == 503 and response.json()["checks"]["data_keys"] == "error"
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match=r"beneficiaries_beneficiary .* illisible"):
+        call_command("rotate_keys", "--dry-run", stdout=io.StringIO())

@@ -26,6 +26,7 @@ from beneficiaries.models import Beneficiary
 from beneficiaries.services import beneficiary_update, exemption_record
 from cainamur import audit
 from cainamur.models import AuditEvent, ReadEvent, User
+from outbox.models import Dispatch
 from parcours.services import force_majeure_record
 from reception.models import Callback
 from rights import retention
@@ -224,6 +225,15 @@ def test_rights_screens_are_for_coordinators(
     assert done.status_code == 302 and Anonymisation.objects.filter(beneficiary=person).exists()
 
 
+def age(files: list[Beneficiary], *, days: int) -> None:
+    """Make files (and what was written about them) look ``days`` old."""
+    then = timezone.now() - timedelta(days=days)
+    ids = [f.pk for f in files]
+    Beneficiary.objects.filter(pk__in=ids).update(updated_at=then)
+    with pgtrigger.ignore("cainamur.AuditEvent:audit_append_only"):
+        AuditEvent.objects.filter(beneficiary__in=ids).update(at=then)
+
+
 def test_retention_dry_run_and_real_run_agree(
     caseworker: User, coordinator: User, login_client: Any
 ) -> None:
@@ -234,9 +244,7 @@ def test_retention_dry_run_and_real_run_agree(
     held = obliged_file(caseworker, last_name="Tenu", nationality="FR")
     recent = obliged_file(caseworker, last_name="Récent", nationality="FR")
     assert old.obligation_status == "not_concerned"
-    Beneficiary.objects.filter(pk__in=[old.pk, held.pk]).update(
-        updated_at=now - timedelta(days=400)
-    )
+    age([old, held], days=400)
     legal_hold_set(beneficiary=held, reason="Litige", by=coordinator)
     Callback.objects.create(
         name="Vieux rappel",
@@ -281,3 +289,71 @@ def test_scrub_keeps_dates_readable() -> None:
         "text": "Né le 01/01/1990, M. anonymisé",
         "full_name": "anonymisé",
     }
+
+
+def test_retention_never_takes_a_file_still_followed(caseworker: User, coordinator: User) -> None:
+    """Due only when nothing happened since the cut-off: a recent write, a coming
+    appointment, a second path closed recently or a pending breach keep the file."""
+    from appointments.models import Appointment, AppointmentType
+    from parcours.models import Parcours
+
+    quiet = obliged_file(caseworker, last_name="Calme", nationality="FR")
+    booked = obliged_file(caseworker, last_name="Attendu", nationality="FR")
+    written = obliged_file(caseworker, last_name="Écrit", nationality="FR")
+    age([quiet, booked, written], days=400)
+    start = timezone.now() + timedelta(days=3)
+    Appointment.objects.create(
+        type=AppointmentType.objects.first(),
+        office=booked.office,
+        staff=caseworker,
+        during=(start, start + timedelta(minutes=30)),
+        beneficiary=booked,
+        created_by=caseworker,
+    )
+    audit.record(by=caseworker, action="test.edit", summary="Modifié", beneficiary=written)
+    due = {f.pk for f in retention._rows("unfollowed_file", retention._before(12, timezone.now()))}
+    assert due == {quiet.pk}
+
+    # Two finished paths, the second closed last month: not due for ten more years.
+    person = full_file(caseworker)
+    first = person.paths.get()
+    Parcours.objects.filter(pk=first.pk).update(closed_on=date(2010, 1, 1))
+    age([person], days=11 * 366)
+    with pgtrigger.ignore("attestations.Attestation:attestation_content_frozen"):
+        Attestation.objects.filter(beneficiary=person).update(issued_on=date(2010, 1, 1))
+    cutoff = retention._before(120, timezone.now())
+    assert person.pk in {f.pk for f in retention._rows("closed_file", cutoff)}
+    second = Parcours.objects.create(
+        beneficiary=person,
+        kind=first.kind,
+        status="completed",
+        opened_on=date(2025, 1, 1),
+        opened_by=caseworker,
+        closed_on=timezone.localdate() - timedelta(days=30),
+    )
+    assert second.pk and person.pk not in {f.pk for f in retention._rows("closed_file", cutoff)}
+
+
+def test_anonymisation_reaches_history_and_unsent_messages(
+    caseworker: User, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    """A birth date or a proof corrected since, a reason in a convention's snapshot, a
+    copy still waiting to go: all gone."""
+    from parcours.models import Convention
+
+    person = full_file(caseworker, birth_date=date(1988, 4, 3))
+    beneficiary_update(beneficiary=person, data={"birth_date": date(1990, 5, 17)}, by=caseworker)
+    with pgtrigger.ignore("parcours.Convention:convention_snapshot_frozen"):
+        Convention.objects.filter(parcours__beneficiary=person).update(
+            snapshot={"birth_date": "1988-04-03", "amendment_reason": "XQAMENDQX"}
+        )
+    dispatch = Dispatch.objects.filter(attestation__beneficiary=person).first()
+    assert dispatch is not None
+    Dispatch.objects.filter(pk=dispatch.pk).update(status="needs_address")
+    with django_capture_on_commit_callbacks(execute=True):
+        beneficiary_anonymise(beneficiary=person, by=caseworker)
+    assert text_columns_holding([*TRACES, "1988-04-03", "03/04/1988", "XQAMENDQX"]) == {}
+    dispatch.refresh_from_db()
+    assert dispatch.status == "cancelled" and dispatch.to_address == ""
+    attestation = Attestation.objects.get(beneficiary=person)
+    assert attestation.pdf_status == "failed" and "anonymisé" in attestation.pdf_error

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cainamur.key_rotation import rotate_all
+from cainamur.key_rotation import RotationError, rotate_all
 
 
 class Command(BaseCommand):
@@ -23,7 +23,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         dry_run = bool(options["dry_run"])
-        report = rotate_all(dry_run=dry_run)
+        try:
+            report = rotate_all(dry_run=dry_run)
+        except RotationError as error:
+            raise CommandError(str(error)) from error
         verb = "à rechiffrer" if dry_run else "rechiffrée(s)"
         for table, count in sorted(report.rows.items()):
             self.stdout.write(f"{table} : {count} ligne(s) {verb}")

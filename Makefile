@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address `make run` serves, given to every command: in development, the address in
+# QR codes and in the links of messages (settings.CAI_PUBLIC_URL) defaults to it.
+export CAI_DEV_SERVER := $(HOST):$(PORT)
 
 .DEFAULT_GOAL := help
 .PHONY: help install run migrate seed test test-fast lint format typecheck worker beat lock clean
@@ -25,8 +28,8 @@ migrate: install  ## Apply database migrations
 seed: migrate  ## Load the demo data (demo logins are printed)
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
 
-run: seed  ## Install, migrate, load demo data and serve http://127.0.0.1:8000
-	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+run: seed  ## Install, migrate, load demo data and serve http://127.0.0.1:8000 (HOST, PORT)
+	DJANGO_DEBUG=1 $(PY) manage.py runserver $(CAI_DEV_SERVER)
 
 test: install  ## Check migrations and run the whole test suite
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run

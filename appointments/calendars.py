@@ -22,6 +22,7 @@ from appointments.models import Appointment, CalendarFeed
 from appointments.services import calendar_feed_renew, calendar_feed_revoke
 from cainamur.lib.http import is_id
 from cainamur.lib.localtime import day_bounds
+from cainamur.lib.name_order import by_name
 from cainamur.lib.tokens import token_digest
 from cainamur.permissions import FILE_ROLES, AuthenticatedHttpRequest, role_required
 from offices.selectors import visible_offices
@@ -89,7 +90,7 @@ def week(request: AuthenticatedHttpRequest) -> HttpResponse:
         get_user_model()
         .objects.filter(is_active=True, availabilities__office__in=offices)
         .distinct()
-        .order_by("last_name", "first_name")
+        .order_by(*by_name("last_name", "first_name"), "id")
     )
     return render(
         request,

@@ -5,9 +5,11 @@ message is written and again when it is about to go."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -22,12 +24,16 @@ from outbox.emails import email_render
 from outbox.models import Dispatch
 from outbox.registry import MessageKind, register
 from outbox.services import dispatch_queue
-from outbox.sms import Sms
+from outbox.sms import Sms, gsm7, sms_segments
+
+# An SMS in the GSM alphabet stays within two segments (320 characters at most).
+SMS_SEGMENTS = 2
 
 RELATED = (
     "appointment__beneficiary",
     "appointment__office",
     "appointment__type",
+    "appointment__rescheduled_from",
     "seat__beneficiary",
     "seat__session__office",
     "seat__session__type",
@@ -67,26 +73,74 @@ def person_language(beneficiary: Beneficiary) -> str:
     )
 
 
+def day_in_words(moment: datetime, *, year: bool = True) -> str:
+    """« mardi 8 décembre 2026 » (« 1er » for the first of the month), in French."""
+    local_moment = timezone.localtime(moment, BRUSSELS)
+    day = r"\1\e\r" if local_moment.day == 1 else "j"
+    with translation.override("fr"):
+        return date_format(local_moment, f"l {day} F{' Y' if year else ''}")
+
+
+def time_in_words(moment: datetime) -> str:
+    """« 9 h 30 », « 14 h »: the time as French texts write it."""
+    local_moment = timezone.localtime(moment, BRUSSELS)
+    if local_moment.minute:
+        return f"{local_moment.hour} h {local_moment.minute:02d}"
+    return f"{local_moment.hour} h"
+
+
+def when_in_words(moment: datetime, *, year: bool = True) -> str:
+    """« mardi 8 décembre 2026 à 9 h 30 »."""
+    with translation.override("fr"):
+        return _("%(day)s à %(time)s") % {
+            "day": day_in_words(moment, year=year),
+            "time": time_in_words(moment),
+        }
+
+
+def _replaced(dispatch: Dispatch) -> Appointment | None:
+    """The appointment this one replaces after a reschedule (seats have none: a person
+    changes session by cancelling the seat)."""
+    return dispatch.appointment.rescheduled_from if dispatch.appointment is not None else None
+
+
 def _facts(dispatch: Dispatch) -> dict[str, str]:
     appointment, beneficiary = _about(dispatch)
     start = timezone.localtime(appointment.during.lower, BRUSSELS)
     office = appointment.office
-    place = ", ".join(
-        x for x in (office.street, f"{office.postal_code} {office.city}") if x.strip()
-    )
+    town = f"{office.postal_code} {office.city}".strip()
+    place = ", ".join(x for x in (office.street.strip(), town) if x)
+    replaced = _replaced(dispatch)
     return {
         "first_names": beneficiary.first_names,
         "type": appointment.type.name,
-        "date": date_format(start, "l j F Y"),
-        "short_date": start.strftime("%d/%m"),
-        "time": start.strftime("%H:%M"),
+        "date": day_in_words(start),
+        "time": time_in_words(start),
+        "when": when_in_words(start),
+        "short_when": when_in_words(start, year=False),
         "place": place,
+        "short_place": ", ".join(x for x in (office.street.strip(), office.city) if x),
         "office": office.name,
+        "city": office.city,
+        "access": office.access,
+        "bring": appointment.type.bring,
+        "replaced": when_in_words(replaced.during.lower) if replaced is not None else "",
+        "short_replaced": (
+            when_in_words(replaced.during.lower, year=False) if replaced is not None else ""
+        ),
         "translated_language": person_language(beneficiary),
-        "translated": TRANSLATED[dispatch.purpose]
-        .get(person_language(beneficiary), "")
-        .format(date=start.strftime("%d/%m/%Y"), time=start.strftime("%H:%M"), place=place),
+        "translated": _translated(dispatch, place=place),
     }
+
+
+def _translated(dispatch: Dispatch, *, place: str, pattern: str = "%d/%m/%Y") -> str:
+    appointment, beneficiary = _about(dispatch)
+    start = timezone.localtime(appointment.during.lower, BRUSSELS)
+    return (
+        TRANSLATED[dispatch.purpose]
+        .get(person_language(beneficiary), "")
+        .format(date=start.strftime(pattern), time=start.strftime("%H:%M"), place=place)
+    )
 
 
 def appointment_email(dispatch: Dispatch) -> EmailMessage:
@@ -164,16 +218,33 @@ def register_messages() -> None:
 
 
 def appointment_sms(dispatch: Dispatch) -> Sms:
+    """Short: when (in words), where (street and town), the replaced appointment while
+    it is still to come, the number to call, then the line in the person's language (cut
+    to the date, time and town: the street is in the French part). In the GSM alphabet:
+    two segments of 160 characters, the appointment's type only when they still hold it.
+    A line in Arabic or Ukrainian makes the SMS Unicode (70 characters a segment): up to
+    four."""
     facts = _facts(dispatch)
     centre = Centre.current()
     if dispatch.purpose == Dispatch.Purpose.REMINDER:
-        text = _("CAI Namur : rappel, RDV demain %(short_date)s à %(time)s, %(office)s.") % facts
+        heads = [_("CAI Namur : rappel, RDV demain, %(short_when)s, %(short_place)s.")]
     else:
-        text = _("CAI Namur : RDV « %(type)s » le %(short_date)s à %(time)s, %(office)s.") % facts
-    text += " " + _("Pour changer : %(phone)s.") % {"phone": centre.phone}
-    if facts["translated"]:
-        text += " " + facts["translated"]
-    return Sms(to=dispatch.to_address, body=text)
+        heads = [
+            _("CAI Namur : RDV %(type)s le %(short_when)s, %(short_place)s."),
+            _("CAI Namur : RDV le %(short_when)s, %(short_place)s."),
+        ]
+    tail = []
+    replaced = _replaced(dispatch)
+    if replaced is not None and replaced.during.lower > timezone.now():
+        # Only while the person could still go to it: the e-mails always say it.
+        tail.append(_("RDV du %(short_replaced)s annulé.") % facts)
+    tail.append(_("Pour changer : %(phone)s.") % {"phone": centre.phone})
+    translated = _translated(dispatch, place=facts["city"], pattern="%d/%m")
+    if translated:
+        tail.append(translated)
+    bodies = [gsm7(" ".join([head % facts, *tail])) for head in heads]
+    body = next((b for b in bodies if sms_segments(b) <= SMS_SEGMENTS), bodies[-1])
+    return Sms(to=dispatch.to_address, body=body)
 
 
 def appointment_messages(

@@ -28,6 +28,15 @@ class AppointmentType(models.Model):
         _("places"), null=True, blank=True, help_text=_("Séances de groupe seulement.")
     )
     needs_room = models.BooleanField(_("demande une salle"), default=True)
+    bring = models.CharField(
+        _("à apporter"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Dit à la personne dans la confirmation et le rappel. Par ex. « Apportez votre "
+            "titre de séjour et … »."
+        ),
+    )
     is_active = models.BooleanField(_("proposé"), default=True)
 
     class Meta:

@@ -16,6 +16,7 @@ from appointments import slots
 from appointments.models import ACTIVE_STATUSES, Appointment, AppointmentType, Seat
 from beneficiaries.models import Beneficiary
 from cainamur.lib import localtime
+from cainamur.lib.name_order import by_name
 from cainamur.models import User
 from cainamur.roles import GROUP_NAMES, Role
 from offices.models import Absence, Office, OpeningHours, Room, StaffAvailability
@@ -35,7 +36,7 @@ def eligible_staff(office: Office, kind: AppointmentType) -> QuerySet[User]:
         get_user_model()
         .objects.filter(is_active=True, groups__name__in=groups, availabilities__office=office)
         .distinct()
-        .order_by("last_name", "first_name", "id")
+        .order_by(*by_name("last_name", "first_name"), "id")
     )
 
 
@@ -152,7 +153,7 @@ def day_agenda(office: Office, day: date) -> list[Appointment]:
                 "seats",
                 queryset=Seat.objects.exclude(status=Seat.Status.CANCELLED)
                 .select_related("beneficiary")
-                .order_by("beneficiary__last_name"),
+                .order_by(*by_name("beneficiary__last_name", "beneficiary__first_names"), "id"),
             )
         )
         .order_by("during", "id")

@@ -19,7 +19,8 @@ from appointments.selectors import person_busy, slot_search
 from beneficiaries.models import Beneficiary
 from beneficiaries.services import beneficiary_presented
 from cainamur import audit
-from cainamur.lib import localtime
+from cainamur.lib import localtime, plausible
+from cainamur.lib.text import max_length
 from cainamur.lib.tokens import token_new
 from cainamur.models import User
 from offices.models import Office, Room
@@ -50,6 +51,13 @@ def _audit(
         data=data,
         reason=reason,
     )
+
+
+def _fits(**texts: str) -> None:
+    """Each text fits its field of the appointment (else refused, never cut)."""
+    for name, value in texts.items():
+        if problem := plausible.too_long(value, max_length=max_length(Appointment, name)):
+            raise BookingError(problem)
 
 
 def calendar_feed_renew(*, staff: User) -> str:
@@ -149,6 +157,7 @@ def appointment_book(
     absent...)."""
     if kind.is_group:
         raise BookingError(_("Une séance de groupe se réserve en y inscrivant la personne."))
+    _fits(notes=notes)
     slot = _still_free(
         office=office,
         kind=kind,
@@ -282,6 +291,7 @@ def appointment_move(
             )
         if to == Appointment.Status.CANCELLED and not reason.strip():
             raise BookingError(_("Indiquez le motif de l'annulation."))
+        _fits(reason=reason.strip())
         before = appointment.status
         appointment.status = to
         fields = ["status"]
@@ -340,6 +350,7 @@ def appointment_reschedule(
     new one remembers it; both in one transaction (nothing changes if the slot is taken)."""
     if not reason.strip():
         raise BookingError(_("Indiquez le motif du report."))
+    _fits(reason=reason.strip())
     with transaction.atomic():
         old = (
             Appointment.objects.select_for_update()

@@ -40,6 +40,36 @@ def copy_address(dispatch: Dispatch) -> str:
     return ""
 
 
+def address_missing(dispatch: Dispatch) -> bool:
+    """A copy (or notice) to resend whose recipient has no address today: « Relancer »
+    would do nothing until the address is typed (« Copies à vérifier », or the admin)."""
+    return dispatch.resendable and not copy_address(dispatch)
+
+
+def address_missing_text(dispatch: Dispatch, *, may_type: bool) -> str:
+    """What a person asking to resend such a copy reads: who types the address (a
+    coordinator, on « Copies à vérifier »)."""
+    if dispatch.recipient_kind == Dispatch.Recipient.CPAS and dispatch.cpas is not None:
+        name = dispatch.cpas.name
+        if may_type:
+            return _("Adresse manquante : saisissez l'adresse e-mail du CPAS (%(name)s).") % {
+                "name": name
+            }
+        return _(
+            "Adresse manquante : la coordination doit saisir l'adresse e-mail du CPAS "
+            "(%(name)s) avant de relancer."
+        ) % {"name": name}
+    name = dispatch.commune.name if dispatch.commune is not None else ""
+    if may_type:
+        return _("Adresse manquante : saisissez l'adresse e-mail de la commune de %(name)s.") % {
+            "name": name
+        }
+    return _(
+        "Adresse manquante : la coordination doit saisir l'adresse e-mail de la commune de "
+        "%(name)s avant de relancer."
+    ) % {"name": name}
+
+
 def copy_ready(dispatch: Dispatch) -> bool | None:
     """None = never (the attestation was superseded or revoked), False = not yet (its PDF
     is being rendered)."""

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from attestations.models import Attestation
 from cainamur.crypto import decrypt_text, encrypt_text
-from cainamur.models import Centre
+from cainamur.models import Centre, User
 from cainamur.pdf import centre_snapshot, pdf_store, render_pdf
 from cainamur.templatetags.cai import national_number
 from parcours.models import Axis, Parcours
@@ -47,6 +47,7 @@ def attestation_snapshot(
     code: str,
     issued_on: date,
     centre: Centre,
+    issued_by: User | None = None,
     replaces: Attestation | None = None,
     reissue_reason: str = "",
 ) -> dict[str, Any]:
@@ -84,6 +85,9 @@ def attestation_snapshot(
             else ""
         ),
         "file_number": beneficiary.file_number,
+        # Who prepared it, named on the document beside the centre's signatory.
+        "issued_by": (issued_by.get_full_name() or issued_by.username) if issued_by else "",
+        "issued_by_function": getattr(issued_by, "function", "") if issued_by else "",
         "kind": parcours.kind,
         "kind_label": str(parcours.get_kind_display()),
         "regime": parcours.regime,

@@ -3,11 +3,17 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from attestations.models import Attestation
+from beneficiaries.models import Commune
+
 
 class ReasonForm(forms.Form):
+    """Why an attestation is reissued or revoked (kept as its reissue or revocation
+    reason: the same maximum)."""
+
     reason = forms.CharField(
         label=_("Motif"),
-        max_length=1000,
+        max_length=Attestation._meta.get_field("revocation_reason").max_length,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
         error_messages={"required": _("Indiquez le motif.")},
     )
@@ -42,6 +48,8 @@ class VerifyForm(forms.Form):
 class RecipientEmailForm(forms.Form):
     email = forms.EmailField(
         label=_("Adresse e-mail du destinataire"),
+        # Kept as the commune's or the CPAS's address (EmailField: 254 characters).
+        max_length=Commune._meta.get_field("population_email").max_length,
         widget=forms.EmailInput(attrs={"class": "form-control", "autocomplete": "off"}),
         error_messages={
             "required": _("Indiquez l'adresse e-mail."),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cainamur.models import RenderedPdf
 from cainamur.permissions import OfficeScopedQuerySet
+from parcours.models import Parcours
 
 
 class AttestationCounter(models.Model):
@@ -79,7 +80,7 @@ class Attestation(RenderedPdf):
         on_delete=models.PROTECT,
         related_name="attestations",
     )
-    kind = models.CharField(_("régime du parcours"), max_length=10)
+    kind = models.CharField(_("régime du parcours"), max_length=10, choices=Parcours.Kind.choices)
     issued_on = models.DateField(_("délivrée le"))
     issued_at = models.DateTimeField(_("enregistrée le"), auto_now_add=True)
     issued_by = models.ForeignKey(
@@ -100,7 +101,7 @@ class Attestation(RenderedPdf):
         null=True,
         blank=True,
     )
-    reissue_reason = models.TextField(_("motif de la réédition"), blank=True)
+    reissue_reason = models.TextField(_("motif de la réédition"), max_length=1000, blank=True)
     revoked_at = models.DateTimeField(_("révoquée le"), null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -110,7 +111,7 @@ class Attestation(RenderedPdf):
         null=True,
         blank=True,
     )
-    revocation_reason = models.TextField(_("motif de la révocation"), blank=True)
+    revocation_reason = models.TextField(_("motif de la révocation"), max_length=1000, blank=True)
     pdf = models.FileField(_("PDF"), upload_to="attestations/%Y/", blank=True)
 
     objects = AttestationQuerySet.as_manager()

@@ -6,6 +6,7 @@ from django.db.models import Prefetch, QuerySet
 
 from attestations.models import Attestation
 from beneficiaries.models import Beneficiary
+from cainamur.lib.name_order import by_name
 from cainamur.models import User
 from outbox.models import Dispatch
 
@@ -31,9 +32,13 @@ def file_attestations(beneficiary: Beneficiary) -> list[Attestation]:
 
 
 def attestation_register(user: User) -> QuerySet[Attestation]:
+    """The register as the page and its CSV list it: latest issue date first, and within a
+    day by name (French order)."""
     return _with_copies(
-        Attestation.objects.visible_to(user).select_related(
-            "beneficiary__office", "beneficiary__commune", "issued_by", "replaces"
+        Attestation.objects.visible_to(user)
+        .select_related("beneficiary__office", "beneficiary__commune", "issued_by", "replaces")
+        .order_by(
+            "-issued_on", *by_name("beneficiary__last_name", "beneficiary__first_names"), "-id"
         )
     )
 

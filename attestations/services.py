@@ -16,6 +16,8 @@ from attestations.documents import attestation_snapshot
 from attestations.models import Attestation, AttestationCounter
 from cainamur import audit
 from cainamur.celery import queue_on_commit
+from cainamur.lib import plausible
+from cainamur.lib.text import max_length
 from cainamur.models import Centre, PdfStatus, User
 from cainamur.pdf import pdf_retry
 from parcours.models import Axis, Parcours
@@ -92,6 +94,7 @@ def _create(
             code=code,
             issued_on=on,
             centre=Centre.current(),
+            issued_by=by,
             replaces=replaces,
             reissue_reason=reason,
         ),
@@ -135,11 +138,17 @@ def attestation_issue(*, parcours: Parcours, by: User, on: date | None = None) -
     return attestation
 
 
+def _reason_fits(reason: str, field: str) -> None:
+    if problem := plausible.too_long(reason.strip(), max_length=max_length(Attestation, field)):
+        raise AttestationError(problem)
+
+
 def attestation_reissue(*, attestation: Attestation, by: User, reason: str) -> Attestation:
     """Correct an attestation: a new one (new number and code, today's file data) that
     supersedes it. Its copies go out again."""
     if not reason.strip():
         raise AttestationError(_("Indiquez le motif de la réédition."))
+    _reason_fits(reason, "reissue_reason")
     with transaction.atomic():
         old = Attestation.objects.select_for_update().get(pk=attestation.pk)
         if old.status != Attestation.Status.VALID:
@@ -173,6 +182,7 @@ def attestation_revoke(*, attestation: Attestation, by: User, reason: str) -> At
     « terminé » so that a new attestation can be issued if appropriate."""
     if not reason.strip():
         raise AttestationError(_("Indiquez le motif de la révocation."))
+    _reason_fits(reason, "revocation_reason")
     with transaction.atomic():
         attestation = Attestation.objects.select_for_update().get(pk=attestation.pk)
         if attestation.status != Attestation.Status.VALID:

@@ -24,13 +24,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import ListView
 from django_ratelimit.decorators import ratelimit
 
 from attestations import services
-from attestations.copies import copy_recipient_email_set
+from attestations.copies import address_missing, address_missing_text, copy_recipient_email_set
 from attestations.filters import AttestationFilter
 from attestations.forms import ReasonForm, RecipientEmailForm, VerifyForm
 from attestations.models import Attestation
@@ -47,7 +48,7 @@ from cainamur.permissions import (
 )
 from cainamur.roles import Role
 from outbox.models import Dispatch
-from outbox.services import DispatchError, dispatch_resend
+from outbox.services import DispatchError, DispatchNeedsAddress, dispatch_resend
 from parcours.selectors import current_path
 
 
@@ -167,9 +168,25 @@ def pdf_retry(request: AuthenticatedHttpRequest, pk: int, attestation_pk: int) -
     return _back(pk)
 
 
+def _address_missing(request: AuthenticatedHttpRequest, dispatch: Dispatch) -> str:
+    """Who types the missing address, with a link to the form for those who can."""
+    may_type = request.user.has_role(Role.COORDINATOR)
+    text = address_missing_text(dispatch, may_type=may_type)
+    if not may_type:
+        return text
+    return format_html(
+        '{} <a href="{}">{}</a>',
+        text,
+        f"{reverse('attestations:dispatches')}#address-{dispatch.pk}",
+        _("Saisir l'adresse"),
+    )
+
+
 def _resend(request: AuthenticatedHttpRequest, dispatch: Dispatch) -> None:
     try:
         dispatch_resend(dispatch=dispatch, by=request.user)
+    except DispatchNeedsAddress:
+        messages.error(request, _address_missing(request, dispatch))
     except DispatchError as error:
         messages.error(request, str(error))
     else:
@@ -271,12 +288,13 @@ class _Echo:
 
 
 def export_csv(queryset: QuerySet[Attestation]) -> StreamingHttpResponse:
-    """The register as CSV (UTF-8 with BOM and semicolons: opens as is in Excel)."""
+    """The register as CSV (UTF-8 with BOM and semicolons: opens as is in Excel), in the
+    register's order (``attestation_register``)."""
 
     def rows() -> Iterator[str]:
         writer = csv.writer(_Echo(), delimiter=";")
         yield "\ufeff" + writer.writerow([str(c) for c in CSV_COLUMNS])
-        for a in queryset.order_by("-issued_on", "-id").iterator(chunk_size=500):
+        for a in queryset.iterator(chunk_size=500):
             copies = {d.recipient_kind: d.get_status_display() for d in a.dispatches.all()}
             yield writer.writerow(
                 _cell(value)
@@ -288,7 +306,7 @@ def export_csv(queryset: QuerySet[Attestation]) -> StreamingHttpResponse:
                     a.beneficiary.full_name,
                     a.beneficiary.commune.name,
                     a.beneficiary.office.name,
-                    _("Obligatoire") if a.kind == "obliged" else _("Volontaire"),
+                    a.get_kind_display(),
                     str(a.issued_by),
                     a.replaces.number if a.replaces else "",
                     a.revocation_reason or a.reissue_reason,
@@ -303,20 +321,34 @@ def export_csv(queryset: QuerySet[Attestation]) -> StreamingHttpResponse:
     return response
 
 
-@role_required(Role.COORDINATOR)
-@require_GET
-def dispatches(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Every copy that failed or waits for an address, oldest first, with what to do."""
+def _dispatches_page(
+    request: AuthenticatedHttpRequest,
+    form: RecipientEmailForm,
+    *,
+    form_for: int | None = None,
+    status: int = 200,
+) -> HttpResponse:
     rows = list(dispatches_needing_attention(request.user)[:500])
     return render(
         request,
         "attestations/dispatches.html",
         {
             "dispatches": rows,
-            "address_form": RecipientEmailForm(auto_id="address_%s"),
+            # Rows whose recipient has no address today get the form, not « Relancer ».
+            "without_address": {row.pk for row in rows if address_missing(row)},
+            "address_form": form,
+            "form_for": form_for,
             "may_use_admin": admin.site.has_permission(request),
         },
+        status=status,
     )
+
+
+@role_required(Role.COORDINATOR)
+@require_GET
+def dispatches(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every copy that failed or waits for an address, oldest first, with what to do."""
+    return _dispatches_page(request, RecipientEmailForm(auto_id="address_%s"))
 
 
 @role_required(Role.COORDINATOR)
@@ -343,23 +375,21 @@ def dispatch_address(request: AuthenticatedHttpRequest, dispatch_pk: int) -> Htt
     )
     form = RecipientEmailForm(request.POST, auto_id="address_%s")
     if not form.is_valid():
-        rows = list(dispatches_needing_attention(request.user)[:500])
         # django-stubs misses ErrorList.__getitem__, which gives the message (a str).
         messages.error(request, form.errors["email"][0])  # type: ignore[arg-type]
-        return render(
-            request,
-            "attestations/dispatches.html",
-            {
-                "dispatches": rows,
-                "address_form": form,
-                "form_for": dispatch.pk,
-                "may_use_admin": admin.site.has_permission(request),
-            },
-            status=400,
-        )
+        return _dispatches_page(request, form, form_for=dispatch.pk, status=400)
     queued = copy_recipient_email_set(
         dispatch=dispatch, email=form.cleaned_data["email"], by=request.user
     )
+    if dispatch.status == Dispatch.Status.FAILED:
+        # A failed copy whose address was removed since: « Enregistrer et envoyer » sends
+        # it too (the others waiting for this address are queued above).
+        try:
+            dispatch_resend(dispatch=dispatch, by=request.user)
+        except DispatchError as error:
+            messages.error(request, str(error))
+        else:
+            queued += 1
     messages.success(
         request,
         _("Adresse de %(to)s enregistrée ; %(count)s copie(s) relancée(s).")

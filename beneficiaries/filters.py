@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import Beneficiary, Commune, ObligationStatus
 from beneficiaries.selectors import beneficiary_search
+from cainamur.lib.name_order import by_name
 from cainamur.models import User
 from cainamur.roles import GROUP_NAMES, Role
 from offices.models import Office
@@ -76,7 +77,7 @@ class BeneficiaryFilter(django_filters.FilterSet):
             .objects.filter(is_active=True, groups__name=GROUP_NAMES[Role.CASEWORKER])
             .filter(offices__in=offices)
             .distinct()
-            .order_by("last_name", "first_name")
+            .order_by(*by_name("last_name", "first_name"), "id")
         )
         for name, field in self.form.fields.items():
             if name != "q":

@@ -26,6 +26,8 @@ from beneficiaries.models import (
     PermitRenewal,
     consent_problems,
 )
+from cainamur.lib import plausible
+from cainamur.lib.name_order import by_name
 from cainamur.lib.phones import phone_normalise
 from cainamur.models import User
 from cainamur.roles import GROUP_NAMES, Role
@@ -80,6 +82,11 @@ class BeneficiaryForm(forms.ModelForm):
     interpreter_language = forms.ChoiceField(
         label=_("Langue d'interprétation"),
         choices=[("", "—"), *LANGUAGE_CHOICES],
+        required=False,
+    )
+    # Shown with the error when the number says another birth date or sex than typed.
+    confirm_register_number = forms.BooleanField(
+        label=_("Je confirme le numéro, la date de naissance et le sexe tels qu'ils sont saisis."),
         required=False,
     )
 
@@ -154,7 +161,7 @@ class BeneficiaryForm(forms.ModelForm):
                 is_active=True, groups__name=GROUP_NAMES[Role.CASEWORKER], offices__in=offices
             )
             .distinct()
-            .order_by("last_name", "first_name")
+            .order_by(*by_name("last_name", "first_name"), "id")
         )
         cpas_field.queryset = Cpas.objects.all()
         cpas_field.required = False
@@ -162,6 +169,8 @@ class BeneficiaryForm(forms.ModelForm):
         if self.instance.pk and self.instance.national_number:
             self.initial["national_number"] = nn.format(self.instance.national_number)
         self.commune: Commune | None = None
+        #: What the register number says against the birth date and sex typed.
+        self.number_disagreements: list[str] = []
         # An explicit empty choice: nobody's nationality is picked by default.
         nationality_field = self.fields["nationality"]
         assert isinstance(nationality_field, forms.ChoiceField)
@@ -236,27 +245,10 @@ class BeneficiaryForm(forms.ModelForm):
         assert cleaned is not None  # Form.clean() returns cleaned_data
         if cleaned.get("interpreter_needed") and not cleaned.get("interpreter_language"):
             self.add_error("interpreter_language", _("Précisez la langue de l'interprète."))
-        ordered, issued, valid_until = (
-            cleaned.get("permit_ordered_on"),
-            cleaned.get("permit_issued_on"),
-            cleaned.get("permit_valid_until"),
-        )
-        if ordered and issued and issued < ordered:
-            self.add_error(
-                "permit_issued_on", _("Le titre ne peut être délivré avant d'être commandé.")
-            )
-        if issued and valid_until and valid_until < issued:
-            self.add_error("permit_valid_until", _("La fin de validité précède la délivrance."))
         implied = PERMIT_IMPLIES.get(cleaned.get("permit_type") or "")
         if implied:
             # The card says it (an A card « protection temporaire », an F card...).
             cleaned[implied] = True
-        stay, registration = cleaned.get("stay_started_on"), cleaned.get("first_registration_on")
-        if stay and registration and stay > registration:
-            self.add_error(
-                "stay_started_on",
-                _("Le séjour en Belgique commence au plus tard à l'inscription en Wallonie."),
-            )
         if cleaned.get("eu_family_member") and cleaned.get("eu_family_free_movement") is None:
             self.add_error(
                 "eu_family_free_movement",
@@ -281,10 +273,8 @@ class BeneficiaryForm(forms.ModelForm):
                     "l'obligation, comme le justificatif d'une dispense."
                 ),
             )
-        birth = cleaned.get("birth_date")
-        for field in ("stay_started_on", "first_registration_on", "permit_ordered_on"):
-            if birth and cleaned.get(field) and cleaned[field] < birth:
-                self.add_error(field, _("Cette date précède la date de naissance."))
+        # The dates themselves: the model's rules (Beneficiary.clean), on each field.
+        self._check_register_number(cleaned)
         if cleaned.get("cpas") and not cleaned.get("cpas_support"):
             cleaned["cpas"] = None
         if self.commune is not None:
@@ -296,6 +286,45 @@ class BeneficiaryForm(forms.ModelForm):
             if cleaned.get("cpas_support") and not cleaned.get("cpas"):
                 cleaned["cpas"] = self.commune.cpas
         return cleaned
+
+    def _check_register_number(self, cleaned: dict[str, Any]) -> None:
+        """The number encodes a birth date and a sex: a disagreement with what is typed is
+        an error until the caseworker confirms it (when the number, the date or the sex
+        is new; an older file is not asked again at each edit)."""
+        number, birth, sex = (
+            cleaned.get("national_number"),
+            cleaned.get("birth_date"),
+            cleaned.get("sex") or "",
+        )
+        instance = self.instance
+        if not number or (
+            instance.pk
+            and (number, birth, sex)
+            == (instance.national_number, instance.birth_date, instance.sex)
+        ):
+            return
+        self.number_disagreements = plausible.register_number_disagreements(
+            number, birth=birth, sex=sex
+        )
+        if self.number_disagreements and not cleaned.get("confirm_register_number"):
+            self.add_error(
+                "national_number",
+                " ".join(
+                    [
+                        *self.number_disagreements,
+                        str(
+                            _(
+                                "Vérifiez le numéro, la date de naissance et le sexe ; s'ils "
+                                "sont justes, cochez « Je confirme » sous ce champ."
+                            )
+                        ),
+                    ]
+                ),
+            )
+
+    @property
+    def asks_number_confirmation(self) -> bool:
+        return bool(self.number_disagreements)
 
 
 class ExemptionForm(forms.ModelForm):
@@ -309,6 +338,7 @@ class ExemptionForm(forms.ModelForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.beneficiary = beneficiary
+        self.instance.beneficiary = beneficiary
         taken = set(beneficiary.exemptions.values_list("code", flat=True))
         code_field = self.fields["code"]
         assert isinstance(code_field, forms.ChoiceField)
@@ -333,29 +363,11 @@ class PermitRenewalForm(forms.ModelForm):
     def __init__(self, *args: Any, beneficiary: Beneficiary, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.beneficiary = beneficiary
+        # The model's rules (PermitRenewal.clean) read the first permit of this file.
+        self.instance.beneficiary = beneficiary
         self.fields["permit_type"].widget.attrs["class"] = "form-select form-select-sm"
         for name in ("ordered_on", "valid_until"):
             self.fields[name].widget.attrs["class"] = "form-control form-control-sm"
-
-    def clean_ordered_on(self) -> date:
-        ordered_on: date = self.cleaned_data["ordered_on"]
-        if ordered_on > timezone.localdate():
-            raise forms.ValidationError(_("Cette date est dans le futur."))
-        first = self.beneficiary.permit_ordered_on
-        if first is not None and ordered_on <= first:
-            raise forms.ValidationError(
-                _("Un renouvellement suit le premier titre (commandé le %(date)s).")
-                % {"date": f"{first:%d/%m/%Y}"}
-            )
-        return ordered_on
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        assert cleaned is not None
-        ordered_on, valid_until = cleaned.get("ordered_on"), cleaned.get("valid_until")
-        if ordered_on and valid_until and valid_until <= ordered_on:
-            self.add_error("valid_until", _("La fin de validité suit la commande."))
-        return cleaned
 
 
 class ConsentForm(forms.Form):

@@ -11,7 +11,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Value
+from django.db.models import F, Value
 from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +19,8 @@ from django_countries.fields import CountryField
 from stdnum.be import bis, nn
 
 from cainamur.crypto import BlindIndexField, EncryptedTextField, blind_index
+from cainamur.lib import plausible
+from cainamur.lib.name_order import by_name, name_key
 from cainamur.permissions import OfficeScopedQuerySet
 from cainamur.uploads import DocumentFileField
 
@@ -61,7 +63,7 @@ class Commune(models.Model):
     class Meta:
         verbose_name = _("commune")
         verbose_name_plural = _("communes")
-        ordering = ("name",)
+        ordering = by_name("name")
         indexes = [GinIndex(fields=["postal_codes"], name="commune_postal_codes_gin")]
 
     def __str__(self) -> str:
@@ -87,7 +89,7 @@ class Cpas(models.Model):
     class Meta:
         verbose_name = _("CPAS")
         verbose_name_plural = _("CPAS")
-        ordering = ("name",)
+        ordering = by_name("name")
 
     def __str__(self) -> str:
         return self.name
@@ -166,6 +168,68 @@ def validate_register_number(value: str) -> None:
             ),
             code="checksum",
         )
+
+
+def file_date_problems(
+    *,
+    birth_date: date | None,
+    stay_started_on: date | None,
+    first_registration_on: date | None,
+    permit_ordered_on: date | None,
+    permit_issued_on: date | None,
+    permit_valid_until: date | None,
+    today: date,
+) -> dict[str, str]:
+    """What is implausible in the dates of a file, by field (the model's ``clean``: its
+    forms, the admin and the services): a birth date of a living person; a stay, a
+    registration and a permit that have happened, after the birth; a permit issued after
+    its order and valid after its issue; a stay that starts by the registration."""
+    errors: dict[str, str] = {}
+    if problem := plausible.birth_date(birth_date, today=today):
+        errors["birth_date"] = problem
+    happened = {
+        "stay_started_on": stay_started_on,
+        "first_registration_on": first_registration_on,
+        "permit_ordered_on": permit_ordered_on,
+        "permit_issued_on": permit_issued_on,
+    }
+    for name, value in happened.items():
+        problem = plausible.past_or_today(value, today=today) or plausible.after(
+            value,
+            birth_date,
+            message=str(_("Cette date précède la date de naissance.")),
+            strict=False,
+        )
+        if problem:
+            errors[name] = problem
+    order = (
+        (
+            "permit_issued_on",
+            permit_issued_on,
+            permit_ordered_on,
+            _("Le titre ne peut être délivré avant d'être commandé."),
+        ),
+        (
+            "permit_valid_until",
+            permit_valid_until,
+            permit_issued_on,
+            _("La fin de validité précède la délivrance."),
+        ),
+    )
+    for name, value, earlier, message in order:
+        problem = plausible.after(value, earlier, message=str(message), strict=False)
+        if problem and name not in errors:
+            errors[name] = problem
+    if (
+        stay_started_on
+        and first_registration_on
+        and stay_started_on > first_registration_on
+        and "stay_started_on" not in errors
+    ):
+        errors["stay_started_on"] = str(
+            _("Le séjour en Belgique commence au plus tard à l'inscription en Wallonie.")
+        )
+    return errors
 
 
 class BeneficiaryQuerySet(OfficeScopedQuerySet):
@@ -360,16 +424,35 @@ class Beneficiary(models.Model):
     class Meta:
         verbose_name = _("dossier")
         verbose_name_plural = _("dossiers")
-        ordering = ("last_name", "first_names", "id")
+        # French order: case and accents ignored (cainamur/lib/name_order.py).
+        ordering = (*by_name("last_name", "first_names"), "id")
         permissions = [
             ("view_health_data", _("Voir les données de santé")),
             ("view_national_number", _("Voir le numéro de registre national en entier")),
         ]
         indexes = [
-            # The list's default order, for everyone and per office, without a sort.
-            models.Index(fields=["last_name", "first_names", "id"], name="beneficiary_name_order"),
-            models.Index(fields=["office", "last_name"], name="beneficiary_office_name"),
-            models.Index(fields=["caseworker", "last_name"], name="beneficiary_caseworker_name"),
+            # The list's default order, for everyone, per office and per caseworker,
+            # without a sort.
+            models.Index(
+                name_key("last_name"),
+                name_key("first_names"),
+                F("id"),
+                name="beneficiary_name_order",
+            ),
+            models.Index(
+                F("office"),
+                name_key("last_name"),
+                name_key("first_names"),
+                F("id"),
+                name="beneficiary_office_name",
+            ),
+            models.Index(
+                F("caseworker"),
+                name_key("last_name"),
+                name_key("first_names"),
+                F("id"),
+                name="beneficiary_caseworker_name",
+            ),
             # "My files recently modified" on the caseworker's home.
             models.Index(
                 fields=["caseworker", "-updated_at"], name="beneficiary_caseworker_recent"
@@ -402,6 +485,19 @@ class Beneficiary(models.Model):
             # The blind index follows the number it indexes.
             kwargs["update_fields"] = [*update_fields, "national_number_index"]
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        errors = file_date_problems(
+            birth_date=self.birth_date,
+            stay_started_on=self.stay_started_on,
+            first_registration_on=self.first_registration_on,
+            permit_ordered_on=self.permit_ordered_on,
+            permit_issued_on=self.permit_issued_on,
+            permit_valid_until=self.permit_valid_until,
+            today=timezone.localdate(),
+        )
+        if errors:
+            raise ValidationError(errors)
 
     def validate_unique(self, exclude: Any = None) -> None:
         """Also: no other file holds this register number. The database keeps it unique
@@ -482,6 +578,12 @@ class Exemption(models.Model):
     def __str__(self) -> str:
         return f"{self.get_code_display()} ({self.beneficiary.file_number})"
 
+    def clean(self) -> None:
+        # A proof that has been issued; it counts from its date on, never before
+        # (parcours.services.person_facts: no exemption retroactively).
+        if problem := plausible.past_or_today(self.proven_on, today=timezone.localdate()):
+            raise ValidationError({"proven_on": problem})
+
 
 class PermitRenewal(models.Model):
     """A renewal (or replacement) of the residence permit, recorded apart: the first permit
@@ -518,6 +620,28 @@ class PermitRenewal(models.Model):
     def __str__(self) -> str:
         return f"{self.get_permit_type_display()} ({self.ordered_on:%d/%m/%Y})"
 
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        first = self.beneficiary.permit_ordered_on if self.beneficiary_id else None
+        problem = plausible.past_or_today(self.ordered_on, today=timezone.localdate())
+        if problem is None and first is not None:
+            problem = plausible.after(
+                self.ordered_on,
+                first,
+                message=_("Un renouvellement suit le premier titre (commandé le %(date)s).")
+                % {"date": f"{first:%d/%m/%Y}"},
+            )
+        if problem:
+            errors["ordered_on"] = problem
+        if problem := plausible.after(
+            self.valid_until,
+            self.ordered_on,
+            message=str(_("La fin de validité suit la commande.")),
+        ):
+            errors["valid_until"] = problem
+        if errors:
+            raise ValidationError(errors)
+
 
 class ConsentPurpose(models.TextChoices):
     """What a person may agree to beyond what the law already requires of the path."""
@@ -547,8 +671,8 @@ def consent_problems(
     withdrawal follows the consent."""
     errors: dict[str, Any] = {}
     today = timezone.localdate()
-    if given_on and given_on > today:
-        errors["given_on"] = _("Cette date est dans le futur.")
+    if problem := plausible.past_or_today(given_on, today=today):
+        errors["given_on"] = problem
     sharing = purpose == ConsentPurpose.OPERATOR_SHARING
     if sharing and not recipient.strip():
         errors["recipient"] = _("Nommez l'opérateur avec qui partager.")
@@ -557,8 +681,8 @@ def consent_problems(
             "Un opérateur ne se nomme que pour un partage : laissez ce champ vide."
         )
     if withdrawn_on:
-        if withdrawn_on > today:
-            errors["withdrawn_on"] = _("Cette date est dans le futur.")
+        if problem := plausible.past_or_today(withdrawn_on, today=today):
+            errors["withdrawn_on"] = problem
         elif given_on and withdrawn_on < given_on:
             errors["withdrawn_on"] = _(
                 "Le retrait ne peut précéder le consentement (donné le %(date)s)."

@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Greatest
 
 from beneficiaries.models import Beneficiary, CaiUnaccent, Consent
+from cainamur.lib.name_order import by_name
 from cainamur.models import User
 
 FILE_NUMBER = re.compile(r"^cai-\d{4}-\d+$", re.IGNORECASE)
@@ -58,7 +59,7 @@ def beneficiary_search(queryset: QuerySet[Beneficiary], text: str) -> QuerySet[B
     return (
         queryset.filter(condition)
         .annotate(relevance=score)
-        .order_by("-relevance", "last_name", "first_names", "id")
+        .order_by("-relevance", *by_name("last_name", "first_names"), "id")
     )
 
 

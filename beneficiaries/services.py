@@ -24,6 +24,7 @@ from beneficiaries.models import (
     PermitRenewal,
 )
 from cainamur import audit
+from cainamur.lib import plausible
 from cainamur.lib.text import field_labels
 from cainamur.models import User
 
@@ -92,26 +93,55 @@ OBLIGATION_FACTS = (
 )
 
 
-def beneficiary_register(*, data: dict[str, Any], by: User) -> Beneficiary:
-    """Open a new file with the next file number, and assess the obligation at once."""
+#: What the register number encodes: a change to any of them checks it again.
+REGISTER_NUMBER_FACTS = frozenset({"national_number", "birth_date", "sex"})
+
+
+def _register_number_checked(beneficiary: Beneficiary, *, confirmed: bool) -> dict[str, Any]:
+    """The register number against the birth date and sex (``ValidationError`` on the
+    number unless the caseworker confirmed the disagreement); what goes in the audit."""
+    problems = (
+        plausible.register_number_disagreements(
+            beneficiary.national_number, birth=beneficiary.birth_date, sex=beneficiary.sex
+        )
+        if beneficiary.national_number
+        else []
+    )
+    if problems and not confirmed:
+        raise ValidationError({"national_number": " ".join(problems)})
+    return {"register_number_confirmed": True} if problems else {}
+
+
+def beneficiary_register(
+    *, data: dict[str, Any], by: User, number_confirmed: bool = False
+) -> Beneficiary:
+    """Open a new file with the next file number, and assess the obligation at once.
+    A register number that says another birth date or sex than typed is refused unless
+    ``number_confirmed`` (the caseworker ticked « Je confirme »; kept in the audit)."""
     with transaction.atomic():
         beneficiary = Beneficiary(**data)
         beneficiary.file_number = file_numbers_reserve(year=timezone.localdate().year)[0]
         beneficiary.full_clean(exclude=["file_number"])
+        confirmation = _register_number_checked(beneficiary, confirmed=number_confirmed)
         beneficiary.save()
         audit.record(
             action="beneficiaries.beneficiary_register",
             beneficiary=beneficiary,
             by=by,
             summary=gettext("Dossier %(number)s ouvert") % {"number": beneficiary.file_number},
+            data=confirmation,
         )
         facts_changed(beneficiary=beneficiary, by=by, trigger=gettext("Ouverture du dossier"))
     logger.info("File %s opened by user %s", beneficiary.pk, by.pk)
     return beneficiary
 
 
-def beneficiary_update(*, beneficiary: Beneficiary, data: dict[str, Any], by: User) -> list[str]:
+def beneficiary_update(
+    *, beneficiary: Beneficiary, data: dict[str, Any], by: User, number_confirmed: bool = False
+) -> list[str]:
     """Apply the changes; re-assess the obligation when a fact the rules read changed.
+    A change of the register number, birth date or sex checks them against each other
+    (``number_confirmed`` as for :func:`beneficiary_register`).
 
     Returns the names of the fields that changed."""
     changed = [name for name, value in data.items() if getattr(beneficiary, name) != value]
@@ -121,6 +151,11 @@ def beneficiary_update(*, beneficiary: Beneficiary, data: dict[str, Any], by: Us
         for name in changed:
             setattr(beneficiary, name, data[name])
         beneficiary.full_clean()
+        confirmation = (
+            _register_number_checked(beneficiary, confirmed=number_confirmed)
+            if REGISTER_NUMBER_FACTS.intersection(changed)
+            else {}
+        )
         beneficiary.save(update_fields=[*changed, "updated_at"])
         audit.record(
             action="beneficiaries.beneficiary_update",
@@ -128,6 +163,7 @@ def beneficiary_update(*, beneficiary: Beneficiary, data: dict[str, Any], by: Us
             by=by,
             summary=gettext("Dossier modifié : %(fields)s")
             % {"fields": field_labels(Beneficiary, changed)},
+            data=confirmation,
         )
         facts = [name for name in changed if name in OBLIGATION_FACTS]
         if facts:
@@ -203,7 +239,11 @@ def exemption_remove(*, exemption: Exemption, by: User) -> None:
 def beneficiary_presented(*, beneficiary: Beneficiary, on: date, by: User | None) -> bool:
     """The person came to the centre (an appointment attended, a walk-in, the welcome
     module): the presentation deadline is met on the first such day. Returns whether the
-    day was recorded (only the earliest counts)."""
+    day was recorded (only the earliest counts). The person is here: a day still to come
+    (an appointment of next week marked « arrivé·e » early) counts as today."""
+    today = timezone.localdate()
+    if plausible.past_or_today(on, today=today):
+        on = today
     with transaction.atomic():
         updated = (
             Beneficiary.objects.filter(pk=beneficiary.pk)
@@ -231,13 +271,15 @@ def permit_renewal_record(
 ) -> PermitRenewal:
     """Record a renewal of the permit; the first permit order (read by the rules) stays."""
     with transaction.atomic():
-        renewal = PermitRenewal.objects.create(
+        renewal = PermitRenewal(
             beneficiary=beneficiary,
             permit_type=permit_type,
             ordered_on=ordered_on,
             valid_until=valid_until,
             recorded_by=by,
         )
+        renewal.full_clean()  # ordered on a day that has come, after the first permit
+        renewal.save()
         audit.record(
             by=by,
             action="beneficiaries.permit_renewal",

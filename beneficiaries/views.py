@@ -144,7 +144,11 @@ class BeneficiaryCreateView(RoleRequiredMixin, FormView):
         fields = {name: data[name] for name in BeneficiaryForm.Meta.fields}
         fields["commune"] = form.commune
         try:
-            beneficiary = beneficiary_register(data=fields, by=self.request.user)
+            beneficiary = beneficiary_register(
+                data=fields,
+                by=self.request.user,
+                number_confirmed=data["confirm_register_number"],
+            )
         except IntegrityError:
             # Someone registered the same register number a moment ago.
             form.add_error(
@@ -186,7 +190,12 @@ class BeneficiaryUpdateView(RoleRequiredMixin, FormView):
     def form_valid(self, form: BeneficiaryForm) -> HttpResponse:
         data = {name: form.cleaned_data[name] for name in BeneficiaryForm.Meta.fields}
         data["commune"] = form.commune
-        changed = beneficiary_update(beneficiary=self.beneficiary, data=data, by=self.request.user)
+        changed = beneficiary_update(
+            beneficiary=self.beneficiary,
+            data=data,
+            by=self.request.user,
+            number_confirmed=form.cleaned_data["confirm_register_number"],
+        )
         if changed:
             messages.success(self.request, _("Dossier mis à jour."))
         else:

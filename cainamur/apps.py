@@ -1,3 +1,4 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
 from django.utils.translation import gettext_lazy as _
@@ -21,3 +22,10 @@ class CainamurConfig(AppConfig):
 
 class CaiAdminConfig(AdminConfig):
     default_site = "cainamur.admin_site.CaiAdminSite"
+
+
+class LoginLockoutsConfig(AxesAppConfig):
+    """django-axes (failed logins and lockouts) under a French name in the admin, where
+    its own name (« Axes ») reads as the path's axes."""
+
+    verbose_name = _("Verrouillages de connexion")

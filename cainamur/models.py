@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cainamur.lib.name_order import by_name
 from cainamur.roles import ALL_OFFICES_ROLES, ROLE_BY_GROUP_NAME, Role
 
 
@@ -36,7 +37,7 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("membre du personnel")
         verbose_name_plural = _("membres du personnel")
-        ordering = ("last_name", "first_name")
+        ordering = (*by_name("last_name", "first_name"), "id")
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

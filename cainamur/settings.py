@@ -66,7 +66,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",  # read-only history of every tracked change, in the admin
-    "axes",
+    "cainamur.apps.LoginLockoutsConfig",  # django-axes, named in French in the admin
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -340,6 +340,13 @@ CELERY_BEAT_SCHEDULE = {
 # First retry after about this many seconds, then doubling (with jitter).
 CAI_RETRY_BASE_SECONDS: float = env.int("CAI_RETRY_BASE_SECONDS", 30, minimum=0)
 
+# --- Plausible hours (cainamur/lib/plausible.py) --------------------------------------------
+# One line of an axis's hours never holds more than a day can (an operator's period: this
+# many per day of it).
+CAI_HOURS_PER_DAY = env.int("CAI_HOURS_PER_DAY", 10, minimum=1)
+# An axis credited beyond its required hours plus this share waits for a coordinator.
+CAI_HOURS_TOLERANCE_PERCENT = env.int("CAI_HOURS_TOLERANCE_PERCENT", 10, minimum=0)
+
 # --- Outgoing messages (attestation copies, later reminders) -----------------------------
 # Attempts per message before it is marked failed (a person can then resend it).
 OUTBOX_MAX_ATTEMPTS = env.int("CAI_OUTBOX_MAX_ATTEMPTS", 5, minimum=1)
@@ -356,10 +363,22 @@ CAI_REMINDER_HOUR = env.int("CAI_REMINDER_HOUR", 10, minimum=0)
 OUTBOX_MESSAGE_ID_DOMAIN = env.str("CAI_MESSAGE_ID_DOMAIN", "cainamur.be")
 
 # --- Public attestation check --------------------------------------------------------------
-# The address printed under the QR code of attestations (no trailing slash).
+# In development, the address the development server serves: the Makefile passes its
+# HOST:PORT (`make run HOST=… PORT=…`) to every command as CAI_DEV_SERVER. A server
+# listening on every interface (0.0.0.0, ::) is reached through the loopback, which
+# ALLOWED_HOSTS lets in.
+_DEV_HOST, _COLON, _DEV_PORT = env.str("CAI_DEV_SERVER", "127.0.0.1:8000").rpartition(":")
+if not _DEV_HOST or not _DEV_PORT.isdigit():
+    raise ImproperlyConfigured("CAI_DEV_SERVER must be host:port, e.g. 127.0.0.1:8000.")
+_EVERY_INTERFACE = {"0.0.0.0": "127.0.0.1", "::": "::1", "[::]": "::1"}  # noqa: S104
+_DEV_HOST = _EVERY_INTERFACE.get(_DEV_HOST, _DEV_HOST)
+if ":" in _DEV_HOST and not _DEV_HOST.startswith("["):
+    _DEV_HOST = f"[{_DEV_HOST}]"  # an IPv6 address in a URL
+# The address printed under the QR code of attestations and in the links messages carry
+# (no trailing slash).
 CAI_PUBLIC_URL = env.str(
     "CAI_PUBLIC_URL",
-    "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0].lstrip('.')}",
+    f"http://{_DEV_HOST}:{_DEV_PORT}" if DEBUG else f"https://{ALLOWED_HOSTS[0].lstrip('.')}",
 ).rstrip("/")
 # Passkeys: the host the staff use (the helper reads it from each request, already checked
 # against ALLOWED_HOSTS); these two are what the library's checks expect.

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.forms import DateInput
+from cainamur.lib import plausible
+from cainamur.lib.text import max_length
 from compliance.models import NonCompliance
 
 #: Where the report goes by default (the Region's administration, not the commune).
@@ -15,9 +17,14 @@ SANCTIONING_OFFICER = "Fonctionnaire sanctionnateur — SPW Intérieur et Action
 
 
 def _not_future(value: date) -> date:
-    if value > timezone.localdate():
-        raise forms.ValidationError(_("Cette date est dans le futur."))
+    if problem := plausible.past_or_today(value, today=timezone.localdate()):
+        raise forms.ValidationError(problem)
     return value
+
+
+def _max(name: str) -> int | None:
+    """The form says the same maximum as the model field it fills."""
+    return max_length(NonCompliance, name)
 
 
 class _Styled(forms.Form):
@@ -32,10 +39,12 @@ class _Styled(forms.Form):
 
 class SentForm(_Styled):
     sent_on = forms.DateField(label=_("Envoyé le"), widget=DateInput())
-    sent_to = forms.CharField(label=_("Envoyé à"), max_length=200, initial=SANCTIONING_OFFICER)
+    sent_to = forms.CharField(
+        label=_("Envoyé à"), max_length=_max("sent_to"), initial=SANCTIONING_OFFICER
+    )
     sent_reference = forms.CharField(
         label=_("Preuve d'envoi"),
-        max_length=100,
+        max_length=_max("sent_reference"),
         help_text=_("Numéro du recommandé, référence du courrier ou de l'e-mail."),
         error_messages={"required": _("Indiquez la preuve d'envoi (n° du recommandé…).")},
     )
@@ -58,7 +67,10 @@ class OutcomeForm(_Styled):
         min_value=0,
     )
     note = forms.CharField(
-        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"),
+        required=False,
+        max_length=_max("outcome_note"),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args: Any, allowed: frozenset[str] | None = None, **kwargs: Any) -> None:

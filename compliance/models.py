@@ -53,7 +53,7 @@ class NonCompliance(models.Model):
     fine_amount = models.DecimalField(
         _("montant de l'amende (€)"), max_digits=7, decimal_places=2, null=True, blank=True
     )
-    outcome_note = models.TextField(_("note sur la suite"), blank=True)
+    outcome_note = models.TextField(_("note sur la suite"), max_length=2000, blank=True)
 
     class Meta:
         verbose_name = _("dossier de manquement")

@@ -68,4 +68,4 @@ def absences_breach(unjustified_absences: Sequence[date]) -> Breach | None:
 def fine_is_plausible(
     amount: Decimal | None, *, low: Decimal = FINE_MIN, high: Decimal = FINE_MAX
 ) -> bool:
-    return amount is not None and low <= amount <= high
+    return amount is not None and amount.is_finite() and low <= amount <= high

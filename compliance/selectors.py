@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from beneficiaries.models import Beneficiary, ObligationStatus
 from cainamur import audit
+from cainamur.lib.name_order import name_sort_key
 from cainamur.pdf import centre_snapshot
 from compliance import rules
 from compliance.models import NonCompliance
@@ -88,7 +89,14 @@ def current_breaches(
             ).values_list("beneficiary_id", "kind", "breach_on")
         )
         found = [b for b in found if (b.beneficiary.pk, b.kind, b.since) not in opened]
-    found.sort(key=lambda b: (b.since, b.beneficiary.last_name, b.beneficiary.pk))
+    found.sort(
+        key=lambda b: (
+            b.since,
+            name_sort_key(b.beneficiary.last_name),
+            name_sort_key(b.beneficiary.first_names),
+            b.beneficiary.pk,
+        )
+    )
     return found
 
 

@@ -14,6 +14,8 @@ from django.utils.translation import gettext
 
 from beneficiaries.models import Beneficiary
 from cainamur import audit
+from cainamur.lib import plausible
+from cainamur.lib.text import field_labels, max_length
 from cainamur.models import User
 from compliance import rules
 from compliance.models import NonCompliance
@@ -34,6 +36,16 @@ NEXT_OUTCOMES: dict[str, frozenset[str]] = {
 
 class ComplianceError(Exception):
     """A refused step, with a message for the user (French)."""
+
+
+def _fits(**texts: str) -> None:
+    """Each text fits its field (else refused, saying which)."""
+    for name, value in texts.items():
+        if problem := plausible.too_long(value, max_length=max_length(NonCompliance, name)):
+            raise ComplianceError(
+                gettext("%(field)s : %(problem)s")
+                % {"field": field_labels(NonCompliance, [name]).capitalize(), "problem": problem}
+            )
 
 
 def case_open(*, beneficiary: Beneficiary, kind: str, by: User) -> NonCompliance:
@@ -68,6 +80,9 @@ def report_sent(
         case = NonCompliance.objects.select_for_update().get(pk=case.pk)
         if case.sent_on is not None:
             raise ComplianceError(gettext("L'envoi du rapport est déjà enregistré."))
+        if problem := plausible.past_or_today(sent_on, today=timezone.localdate()):
+            raise ComplianceError(problem)
+        _fits(sent_to=sent_to.strip(), sent_reference=sent_reference.strip())
         if sent_on < case.breach_on:
             raise ComplianceError(
                 gettext("Le rapport ne peut être envoyé avant le manquement (le %(date)s).")
@@ -112,6 +127,9 @@ def outcome_record(
         if case.sent_on is None and outcome != Outcome.NO_FOLLOW_UP:
             # Without a report sent, the only outcome is to close the file.
             raise ComplianceError(gettext("Enregistrez d'abord l'envoi du rapport."))
+        if problem := plausible.past_or_today(outcome_on, today=timezone.localdate()):
+            raise ComplianceError(problem)
+        _fits(outcome_note=note.strip())
         if outcome not in NEXT_OUTCOMES[case.outcome]:
             raise ComplianceError(
                 gettext("« %(to)s » ne peut pas suivre « %(from)s ».")

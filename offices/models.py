@@ -25,6 +25,15 @@ class Office(models.Model):
         _("téléphone"), max_length=30, blank=True, help_text=_("Par ex. 081 71 35 18.")
     )
     email = models.EmailField(_("adresse e-mail"), blank=True)
+    access = models.CharField(
+        _("comment venir"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Une ligne dite dans les confirmations et rappels de rendez-vous : transports, "
+            "parking, entrée. Par ex. « Bus 3 et 4, arrêt Gare ; entrée par la cour »."
+        ),
+    )
     is_active = models.BooleanField(_("actif"), default=True)
 
     class Meta:

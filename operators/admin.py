@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from operators.models import Offer, Operator
 
@@ -12,6 +13,8 @@ class OfferInline(admin.TabularInline):
 
 @admin.register(Operator)
 class OperatorAdmin(admin.ModelAdmin):
+    # An address typed without a scheme is a secure one (and Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("name", "kind", "contact_name", "phone", "email", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("name", "contact_name")

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.languages import LANGUAGE_CHOICES
+from cainamur.lib.name_order import by_name
 
 
 class OperatorKind(models.TextChoices):
@@ -65,7 +66,7 @@ class Operator(models.Model):
     class Meta:
         verbose_name = _("opérateur")
         verbose_name_plural = _("opérateurs")
-        ordering = ("name",)
+        ordering = by_name("name")
 
     def __str__(self) -> str:
         return self.name

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -14,6 +15,8 @@ from psycopg2.extras import DateRange
 
 from beneficiaries.models import Beneficiary
 from cainamur import audit
+from cainamur.lib import plausible
+from cainamur.lib.name_order import by_name
 from cainamur.lib.tokens import token_digest, token_new
 from cainamur.models import User
 from operators.models import (
@@ -116,6 +119,10 @@ def orientation_move(
     operator's report (its link)."""
     if to in NEEDS_REASON and not reason.strip():
         raise OrientationError(_("Indiquez le motif."))
+    if problem := plausible.too_long(
+        reason.strip(), max_length=Orientation._meta.get_field("reason").max_length
+    ):
+        raise OrientationError(problem)
     full = False
     with transaction.atomic():
         orientation = Orientation.objects.select_for_update().get(pk=orientation.pk)
@@ -195,8 +202,6 @@ def waiting_list(offer: Offer) -> list[Orientation]:
 
 LINK_DAYS = 60
 MAX_HOURS_PER_REPORT = Decimal("200")
-#: A training day never counts more hours than this (plausibility of a declaration).
-MAX_HOURS_PER_DAY = 10
 
 
 class LinkRefused(Exception):
@@ -254,7 +259,7 @@ def reportable(link: ReportingLink) -> list[Orientation]:
     return list(
         link.offer.orientations.filter(status__in=OCCUPYING)
         .select_related("beneficiary")
-        .order_by("beneficiary__last_name", "beneficiary__first_names")
+        .order_by(*by_name("beneficiary__last_name", "beneficiary__first_names"), "id")
     )
 
 
@@ -316,13 +321,21 @@ def report_submit(
 ) -> ReportSubmission:
     """Record hours (and drop-outs) per enrolled person for one period, all or nothing: each
     line goes into the person's axis ledger with the source « opérateur ». A period already
-    declared for a person is refused, and an offer never credits more than its hours."""
+    declared for a person is refused, and an offer never credits more than its hours. The
+    period has happened and falls within the offer's dates; the hours are finite with two
+    decimals at most, never more than ``CAI_HOURS_PER_DAY`` per day of the period."""
 
     allowed = {o.pk: o for o in reportable(link)}
+    offer = link.offer
     errors: list[str] = []
     for orientation_id, (hours, _dropped) in lines.items():
         if orientation_id not in allowed:
             errors.append(_("Une personne n'est pas inscrite à cette offre."))
+        elif problem := plausible.hours_amount(hours):
+            errors.append(
+                _("%(name)s : %(problem)s")
+                % {"name": allowed[orientation_id].beneficiary.full_name, "problem": problem}
+            )
         elif hours < 0:
             errors.append(_("Les heures ne peuvent pas être négatives."))
         elif hours > MAX_HOURS_PER_REPORT or (link.offer.hours and hours > link.offer.hours):
@@ -330,8 +343,12 @@ def report_submit(
                 _("%(name)s : plus d'heures que la formation n'en compte.")
                 % {"name": allowed[orientation_id].beneficiary.full_name}
             )
-    if period_end > timezone.localdate():
+    if plausible.past_or_today(period_end, today=timezone.localdate()):
         errors.append(_("La période ne peut pas se terminer dans le futur."))
+    if problem := plausible.within_offer(
+        period_start, period_end, first=offer.start_on, last=offer.end_on
+    ):
+        errors.append(problem)
     if period_start > period_end:
         errors.append(_("La période commence après sa fin."))
     elif (period_end - period_start).days > 366:
@@ -339,16 +356,21 @@ def report_submit(
     else:
         days = (period_end - period_start).days + 1
         for orientation_id, (hours, _dropped) in lines.items():
-            if orientation_id in allowed and hours > days * MAX_HOURS_PER_DAY:
+            if orientation_id not in allowed or not hours.is_finite():
+                continue
+            if problem := plausible.hours_in_days(
+                hours, days=days, max_per_day=settings.CAI_HOURS_PER_DAY
+            ):
                 errors.append(
-                    _("%(name)s : plus de %(max)s heures par jour sur la période.")
-                    % {
-                        "name": allowed[orientation_id].beneficiary.full_name,
-                        "max": MAX_HOURS_PER_DAY,
-                    }
+                    _("%(name)s : %(problem)s")
+                    % {"name": allowed[orientation_id].beneficiary.full_name, "problem": problem}
                 )
     if errors:
         raise OrientationError(" ".join(dict.fromkeys(errors)))
+    # Two decimals at most, checked above: stored as the ledger keeps them (« 2.50 »).
+    lines = {
+        pk: (hours.quantize(Decimal("0.01")), dropped) for pk, (hours, dropped) in lines.items()
+    }
     period = DateRange(period_start, period_end + timedelta(days=1))
     with transaction.atomic():
         link = ReportingLink.objects.select_for_update().get(pk=link.pk)
@@ -381,6 +403,7 @@ def report_submit(
                     hours_record(
                         axis=axis,
                         on=period_end,
+                        first_day=period_start,
                         hours=hours,
                         by=None,
                         note=_("Déclaré par %(operator)s") % {"operator": link.offer.operator.name},

@@ -222,10 +222,8 @@ def report(request: HttpRequest, token: str) -> HttpResponse:
             for key in request.POST:
                 raw = request.POST.get(key, "")
                 if key.startswith("h_") and raw.strip():
-                    hours = Decimal(raw.replace(",", "."))
-                    if not hours.is_finite():
-                        raise InvalidOperation
-                    lines[int(key[2:])] = (hours.quantize(Decimal("0.01")), False)
+                    # As typed: the service refuses NaN, infinity and a third decimal.
+                    lines[int(key[2:])] = (Decimal(raw.strip().replace(",", ".")), False)
             for key in request.POST:
                 if key.startswith("d_"):
                     hours = lines.get(int(key[2:]), (Decimal("0"), False))[0]

@@ -44,6 +44,11 @@ class DispatchError(Exception):
     """A refused action on a dispatch, with a message for the user (French)."""
 
 
+class DispatchNeedsAddress(DispatchError):
+    """A resend refused because the recipient has no address today: sending again would
+    only put the row back to « adresse manquante »."""
+
+
 def dispatch_claim(dispatch_id: int) -> Dispatch | None:
     """Lock the row and take it: ``queued`` → ``sending``. None when there is nothing to
     send now: sent, being sent by another delivery, failed, waiting for an address, or its
@@ -160,7 +165,8 @@ def dispatch_send(dispatch_id: int) -> tuple[Outcome, float]:
 
 
 def dispatch_resend(*, dispatch: Dispatch, by: User) -> Dispatch:
-    """A person puts a failed (or address-less) copy back in the queue; sent after commit."""
+    """A person puts a failed (or address-less) copy back in the queue; sent after commit.
+    Refused (``DispatchNeedsAddress``) while the recipient still has no address."""
     with transaction.atomic():
         dispatch = (
             Dispatch.objects.select_for_update(of=("self",))
@@ -177,6 +183,10 @@ def dispatch_resend(*, dispatch: Dispatch, by: User) -> Dispatch:
             raise DispatchError(
                 str(kind.gone)
                 or _("Ce message n'a plus d'objet (ce qu'il annonçait a été annulé ou remplacé).")
+            )
+        if not kind.address(dispatch):
+            raise DispatchNeedsAddress(
+                _("Adresse manquante : saisissez l'adresse du destinataire avant de relancer.")
             )
         dispatch.status = Dispatch.Status.QUEUED
         dispatch.next_attempt_at = timezone.now()

@@ -1,23 +1,34 @@
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.forms import DateInput
 from beneficiaries.models import Beneficiary
+from cainamur.lib import plausible
+from cainamur.models import User
 from parcours import path_rules
 from parcours.models import (
     Axis,
+    Convention,
     Evaluation,
     EvaluationInvitation,
     Extension,
     ForceMajeure,
+    HoursEntry,
     WelcomeModule,
+    convention_date_problems,
+)
+from parcours.services import (
+    REASON_LENGTH,
+    axis_total,
+    hours_line_problems,
+    may_confirm_hours,
 )
 
 if TYPE_CHECKING:
@@ -65,10 +76,7 @@ class WelcomeForm(forms.ModelForm):
         level = cleaned.get("french_level")
         if level and level != "not_needed" and not cleaned.get("french_test_on"):
             self.add_error("french_test_on", _("Indiquez la date du test de français."))
-        today = timezone.localdate()
-        for name in ("social_assessment_on", "rights_duties_on", "french_test_on"):
-            if cleaned.get(name) and cleaned[name] > today:
-                self.add_error(name, _("Cette date est dans le futur."))
+        # The dates have happened: the model's rule (WelcomeModule.clean), on each field.
         return cleaned
 
 
@@ -89,6 +97,7 @@ class ConventionForm(forms.Form):
     amendment_reason = forms.CharField(
         label=_("Motif de l'avenant"),
         required=False,
+        max_length=Convention._meta.get_field("amendment_reason").max_length,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -105,8 +114,13 @@ class ConventionForm(forms.Form):
             hours = cleaned.get(f"{axis}_hours")
             if cleaned.get(f"{axis}_required") and hours is not None and hours <= 0:
                 self.add_error(f"{axis}_hours", _("Un axe requis demande des heures."))
-        if cleaned.get("signed_on") and cleaned["signed_on"] > timezone.localdate():
-            self.add_error("signed_on", _("Cette date est dans le futur."))
+        # The model's rule (Convention.clean), on each field.
+        for name, problem in convention_date_problems(
+            signed_on=cleaned.get("signed_on"),
+            start_on=cleaned.get("start_on"),
+            today=timezone.localdate(),
+        ).items():
+            self.add_error(name, problem)
         return cleaned
 
 
@@ -116,6 +130,9 @@ class AxisChoiceField(forms.ModelChoiceField):
 
 
 class HoursForm(forms.Form):
+    """One line of hours: the service's rules (``hours_line_problems``) on each field; a
+    coordinator may confirm hours beyond the required ones and the tolerance."""
+
     axis = AxisChoiceField(label=_("Axe"), queryset=Axis.objects.none(), empty_label=None)
     on = forms.DateField(label=_("Date"), widget=DateInput())
     hours = forms.DecimalField(
@@ -124,25 +141,57 @@ class HoursForm(forms.Form):
         decimal_places=2,
         help_text=_("Négatif pour corriger une saisie."),
     )
-    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=HoursEntry._meta.get_field("note").max_length
+    )
+    excess_confirmed = forms.BooleanField(
+        label=_("Je confirme ces heures au-delà des heures requises (coordination)."),
+        required=False,
+    )
 
-    def __init__(self, *args: Any, axes: list[Axis], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, axes: list[Axis], user: User | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         axis_field = self.fields["axis"]
         assert isinstance(axis_field, AxisChoiceField)
         axis_field.queryset = Axis.objects.filter(pk__in=[a.pk for a in axes])
+        #: Hours past the tolerance were typed: a coordinator sees the box to confirm them.
+        self.asks_excess_confirmation = False
         _bootstrap(self)
 
-    def clean_on(self) -> date:
-        on = self.cleaned_data["on"]
-        if on > timezone.localdate():
-            raise forms.ValidationError(_("Cette date est dans le futur."))
-        return on
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        assert cleaned is not None
+        axis, on, hours = cleaned.get("axis"), cleaned.get("on"), cleaned.get("hours")
+        if axis is None or on is None or hours is None:
+            return cleaned
+        problems = hours_line_problems(
+            axis=axis,
+            on=on,
+            hours=hours,
+            note=cleaned.get("note", ""),
+            by=self.user,
+            excess_confirmed=cleaned.get("excess_confirmed", False),
+        )
+        self.asks_excess_confirmation = (
+            may_confirm_hours(self.user)
+            and hours > 0
+            and plausible.hours_over_tolerance(
+                axis_total(axis) + hours,
+                required=axis.required_hours,
+                tolerance_percent=settings.CAI_HOURS_TOLERANCE_PERCENT,
+            )
+        )
+        for name, problem in problems.items():
+            self.add_error(name, problem)
+        return cleaned
 
 
 class StatusForm(forms.Form):
     to = forms.ChoiceField(choices=())
-    reason = forms.CharField(label=_("Motif"), required=False, max_length=300)
+    reason = forms.CharField(label=_("Motif"), required=False, max_length=REASON_LENGTH)
 
     def __init__(self, *args: Any, actions: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -199,12 +248,6 @@ class EvaluationForm(forms.ModelForm):
         self.fields["held_on"].required = True
         _bootstrap(self)
 
-    def clean_held_on(self) -> date:
-        held_on = self.cleaned_data["held_on"]
-        if held_on > timezone.localdate():
-            raise forms.ValidationError(_("Cette date est dans le futur."))
-        return held_on
-
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         assert cleaned is not None
@@ -227,12 +270,6 @@ class InvitationForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _bootstrap(self)
-
-    def clean_sent_on(self) -> date:
-        sent_on: date = self.cleaned_data["sent_on"]
-        if sent_on > timezone.localdate():
-            raise forms.ValidationError(_("Cette date est dans le futur."))
-        return sent_on
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -258,29 +295,9 @@ class ForceMajeureForm(forms.ModelForm):
     def __init__(self, *args: Any, beneficiary: Beneficiary, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.beneficiary = beneficiary
+        # Its dates are the model's rules (ForceMajeure.clean), which read the arrival.
+        self.instance.beneficiary = beneficiary
         self.fields["document"].error_messages["required"] = _(
             "Joignez l'attestation : une force majeure doit être dûment attestée."
         )
         _bootstrap(self)
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        assert cleaned is not None
-        start, end = cleaned.get("start_on"), cleaned.get("end_on")
-        if start and end and end < start:
-            self.add_error("end_on", _("La fin précède le début."))
-        if start and start > timezone.localdate():
-            self.add_error("start_on", _("Cette date est dans le futur."))
-        if start and end and (end - start).days > 366:
-            self.add_error("end_on", _("Plus d'un an : vérifiez les dates."))
-        arrived = self.beneficiary.first_registration_on
-        if end and arrived and end < arrived:
-            self.add_error(
-                "end_on",
-                _(
-                    "La force majeure doit couvrir des jours après l'arrivée en Wallonie "
-                    "(le %(date)s) : vérifiez les dates."
-                )
-                % {"date": f"{arrived:%d/%m/%Y}"},
-            )
-        return cleaned

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cainamur.lib import plausible
 from cainamur.models import RenderedPdf
 from cainamur.uploads import DocumentFileField
 from parcours import path_rules, rules
@@ -332,6 +336,16 @@ class WelcomeModule(models.Model):
     def __str__(self) -> str:
         return str(_("Module d'accueil"))
 
+    def clean(self) -> None:
+        today = timezone.localdate()
+        errors = {
+            name: problem
+            for name in ("social_assessment_on", "rights_duties_on", "french_test_on")
+            if (problem := plausible.past_or_today(getattr(self, name), today=today))
+        }
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def is_complete(self) -> bool:
         french_done = bool(self.french_test_on) or self.french_level == FrenchLevel.NOT_NEEDED
@@ -343,6 +357,19 @@ class AxisKind(models.TextChoices):
     CITIZENSHIP = "citizenship", _("Formation à la citoyenneté")
     FRENCH = "french", _("Formation à la langue française")
     ORIENTATION = "orientation", _("Orientation socioprofessionnelle")
+
+
+def convention_date_problems(
+    *, signed_on: date | None, start_on: date | None, today: date
+) -> dict[str, str]:
+    """A convention is signed on a day that has come, and starts within a year of it
+    (the model's ``clean`` and the signing form)."""
+    errors: dict[str, str] = {}
+    if problem := plausible.past_or_today(signed_on, today=today):
+        errors["signed_on"] = problem
+    if problem := plausible.within_a_year(start_on, signed_on):
+        errors["start_on"] = problem
+    return errors
 
 
 class Convention(RenderedPdf):
@@ -411,6 +438,13 @@ class Convention(RenderedPdf):
 
     def __str__(self) -> str:
         return str(_("Convention v%(version)s") % {"version": self.version})
+
+    def clean(self) -> None:
+        errors = convention_date_problems(
+            signed_on=self.signed_on, start_on=self.start_on, today=timezone.localdate()
+        )
+        if errors:
+            raise ValidationError(errors)
 
     def required_hours(self) -> dict[str, Decimal]:
         hours = {AxisKind.CITIZENSHIP.value: self.citizenship_hours}
@@ -530,6 +564,19 @@ class Extension(models.Model):
     def __str__(self) -> str:
         return f"{self.get_deadline_display()} → {self.new_end_on:%d/%m/%Y}"
 
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if problem := plausible.past_or_today(self.decided_on, today=timezone.localdate()):
+            errors["decided_on"] = problem
+        if problem := plausible.after(
+            self.new_end_on,
+            self.decided_on,
+            message=str(_("La nouvelle échéance doit suivre la date de la décision.")),
+        ):
+            errors["new_end_on"] = problem
+        if errors:
+            raise ValidationError(errors)
+
 
 class Suspension(models.Model):
     """A period during which deadlines stop running: for one path, or for everyone
@@ -546,7 +593,7 @@ class Suspension(models.Model):
     )
     start_on = models.DateField(_("du"))
     end_on = models.DateField(_("au (inclus)"))
-    reason = models.TextField(_("motif"))
+    reason = models.TextField(_("motif"), max_length=300)
 
     class Meta:
         verbose_name = _("suspension")
@@ -602,6 +649,10 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return str(_("Évaluation du %(date)s") % {"date": f"{self.due_on:%d/%m/%Y}"})
+
+    def clean(self) -> None:
+        if problem := plausible.past_or_today(self.held_on, today=timezone.localdate()):
+            raise ValidationError({"held_on": problem})
 
     @property
     def presence_label(self) -> str:
@@ -662,6 +713,10 @@ class EvaluationInvitation(models.Model):
     def __str__(self) -> str:
         return f"{self.get_channel_display()} ({self.sent_on:%d/%m/%Y})"
 
+    def clean(self) -> None:
+        if problem := plausible.past_or_today(self.sent_on, today=timezone.localdate()):
+            raise ValidationError({"sent_on": problem})
+
 
 class ForceMajeure(models.Model):
     """« Force majeure dûment attestée »: a period during which the person could not
@@ -699,6 +754,33 @@ class ForceMajeure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start_on:%d/%m/%Y} – {self.end_on:%d/%m/%Y}"
+
+    def clean(self) -> None:
+        """It began on a day that has come, ends after it within a year, and covers days
+        after the arrival in Wallonia (the end may be ahead: a certificate until then)."""
+        errors: dict[str, str] = {}
+        start, end = self.start_on, self.end_on
+        if problem := plausible.past_or_today(start, today=timezone.localdate()):
+            errors["start_on"] = problem
+        arrived = self.beneficiary.first_registration_on if self.beneficiary_id else None
+        problem = (
+            plausible.after(end, start, message=str(_("La fin précède le début.")), strict=False)
+            or plausible.within_a_year(end, start)
+            or plausible.after(
+                end,
+                arrived,
+                message=_(
+                    "La force majeure doit couvrir des jours après l'arrivée en Wallonie "
+                    "(le %(date)s) : vérifiez les dates."
+                )
+                % {"date": f"{arrived:%d/%m/%Y}" if arrived else ""},
+                strict=False,
+            )
+        )
+        if problem:
+            errors["end_on"] = problem
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def period(self) -> path_rules.Period:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.utils import timezone
@@ -9,7 +10,7 @@ from django.utils import timezone
 from beneficiaries.models import Beneficiary
 from cainamur.models import User
 from cainamur.permissions import EDIT_ROLES, may_see_health
-from parcours import path_rules
+from parcours import path_rules, rules
 from parcours.forms import (
     ConventionForm,
     EvaluationForm,
@@ -44,9 +45,45 @@ def panel(beneficiary: Beneficiary, user: User) -> dict[str, Any]:
         ),
         "assessment": latest,
         "reason_labels": latest.reason_labels(include_medical=include_medical) if latest else [],
+        **explanation(beneficiary, latest),
         "older_assessments": assessments[1:],
         **path_context(beneficiary, editable=editable),
     }
+
+
+def explanation(beneficiary: Beneficiary, latest: ObligationAssessment | None) -> dict[str, Any]:
+    """Why an obliged person is obliged (the facts the rules read), and when a minor
+    becomes obliged."""
+    if latest is None or latest.status not in (rules.OBLIGED, rules.EXEMPT):
+        return {}
+    facts = facts_of(latest.facts)
+    if facts is None:
+        return {}  # an assessment recorded before its facts were kept
+    if latest.status == rules.OBLIGED:
+        name = str(beneficiary.nationality.name) if beneficiary.nationality else ""
+        grounds = rules.obligation_grounds(facts, latest.assessed_on, nationality_name=name)
+        return {"obligation_grounds": grounds}
+    result = rules.Assessment(latest.status, tuple(latest.reasons), None, None, None)
+    return {"obliged_from": rules.becomes_obliged_on(facts, result)}
+
+
+def facts_of(data: dict[str, Any]) -> rules.PersonFacts | None:
+    """The facts an assessment kept (JSON), back as the rules read them."""
+    try:
+        values: dict[str, Any] = {
+            key: date.fromisoformat(value)
+            if key in DATE_FACTS and isinstance(value, str) and value
+            else value
+            for key, value in data.items()
+            if key in rules.PersonFacts.__dataclass_fields__
+        }
+        values["exemptions"] = frozenset(values.get("exemptions") or ())
+        return rules.PersonFacts(**values)
+    except (TypeError, ValueError):
+        return None
+
+
+DATE_FACTS = ("birth_date", "first_registration_on", "permit_ordered_on", "stay_started_on")
 
 
 def path_context(beneficiary: Beneficiary, *, editable: bool) -> dict[str, Any]:

@@ -88,7 +88,9 @@ __all__ = [
     "add_months",
     "age_on",
     "assess_obligation",
+    "becomes_obliged_on",
     "is_iso_country_code",
+    "obligation_grounds",
     "subject_on",
 ]
 
@@ -582,3 +584,48 @@ def assess_obligation(
         presentation_deadline=add_months(subject, PRESENTATION_MONTHS),
         attestation_deadline=add_months(permit, REGIME_ATTESTATION_MONTHS[regime]),
     )
+
+
+# --- Explanations ---------------------------------------------------------------------------
+
+
+def obligation_grounds(
+    facts: PersonFacts, on: date, *, nationality_name: str = ""
+) -> tuple[str, ...]:
+    """Why an obliged person is obliged: the facts that made the rules decide, in plain
+    French, each with the rule it meets (for the file page; only meaningful when
+    :func:`assess_obligation` said « obliged » for these facts on ``on``)."""
+    subject = subject_on(facts)
+    permit, registration = facts.permit_ordered_on, facts.first_registration_on
+    country = nationality_name or facts.nationality
+    grounds = [
+        f"Nationalité {country} : ni belge, ni d'un pays de l'Union européenne, de l'EEE ou "
+        f"de la Suisse ({_DEFINITION}).",
+        f"{age_on(facts.birth_date, on)} ans le {on:%d/%m/%Y} : entre 18 et 64 ans "
+        f"({_EXEMPTIONS}).",
+    ]
+    if permit is not None:
+        grounds.append(
+            f"Premier titre de séjour de plus de trois mois commandé le {permit:%d/%m/%Y} "
+            f"({_OBLIGATION})."
+        )
+    if registration is not None:
+        grounds.append(
+            "Première inscription dans une commune de la région de langue française le "
+            f"{registration:%d/%m/%Y}."
+        )
+    if subject is not None:
+        grounds.append(
+            f"Moins de trois ans de séjour légal au {subject:%d/%m/%Y}, jour où la personne "
+            "relève du parcours wallon."
+        )
+    grounds.append("Aucune dispense prouvée à ce jour.")
+    return tuple(grounds)
+
+
+def becomes_obliged_on(facts: PersonFacts, result: Assessment) -> date | None:
+    """For a person exempt only because they are under 18: their 18th birthday, when the
+    obligation begins (unless the facts change meanwhile); else None."""
+    if result.status != EXEMPT or result.reasons != (UNDER_18,):
+        return None
+    return add_months(facts.birth_date, 18 * 12)

@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from beneficiaries.models import Beneficiary, ObligationStatus
+from cainamur.lib.name_order import name_sort_key
 from parcours import path_rules
 from parcours.models import (
     OPEN_STATUSES,
@@ -47,6 +48,22 @@ class AxisRow:
     total: Decimal
     percent: int
     deadline: date | None
+    #: The axis may end after the attestation is due: the path cannot finish in time.
+    after_attestation: bool = False
+
+
+def axes_after_attestation(deadlines: list[Deadline]) -> list[Deadline]:
+    """Axis deadlines that fall after the attestation deadline in force."""
+    attestation = next((d.effective for d in deadlines if d.kind == DeadlineKind.ATTESTATION), None)
+    if attestation is None:
+        return []
+    return [
+        d
+        for d in deadlines
+        if d.kind in (AxisKind.CITIZENSHIP, AxisKind.FRENCH)
+        and d.effective is not None
+        and d.effective > attestation
+    ]
 
 
 def current_path(beneficiary: Beneficiary) -> Parcours | None:
@@ -158,10 +175,19 @@ def path_panel(parcours: Parcours, *, today: date) -> dict[str, Any]:
         force_majeure=[f.period for f in parcours.beneficiary.force_majeure.all()],
     )
     rows = []
+    late_kinds = {d.kind for d in axes_after_attestation(deadlines)}
     for axis in axes:
         total = getattr(axis, "total", None) or Decimal("0")  # annotated above
         percent = 0 if not axis.required_hours else min(100, int(total * 100 / axis.required_hours))
-        rows.append(AxisRow(axis=axis, total=total, percent=percent, deadline=axis_due[axis.pk]))
+        rows.append(
+            AxisRow(
+                axis=axis,
+                total=total,
+                percent=percent,
+                deadline=axis_due[axis.pk],
+                after_attestation=axis_due[axis.pk] is not None and axis.kind in late_kinds,
+            )
+        )
     welcome = parcours.welcome
     proposal = path_rules.propose_axes(
         french_level=welcome.french_level, wants_orientation=welcome.wants_orientation
@@ -272,6 +298,17 @@ def work_queue(files: QuerySet[Beneficiary], *, today: date, limit: int = 50) ->
                         tone(deadline.effective),
                     )
                 )
+        for late in axes_after_attestation(deadlines):
+            items.append(
+                QueueItem(
+                    beneficiary,
+                    parcours,
+                    str(_("%(axis)s : échéance après celle de l'attestation"))
+                    % {"axis": late.label},
+                    late.effective,
+                    "warning",
+                )
+            )
         pending = [e for e in parcours.evaluations.all() if e.held_on is None]
         if pending and (pending[0].due_on - today).days <= SOON_DAYS:
             items.append(
@@ -329,7 +366,14 @@ def work_queue(files: QuerySet[Beneficiary], *, today: date, limit: int = 50) ->
             )
         )
     rank = {"danger": 0, "warning": 1, "secondary": 2}
-    items.sort(key=lambda i: (rank[i.tone], i.due or date.max, i.beneficiary.last_name))
+    items.sort(
+        key=lambda i: (
+            rank[i.tone],
+            i.due or date.max,
+            name_sort_key(i.beneficiary.last_name),
+            name_sort_key(i.beneficiary.first_names),
+        )
+    )
     return items[:limit]
 
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
@@ -17,9 +18,11 @@ from django.utils.translation import gettext
 from beneficiaries.models import Beneficiary
 from cainamur import audit
 from cainamur.celery import queue_on_commit
+from cainamur.lib import plausible
 from cainamur.lib.text import field_labels
 from cainamur.models import User
 from cainamur.pdf import pdf_retry
+from cainamur.roles import Role
 from parcours import path_rules, rules
 from parcours.documents import convention_freeze
 from parcours.models import (
@@ -45,12 +48,17 @@ from parcours.models import (
 
 
 def person_facts(
-    beneficiary: Beneficiary, *, exemptions: frozenset[str] | None = None
+    beneficiary: Beneficiary, *, on: date, exemptions: frozenset[str] | None = None
 ) -> rules.PersonFacts:
-    """The facts the rules need, read from the file and its proven exemptions (read from
-    the database unless given)."""
+    """The facts the rules need on ``on``, read from the file and its proven exemptions
+    (read from the database unless given): a proof dated after ``on`` does not count, so
+    no one becomes exempt retroactively."""
     if exemptions is None:
-        exemptions = frozenset(beneficiary.exemptions.values_list("code", flat=True))
+        exemptions = frozenset(
+            code
+            for code, proven_on in beneficiary.exemptions.values_list("code", "proven_on")
+            if plausible.counts_on(proven_on, on)
+        )
     return rules.PersonFacts(
         birth_date=beneficiary.birth_date,
         nationality=str(beneficiary.nationality.code),
@@ -83,7 +91,7 @@ def obligation_assess(
     file (for filtering). Called whenever a fact the rules read changes."""
     on = on or timezone.localdate()
     config = RulesConfig.current()
-    facts = person_facts(beneficiary)
+    facts = person_facts(beneficiary, on=on)
     standstill = frozenset(config.standstill_nationalities)
     result = rules.assess_obligation(
         facts,
@@ -157,7 +165,7 @@ def force_majeure_record(
     """Keep a force majeure with its document; the presentation deadline moves by its days
     (on the file's copy and on its open path)."""
     with transaction.atomic():
-        record = ForceMajeure.objects.create(
+        record = ForceMajeure(
             beneficiary=beneficiary,
             start_on=start_on,
             end_on=end_on,
@@ -165,6 +173,8 @@ def force_majeure_record(
             document=document,
             recorded_by=by,
         )
+        record.full_clean()  # its dates (ForceMajeure.clean), as the form checks them
+        record.save()
         assessment = beneficiary.assessments.order_by("-assessed_at", "-id").first()
         base = assessment.presentation_deadline if assessment else None
         moved = presentation_in_force(beneficiary, base)
@@ -344,6 +354,8 @@ def parcours_open(
 ) -> Parcours:
     """Open the path: obliged when the latest assessment says so, else as a volunteer."""
     on = on or timezone.localdate()
+    if problem := plausible.past_or_today(on, today=timezone.localdate()):
+        raise PathError(problem)
     with transaction.atomic():
         type(beneficiary).objects.select_for_update().get(pk=beneficiary.pk)
         if Parcours.objects.filter(beneficiary=beneficiary, status__in=OPEN_STATUSES).exists():
@@ -434,6 +446,9 @@ def convention_sign(
     """Sign the convention (first version) or an amendment (a new version; the old ones
     stay readable). Creates the required axes, schedules the first evaluation, and queues
     the PDF."""
+    for hours in (citizenship_hours, french_hours, orientation_hours):
+        if problem := plausible.hours_amount(hours):
+            raise PathError(problem)
     with transaction.atomic():
         parcours = Parcours.objects.select_for_update().get(pk=parcours.pk)
         previous = parcours.conventions.first()
@@ -504,6 +519,75 @@ def convention_sign(
     return convention
 
 
+NOTE_LENGTH = HoursEntry._meta.get_field("note").max_length
+
+
+def may_confirm_hours(user: User | None) -> bool:
+    """Who may credit an axis beyond its hours and the tolerance: a coordinator."""
+    return user is not None and user.has_role(Role.COORDINATOR)
+
+
+def hours_line_problems(
+    *,
+    axis: Axis,
+    on: date,
+    hours: Decimal,
+    note: str = "",
+    by: User | None,
+    excess_confirmed: bool = False,
+    first_day: date | None = None,
+) -> dict[str, str]:
+    """What is implausible in a line of hours, by field (``on``, ``hours``, ``note``): the
+    hours form shows each on its field, :func:`hours_record` refuses the line with them.
+
+    The day has come and is not before the convention's start; the hours are a finite
+    number with two decimals, not zero, never more than a day holds (``CAI_HOURS_PER_DAY``;
+    for each day from ``first_day`` to ``on`` for an operator's period), never a negative
+    total; and past the required hours plus the tolerance (``CAI_HOURS_TOLERANCE_PERCENT``)
+    only with a coordinator's confirmation."""
+    errors: dict[str, str] = {}
+    if problem := plausible.past_or_today(on, today=timezone.localdate()):
+        errors["on"] = problem
+    else:
+        convention = Convention.objects.filter(parcours_id=axis.parcours_id).first()
+        if convention is not None and on < convention.start_on:
+            errors["on"] = gettext("Ces heures précèdent le début de la convention (%(date)s).") % {
+                "date": f"{convention.start_on:%d/%m/%Y}"
+            }
+    if problem := plausible.too_long(note, max_length=NOTE_LENGTH):
+        errors["note"] = problem
+    if problem := plausible.hours_amount(hours):
+        errors["hours"] = problem
+        return errors
+    if hours == 0:
+        errors["hours"] = gettext("Indiquez un nombre d'heures différent de zéro.")
+        return errors
+    days = (on - first_day).days + 1 if first_day is not None else 1
+    if problem := plausible.hours_in_days(
+        hours, days=max(days, 1), max_per_day=settings.CAI_HOURS_PER_DAY
+    ):
+        errors["hours"] = problem
+        return errors
+    total = axis_total(axis) + hours
+    tolerance = settings.CAI_HOURS_TOLERANCE_PERCENT
+    if total < 0:
+        errors["hours"] = gettext("Une correction ne peut rendre le total négatif.")
+    elif (
+        hours > 0
+        and plausible.hours_over_tolerance(
+            total, required=axis.required_hours, tolerance_percent=tolerance
+        )
+        and not (excess_confirmed and may_confirm_hours(by))
+    ):
+        errors["hours"] = plausible.hours_excess(
+            total,
+            required=axis.required_hours,
+            tolerance_percent=tolerance,
+            may_confirm=may_confirm_hours(by),
+        )
+    return errors
+
+
 def hours_record(
     *,
     axis: Axis,
@@ -512,9 +596,14 @@ def hours_record(
     by: User | None,
     note: str = "",
     source: str = HoursEntry.Source.CASEWORKER,
+    excess_confirmed: bool = False,
+    first_day: date | None = None,
 ) -> HoursEntry:
     """Add a line to an axis's ledger (negative to correct); completes the axis, and the
-    path, when the hours are reached. ``by`` is None for an operator's report (its link)."""
+    path, when the hours are reached. ``by`` is None for an operator's report (its link),
+    whose line covers ``first_day`` to ``on``. Refused (``PathError``) when the line is
+    implausible (:func:`hours_line_problems`); ``excess_confirmed`` is a coordinator's
+    confirmation of hours beyond the required ones and the tolerance (kept in the audit)."""
     with transaction.atomic():
         parcours = Parcours.objects.select_for_update().get(pk=axis.parcours_id)
         axis = Axis.objects.select_for_update().get(pk=axis.pk)
@@ -527,17 +616,23 @@ def hours_record(
             )
         if axis.status == Axis.Status.NOT_REQUIRED:
             raise PathError(gettext("Cet axe n'est pas requis par la convention."))
-        if hours == 0:
-            raise PathError(gettext("Indiquez un nombre d'heures différent de zéro."))
-        convention = parcours.conventions.first()
-        if convention is not None and on < convention.start_on:
-            raise PathError(
-                gettext("Ces heures précèdent le début de la convention (%(date)s).")
-                % {"date": f"{convention.start_on:%d/%m/%Y}"}
-            )
+        problems = hours_line_problems(
+            axis=axis,
+            on=on,
+            hours=hours,
+            note=note,
+            by=by,
+            excess_confirmed=excess_confirmed,
+            first_day=first_day,
+        )
+        if problems:
+            raise PathError(" ".join(dict.fromkeys(problems.values())))
         total = axis_total(axis) + hours
-        if total < 0:
-            raise PathError(gettext("Une correction ne peut rendre le total négatif."))
+        beyond = plausible.hours_over_tolerance(
+            total,
+            required=axis.required_hours,
+            tolerance_percent=settings.CAI_HOURS_TOLERANCE_PERCENT,
+        )
         if source == HoursEntry.Source.CASEWORKER and hours < 0:
             source = HoursEntry.Source.CORRECTION
         entry = HoursEntry.objects.create(
@@ -562,6 +657,7 @@ def hours_record(
                 "total": _h(total),
                 "required": _h(axis.required_hours),
             },
+            data={"excess_confirmed": True} if beyond and hours > 0 else None,
         )
         if parcours.status == Parcours.Status.CONVENTION_SIGNED:
             _move(parcours, Parcours.Status.IN_PROGRESS, on=on, by=by)
@@ -606,6 +702,10 @@ def parcours_move(*, parcours: Parcours, to: str, by: User, why: str = "") -> No
     _move(parcours, to, on=timezone.localdate(), by=by, why=why)
 
 
+#: A status change's reason is kept with the suspension it opens (and in the audit).
+REASON_LENGTH = Suspension._meta.get_field("reason").max_length
+
+
 def parcours_change_status(
     *, parcours: Parcours, to: str, by: User, reason: str, on: date | None = None
 ) -> None:
@@ -613,6 +713,8 @@ def parcours_change_status(
     on = on or timezone.localdate()
     if not reason.strip() and to != "resume":
         raise PathError(gettext("Indiquez le motif."))
+    if problem := plausible.too_long(reason.strip(), max_length=REASON_LENGTH):
+        raise PathError(problem)
     with transaction.atomic():
         parcours = Parcours.objects.select_for_update().get(pk=parcours.pk)
         if to == "resume":
@@ -734,13 +836,15 @@ def invitation_record(
 ) -> EvaluationInvitation:
     """Keep an invitation to an evaluation interview (never changed: evidence)."""
     with transaction.atomic():
-        invitation = EvaluationInvitation.objects.create(
+        invitation = EvaluationInvitation(
             evaluation=evaluation,
             channel=channel,
             sent_on=sent_on,
             proof_number=proof_number.strip(),
             recorded_by=by,
         )
+        invitation.full_clean()  # sent on a day that has come, the letter's number
+        invitation.save()
         parcours = evaluation.parcours
         audit.record(
             by=by,
@@ -777,6 +881,7 @@ def evaluation_record(
         evaluation.programme_changes = programme_changes
         evaluation.notes = notes
         evaluation.recorded_by = by
+        evaluation.full_clean()  # held on a day that has come (Evaluation.clean)
         evaluation.save()
         if parcours.status in (Parcours.Status.CONVENTION_SIGNED, Parcours.Status.IN_PROGRESS):
             Evaluation.objects.create(
@@ -799,6 +904,10 @@ def evaluation_record(
 def axis_set_operator(*, axis: Axis, operator: str, by: User) -> None:
     """Name the operator delivering an axis (free text until the operators directory)."""
     operator = operator.strip()
+    if problem := plausible.too_long(
+        operator, max_length=Axis._meta.get_field("operator").max_length
+    ):
+        raise PathError(problem)
     if axis.operator == operator:
         return
     with transaction.atomic():

@@ -136,7 +136,7 @@ def convention_sign(request: AuthenticatedHttpRequest, beneficiary: Beneficiary)
 def hours_add(request: AuthenticatedHttpRequest, beneficiary: Beneficiary) -> HttpResponse:
     parcours = _open_path(beneficiary)
     required = [a for a in parcours.axes.all() if a.status != Axis.Status.NOT_REQUIRED]
-    form = HoursForm(request.POST, axes=required, auto_id="hours_%s")
+    form = HoursForm(request.POST, axes=required, user=request.user, auto_id="hours_%s")
     if not form.is_valid():
         return _refused(request, beneficiary, _("Heures non enregistrées."), hours_form=form)
     services.hours_record(by=request.user, **form.cleaned_data)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from beneficiaries.languages import LANGUAGE_CHOICES
 from beneficiaries.models import Beneficiary
+from cainamur.lib.name_order import by_name
 from cainamur.lib.phones import phone_normalise
 from offices.models import Office
 from reception.models import Callback, CallbackAttempt, QueueTicket
@@ -41,7 +42,7 @@ class CallbackForm(forms.ModelForm):
             get_user_model()
             .objects.filter(is_active=True, offices__in=offices, groups__isnull=False)
             .distinct()
-            .order_by("last_name", "first_name")
+            .order_by(*by_name("last_name", "first_name"), "id")
         )
         assigned_field.empty_label = _("— Le bureau —")
         for field in self.fields.values():
@@ -70,10 +71,21 @@ class AttemptForm(forms.Form):
 
 class ArrivalForm(forms.Form):
     file_number = forms.CharField(
-        label=_l("Numéro de dossier (s'il en a un)"), max_length=20, required=False
+        label=_l("Numéro de dossier (s'il en a un)"),
+        max_length=Beneficiary._meta.get_field("file_number").max_length,
+        required=False,
     )
-    name = forms.CharField(label=_l("Nom et prénom"), max_length=150, required=False)
-    phone = forms.CharField(label=_l("Téléphone"), max_length=30, required=False)
+    # The ticket keeps what is typed: the same maximum as its fields.
+    name = forms.CharField(
+        label=_l("Nom et prénom"),
+        max_length=QueueTicket._meta.get_field("name").max_length,
+        required=False,
+    )
+    phone = forms.CharField(
+        label=_l("Téléphone"),
+        max_length=QueueTicket._meta.get_field("phone").max_length,
+        required=False,
+    )
 
     def __init__(self, *args: Any, files: QuerySet[Beneficiary], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

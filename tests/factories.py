@@ -104,7 +104,14 @@ def complete_path(
         orientation_hours=Decimal("4"),
     )
     for axis in parcours.axes.exclude(status="not_required"):
-        hours_record(axis=axis, on=start + timedelta(days=60), hours=axis.required_hours, by=by)
+        # The training's hours, as one line for the weeks since the convention started.
+        hours_record(
+            axis=axis,
+            on=start + timedelta(days=60),
+            first_day=start + timedelta(days=14),
+            hours=axis.required_hours,
+            by=by,
+        )
     parcours.refresh_from_db()
     return parcours
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from html import unescape
 from typing import Any
 
 import pytest
@@ -146,6 +147,109 @@ def test_the_coordinator_fixes_a_missing_address_and_the_copy_leaves(
         "Toutes les copies sont parties"
         in client.get(reverse("attestations:dispatches")).content.decode()
     )
+
+
+def test_relancer_without_an_address_says_who_types_it_caseworker(
+    completed: Parcours,
+    caseworker: User,
+    login_client: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    Cpas.objects.update(email="")
+    attestation = issued(completed, caseworker, django_capture_on_commit_callbacks)
+    copy = attestation.dispatches.get(recipient_kind="cpas")
+    assert copy.status == "needs_address"
+    mail.outbox.clear()
+    client = login_client(caseworker)
+    resend = reverse("attestations:resend", args=[completed.beneficiary_id, copy.pk])
+    said = (
+        "Adresse manquante : la coordination doit saisir l'adresse e-mail du CPAS "
+        "(CPAS de Namur) avant de relancer."
+    )
+    page = unescape(client.get(detail(completed.beneficiary_id)).content.decode())
+    # No button that pretends to resend, no link to a page the caseworker cannot open.
+    assert said in page and resend not in page
+    assert reverse("attestations:dispatches") not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(resend, follow=True)
+    text = unescape(response.content.decode())
+    assert said in text and "relancée" not in text
+    copy.refresh_from_db()
+    assert copy.status == "needs_address" and mail.outbox == []
+
+
+def test_relancer_without_an_address_links_the_coordinator_to_the_form(
+    completed: Parcours,
+    caseworker: User,
+    coordinator: User,
+    login_client: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    Commune.objects.filter(name="Namur").update(population_email="")
+    attestation = issued(completed, caseworker, django_capture_on_commit_callbacks)
+    copy = attestation.dispatches.get(recipient_kind="commune")
+    assert copy.status == "needs_address"
+    mail.outbox.clear()
+    client = login_client(coordinator)
+    form_at = f"{reverse('attestations:dispatches')}#address-{copy.pk}"
+    resend = reverse("attestations:resend", args=[completed.beneficiary_id, copy.pk])
+    page = unescape(client.get(detail(completed.beneficiary_id)).content.decode())
+    assert (
+        f'Adresse manquante : <a href="{form_at}">saisissez l\'adresse e-mail de la '
+        "commune de Namur</a>." in page
+    )
+    assert resend not in page
+    said = (
+        "Adresse manquante : saisissez l'adresse e-mail de la commune de Namur. "
+        f'<a href="{form_at}">Saisir l\'adresse</a>'
+    )
+    for url, back in (
+        (resend, detail(completed.beneficiary_id)),
+        (reverse("attestations:dispatch-resend", args=[copy.pk]), form_at.split("#")[0]),
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url)
+        assert response.status_code == 302 and response["Location"].startswith(back)
+        raw = client.get(response["Location"]).content.decode()
+        assert said in unescape(raw) and f'<a href="{form_at}">Saisir' in raw  # a real link
+    copy.refresh_from_db()
+    assert copy.status == "needs_address" and mail.outbox == []
+    # Where the link leads: the row's address field, and no « Relancer » for that row.
+    listing = client.get(form_at.split("#")[0]).content.decode()
+    assert f'id="address-{copy.pk}"' in listing
+    assert reverse("attestations:dispatch-resend", args=[copy.pk]) not in listing
+    # Typed in the admin meanwhile: « Relancer » is back and sends it.
+    Commune.objects.filter(name="Namur").update(population_email="etat.civil@namur.test")
+    page = client.get(detail(completed.beneficiary_id)).content.decode()
+    assert resend in page and "saisie depuis" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(resend)
+    copy.refresh_from_db()
+    assert copy.status == "sent" and [m.to for m in mail.outbox] == [["etat.civil@namur.test"]]
+
+
+def test_a_failed_copy_whose_address_was_removed_gets_the_address_form(
+    completed: Parcours,
+    caseworker: User,
+    coordinator: User,
+    login_client: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    attestation = issued(completed, caseworker, django_capture_on_commit_callbacks)
+    copy = attestation.dispatches.get(recipient_kind="cpas")
+    Dispatch.objects.filter(pk=copy.pk).update(status="failed", last_error="SMTP 550")
+    Cpas.objects.update(email="")
+    mail.outbox.clear()
+    client = login_client(coordinator)
+    listing = unescape(client.get(reverse("attestations:dispatches")).content.decode())
+    assert f'id="address-{copy.pk}"' in listing and "n'a plus d'adresse" in listing
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("attestations:dispatch-address", args=[copy.pk]),
+            {"email": "aide@cpas.namur.test"},
+        )
+    copy.refresh_from_db()
+    assert copy.status == "sent" and [m.to for m in mail.outbox] == [["aide@cpas.namur.test"]]
 
 
 def test_caseworkers_cannot_use_the_coordinators_pages(

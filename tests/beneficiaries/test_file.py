@@ -175,7 +175,11 @@ def test_reception_registers_but_sees_no_health_data(
     login_client: Any, reception: User, caseworker: User
 ) -> None:
     client = login_client(reception)
-    client.post(reverse("beneficiaries:create"), registration(national_number=VALID_NRN))
+    client.post(
+        reverse("beneficiaries:create"),
+        # The number's birth date and sex, as typed.
+        registration(national_number=VALID_NRN, birth_date="1985-07-30", sex="M"),
+    )
     beneficiary = Beneficiary.objects.get(last_name="El Amrani")
     Exemption.objects.create(
         beneficiary=beneficiary,

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -64,11 +65,17 @@ def test_no_register_number_in_clear_in_any_table(
     caplog.set_level(logging.DEBUG)
     # A file registered through the form, edited (history rows), searched by its number.
     response = client.post(
-        reverse("beneficiaries:create"), registration(national_number=nn.format(VALID_NRN))
+        reverse("beneficiaries:create"),
+        # The birth date and sex the number says (85.07.30, a man).
+        registration(national_number=nn.format(VALID_NRN), birth_date="1985-07-30", sex="M"),
     )
     assert response.status_code == 302, response.content.decode()[:500]
     created = Beneficiary.objects.with_national_number(VALID_NRN).get()
-    beneficiary_update(beneficiary=created, data={"national_number": OTHER_NRN}, by=caseworker)
+    beneficiary_update(
+        beneficiary=created,
+        data={"national_number": OTHER_NRN, "birth_date": date(1990, 2, 2)},
+        by=caseworker,
+    )
     beneficiary_update(beneficiary=created, data={"phone": "+32471000000"}, by=caseworker)
     attestation = attestation_issue(parcours=complete_path(created, caseworker), by=caseworker)
     # The list searches through a POST (the number never in a URL), by the blind index.
@@ -124,7 +131,12 @@ def test_found_by_exact_search_and_kept_unique(db: None, caseworker: User) -> No
     with pytest.raises(IntegrityError), transaction.atomic():
         BeneficiaryFactory(national_number=VALID_NRN)
     # A changed number moves its index with it (update_fields included).
-    beneficiary_update(beneficiary=person, data={"national_number": OTHER_NRN}, by=caseworker)
+    beneficiary_update(
+        beneficiary=person,
+        data={"national_number": OTHER_NRN},
+        by=caseworker,
+        number_confirmed=True,  # another birth date and sex than the file's
+    )
     assert not Beneficiary.objects.with_national_number(VALID_NRN).exists()
     assert list(Beneficiary.objects.with_national_number(OTHER_NRN)) == [person]
     beneficiary_update(beneficiary=person, data={"national_number": None}, by=caseworker)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
@@ -150,14 +151,16 @@ def test_an_obliged_person_who_never_opened_a_path(late: Beneficiary) -> None:
 def test_force_majeure_before_arriving_moves_nothing(late: Beneficiary, caseworker: User) -> None:
     before = late.presentation_deadline
     assert late.first_registration_on is not None
-    force_majeure_record(
-        beneficiary=late,
-        start_on=late.first_registration_on - timedelta(days=100),
-        end_on=late.first_registration_on - timedelta(days=41),
-        reason="Avant l'arrivée",
-        document=ContentFile(b"%PDF-1.4", name="c.pdf"),
-        by=caseworker,
-    )
+    # Implausible (the form and the service say so on its end): nothing is recorded.
+    with pytest.raises(ValidationError, match="après l'arrivée en Wallonie"):
+        force_majeure_record(
+            beneficiary=late,
+            start_on=late.first_registration_on - timedelta(days=100),
+            end_on=late.first_registration_on - timedelta(days=41),
+            reason="Avant l'arrivée",
+            document=ContentFile(b"%PDF-1.4", name="c.pdf"),
+            by=caseworker,
+        )
     late.refresh_from_db()
     assert late.presentation_deadline == before
 

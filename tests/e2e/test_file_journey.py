@@ -32,6 +32,10 @@ def test_register_and_assess(page: Any, caseworker: User) -> None:
     page.get_by_label("Titre de séjour").select_option("A")
     page.get_by_label("Premier titre commandé le").fill("2026-09-15")
     page.get_by_role("button", name="Ouvrir le dossier").click()
+    # The number says a man born on 30 July 1985: an error until the caseworker confirms.
+    expect(page.get_by_text("une naissance le 30/07/1985, pas le 11/02/1994")).to_be_visible()
+    page.get_by_label(re.compile("Je confirme le numéro")).check()
+    page.get_by_role("button", name="Ouvrir le dossier").click()
 
     expect(page.get_by_role("status").first).to_contain_text(
         re.compile(r"Dossier CAI-\d{4}-\d{5} ouvert")

@@ -56,6 +56,8 @@ def test_from_registration_to_completed_path(
     # The form proposes what the welcome module found: French not required.
     expect(page.get_by_label("Français requis", exact=True)).not_to_be_checked()
     page.get_by_label("Citoyenneté (h)").fill("60")
+    # Started last week: its hours are recorded day by day (10 hours a day at most).
+    page.get_by_label("Début", exact=True).fill((today - timedelta(days=5)).isoformat())
     page.get_by_role("button", name="Signer la convention").click()
     expect(page.get_by_test_id("path-status")).to_contain_text("Convention signée")
     pdf_link = page.get_by_test_id("convention-pdf")
@@ -69,11 +71,12 @@ def test_from_registration_to_completed_path(
     convention = Convention.objects.get()
     assert convention.pdf_sha256 and not convention.french_required
 
-    for hours in ("35", "25"):
+    for days_ago in range(6):
         page.get_by_label("Axe", exact=True).select_option(label="Formation à la citoyenneté")
-        page.get_by_label("Date", exact=True).fill(iso)
-        page.get_by_label("Heures", exact=True).fill(hours)
+        page.get_by_label("Date", exact=True).fill((today - timedelta(days=days_ago)).isoformat())
+        page.get_by_label("Heures", exact=True).fill("10")
         page.get_by_role("button", name="Enregistrer les heures").click()
+        expect(page.get_by_text("Heures enregistrées").first).to_be_visible()
     expect(page.get_by_test_id("axis-total-citizenship")).to_have_text("60")
     expect(page.get_by_test_id("path-status")).to_contain_text("Terminé")
     expect(page.get_by_text("Toutes les heures sont atteintes")).to_be_visible()

@@ -129,10 +129,23 @@ def test_convention_creates_axes_and_the_first_evaluation(
 def test_hours_complete_axes_then_the_path(welcomed: Parcours, caseworker: User) -> None:
     convention_sign(parcours=welcomed, by=caseworker, **{**SIGN, "french_required": False})
     citizenship = welcomed.axes.get(kind="citizenship")
-    hours_record(axis=citizenship, on=date(2026, 10, 5), hours=Decimal("30"), by=caseworker)
+    # Lines for a period of days (an operator's declaration): 10 hours a day at most.
+    hours_record(
+        axis=citizenship,
+        on=date(2026, 10, 5),
+        first_day=date(2026, 10, 1),
+        hours=Decimal("30"),
+        by=caseworker,
+    )
     welcomed.refresh_from_db()
     assert welcomed.status == "in_progress"
-    hours_record(axis=citizenship, on=date(2026, 11, 5), hours=Decimal("30"), by=caseworker)
+    hours_record(
+        axis=citizenship,
+        on=date(2026, 11, 5),
+        first_day=date(2026, 11, 2),
+        hours=Decimal("30"),
+        by=caseworker,
+    )
     welcomed.refresh_from_db()
     citizenship.refresh_from_db()
     assert citizenship.status == "completed" and citizenship.completed_on == date(2026, 11, 5)
@@ -260,15 +273,15 @@ def test_extension_moves_the_deadline_and_evaluations_follow_each_other(
         extension_record(
             parcours=welcomed,
             deadline="attestation",
-            decided_on=date(2027, 1, 5),
-            new_end_on=date(2027, 1, 1),
+            decided_on=date(2026, 11, 5),
+            new_end_on=date(2026, 11, 1),
             reason="x",
             by=caseworker,
         )
     extension_record(
         parcours=welcomed,
         deadline="attestation",
-        decided_on=date(2027, 1, 5),
+        decided_on=date(2026, 11, 5),
         new_end_on=date(2029, 12, 20),
         reason="Maladie longue",
         by=caseworker,
@@ -280,18 +293,18 @@ def test_extension_moves_the_deadline_and_evaluations_follow_each_other(
     assert first.due_on == date(2027, 4, 1)
     evaluation_record(
         evaluation=first,
-        held_on=date(2027, 3, 20),
+        held_on=date(2026, 11, 20),
         attended=False,
         absences="Hospitalisation",
         programme_changes="",
         notes="",
         by=caseworker,
     )
-    assert welcomed.evaluations.filter(held_on__isnull=True).get().due_on == date(2027, 9, 20)
+    assert welcomed.evaluations.filter(held_on__isnull=True).get().due_on == date(2027, 5, 20)
     with pytest.raises(PathError, match="déjà enregistré"):
         evaluation_record(
             evaluation=first,
-            held_on=date(2027, 3, 21),
+            held_on=date(2026, 11, 21),
             attended=True,
             absences="",
             programme_changes="",
@@ -328,7 +341,13 @@ def test_personal_suspension_moves_running_deadlines(welcomed: Parcours, casewor
 def test_amendment_recomputes_axis_status(welcomed: Parcours, caseworker: User) -> None:
     convention_sign(parcours=welcomed, by=caseworker, **{**SIGN, "french_required": False})
     citizenship = welcomed.axes.get(kind="citizenship")
-    hours_record(axis=citizenship, on=date(2026, 10, 5), hours=Decimal("60"), by=caseworker)
+    hours_record(
+        axis=citizenship,
+        on=date(2026, 10, 10),
+        first_day=date(2026, 10, 1),
+        hours=Decimal("60"),
+        by=caseworker,
+    )
     welcomed.refresh_from_db()
     assert welcomed.status == "completed"
     convention_sign(
@@ -439,7 +458,7 @@ def test_extension_extends_the_convention_with_a_new_version(
         extension_record(
             parcours=welcomed,
             deadline="attestation",
-            decided_on=date(2027, 1, 5),
+            decided_on=date(2026, 11, 5),
             new_end_on=date(2029, 12, 20),
             reason="Maladie longue",
             by=caseworker,

@@ -158,8 +158,8 @@ def test_access_export_holds_everything_and_is_fast_and_logged(
     for index in range(4):
         force_majeure_record(
             beneficiary=person,
-            start_on=date(2026, 1, 1 + index),
-            end_on=date(2026, 1, 2 + index),
+            start_on=date(2026, 2, 1 + index),
+            end_on=date(2026, 2, 2 + index),
             reason="Hospitalisation",
             document=SimpleUploadedFile(f"fm{index}.pdf", PDF, content_type="application/pdf"),
             by=caseworker,
@@ -342,7 +342,12 @@ def test_anonymisation_reaches_history_and_unsent_messages(
     from parcours.models import Convention
 
     person = full_file(caseworker, birth_date=date(1988, 4, 3))
-    beneficiary_update(beneficiary=person, data={"birth_date": date(1990, 5, 17)}, by=caseworker)
+    beneficiary_update(
+        beneficiary=person,
+        data={"birth_date": date(1990, 5, 17)},
+        by=caseworker,
+        number_confirmed=True,  # the number says 1985: the caseworker confirms the date
+    )
     with pgtrigger.ignore("parcours.Convention:convention_snapshot_frozen"):
         Convention.objects.filter(parcours__beneficiary=person).update(
             snapshot={"birth_date": "1988-04-03", "amendment_reason": "XQAMENDQX"}

@@ -178,10 +178,11 @@ class Command(BaseCommand):
         free = slot_search(
             office=namur, kind=kinds[0], first=today, last=today + timedelta(days=7), limit=60
         )
-        for index, slot in enumerate(free[::5][:10]):
+        # As many bookings as there are files and free slots, ten at most.
+        for file_id, slot in zip(files, free[::5][:10], strict=False):
             try:
                 booking.appointment_book(
-                    beneficiary=Beneficiary.objects.get(pk=files[index]),
+                    beneficiary=Beneficiary.objects.get(pk=file_id),
                     kind=rng.choice(kinds),
                     office=namur,
                     staff_id=slot.staff_id,
@@ -367,7 +368,8 @@ class Command(BaseCommand):
         )
         for index, beneficiary in enumerate(files):
             stage = index % 5
-            opened = today - timedelta(days=rng.randint(20, 200))
+            # A completed path has had the time its hours take (a day holds 10 at most).
+            opened = today - timedelta(days=rng.randint(20, 200) + (100 if stage == 4 else 0))
             parcours = services.parcours_open(beneficiary=beneficiary, by=caseworker, on=opened)
             if stage == 0:
                 continue  # welcome module to run
@@ -404,9 +406,11 @@ class Command(BaseCommand):
                 hours = min(done if axis.kind == "citizenship" else done * 3, axis.required_hours)
                 if stage == 4:
                     hours = axis.required_hours
+                # The hours followed since the convention, as one line for the period.
                 services.hours_record(
                     axis=axis,
-                    on=min(welcome_on + timedelta(days=30), today),
+                    on=today,
+                    first_day=welcome_on,
                     hours=hours,
                     by=caseworker,
                     note="Démonstration",
@@ -582,7 +586,7 @@ class Command(BaseCommand):
             "sex": sex,
             "birth_date": birth_date,
             "nationality": country,
-            "national_number": demo_national_number(birth_date, rng, used_numbers),
+            "national_number": demo_national_number(birth_date, sex, rng, used_numbers),
             "postal_code": rng.choice(commune.postal_codes),
             "commune_id": commune.pk,
             "office_id": commune.office_id,
@@ -663,10 +667,12 @@ def demo_consents(
     return rows
 
 
-def demo_national_number(birth: date, rng: random.Random, used: set[str]) -> str | None:
-    """A register number that passes the official check (mod 97), for demo files only."""
+def demo_national_number(birth: date, sex: str, rng: random.Random, used: set[str]) -> str | None:
+    """A register number that passes the official check (mod 97) and agrees with the birth
+    date and the sex (an odd counter for a man, even for a woman), for demo files only."""
     for _attempt in range(20):
-        serial = f"{birth:%y%m%d}{rng.randint(1, 997):03d}"
+        counter = 2 * rng.randint(1, 498) - (1 if sex == Sex.MALE else 0)
+        serial = f"{birth:%y%m%d}{counter:03d}"
         base = int(("2" if birth.year >= 2000 else "") + serial)
         number = f"{serial}{97 - base % 97:02d}"
         if nn.is_valid(number) and number not in used:

@@ -7,8 +7,9 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from appointments.models import AppointmentType
+from appointments.models import Appointment, AppointmentType
 from beneficiaries.languages import LANGUAGE_CHOICES
+from cainamur.lib.text import max_length
 from offices.models import Office
 
 
@@ -47,7 +48,8 @@ INTERPRETER_CHOICES = [("", _("— Pas d'interprète —"))] + [
 
 
 class BookForm(forms.Form):
-    """The chosen slot (staff member and start) and the practical details."""
+    """The chosen slot (staff member and start) and the practical details; for a
+    reschedule, its reason."""
 
     slot = forms.CharField(error_messages={"required": _("Choisissez un créneau.")})
     interpreter_language = forms.ChoiceField(
@@ -56,7 +58,25 @@ class BookForm(forms.Form):
         required=False,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    notes = forms.CharField(label=_("Remarque"), max_length=300, required=False)
+    notes = forms.CharField(
+        label=_("Remarque"),
+        max_length=max_length(Appointment, "notes"),
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control", "aria-describedby": "notes-hint"}),
+    )
+    reason = forms.CharField(
+        label=_("Motif du report"),
+        max_length=max_length(Appointment, "reason"),
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control", "aria-describedby": "reason-hint"}),
+    )
+
+    def __init__(self, *args: Any, moving: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if moving:
+            reason = self.fields["reason"]
+            reason.required = True
+            reason.error_messages["required"] = _("Indiquez le motif du report.")
 
     def clean_slot(self) -> tuple[int, datetime]:
         value = self.cleaned_data["slot"]

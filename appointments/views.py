@@ -23,6 +23,7 @@ from appointments import services
 from appointments.forms import BookForm, ReasonForm, SlotSearchForm
 from appointments.models import Appointment, AppointmentType, Seat
 from appointments.selectors import day_agenda, slot_search
+from beneficiaries.models import Beneficiary
 from beneficiaries.selectors import beneficiary_search, scoped_files
 from cainamur.lib.http import int_or_404, is_id
 from cainamur.lib.localtime import BRUSSELS
@@ -60,13 +61,27 @@ def book(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not is_id(dossier):
         return find_person(request)
     beneficiary = get_object_or_404(scoped_files(request.user), pk=int(dossier))
-    offices = visible_offices(request.user)
     data: Mapping[str, object] | None = request.GET if "type" in request.GET else None
+    return _book_page(request, beneficiary=beneficiary, moving=moving, data=data)
+
+
+def _book_page(
+    request: AuthenticatedHttpRequest,
+    *,
+    beneficiary: Beneficiary,
+    moving: Appointment | None,
+    data: Mapping[str, object] | None,
+    book_form: BookForm | None = None,
+) -> HttpResponse:
+    """The slot finder; with ``book_form``, a refused booking shown again as typed (the
+    chosen slot still checked when it is still free, the errors under their fields),
+    answered 400."""
+    offices = visible_offices(request.user)
     if moving:  # a reschedule keeps its type and office; only the date can change
         data = {
             "type": moving.type_id,
             "office": moving.office_id,
-            "since": request.GET.get("since", ""),
+            "since": (data or request.GET).get("since", ""),
         }
     form = SlotSearchForm(data, offices=offices, initial={"office": beneficiary.office_id})
     context: dict[str, Any] = {"beneficiary": beneficiary, "form": form, "moving": moving}
@@ -117,14 +132,18 @@ def book(request: AuthenticatedHttpRequest) -> HttpResponse:
                 )
             context["days"] = sorted(by_day.items())
             context["next_since"] = first + timedelta(days=SEARCH_DAYS)
-        context["book_form"] = BookForm(
+        context["book_form"] = book_form or BookForm(
+            moving=moving is not None,
             initial={
                 "interpreter_language": beneficiary.interpreter_language
                 if beneficiary.interpreter_needed
                 else ""
-            }
+            },
         )
-    return render(request, "appointments/book.html", context)
+        context["chosen_slot"] = book_form.data.get("slot", "") if book_form else ""
+    return render(
+        request, "appointments/book.html", context, status=200 if book_form is None else 400
+    )
 
 
 def find_person(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -164,20 +183,23 @@ def book_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     kind = get_object_or_404(AppointmentType, pk=int_or_404(request.POST, "type"), is_active=True)
     office = get_object_or_404(visible_offices(request.user), pk=int_or_404(request.POST, "office"))
-    back = _booking_url(beneficiary.pk, type=kind.pk, office=office.pk)
-    form = BookForm(request.POST)
-    if not form.is_valid():
-        # django-stubs misses ErrorList.__getitem__, which gives the message (a str).
-        error = form.errors.get("slot", [_("Choisissez un créneau.")])[0]
-        messages.error(request, error)  # type: ignore[arg-type]
-        return redirect(back)
-    staff_id, start = form.cleaned_data["slot"]
     moving = None
     if is_id(request.POST.get("reporter", "")):
         moving = get_object_or_404(
             visible_appointments(request.user), pk=int(request.POST["reporter"])
         )
-        back = reverse("appointments:book") + "?" + urlencode({"reporter": moving.pk})
+    form = BookForm(request.POST, moving=moving is not None)
+
+    def refused() -> HttpResponse:
+        """The booking page again, with the chosen slot, the remark and the errors."""
+        search = {"type": kind.pk, "office": office.pk, "since": request.POST.get("since", "")}
+        return _book_page(
+            request, beneficiary=beneficiary, moving=moving, data=search, book_form=form
+        )
+
+    if not form.is_valid():
+        return refused()
+    staff_id, start = form.cleaned_data["slot"]
     try:
         if moving is not None:
             appointment = services.appointment_reschedule(
@@ -185,7 +207,7 @@ def book_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
                 staff_id=staff_id,
                 start=start,
                 by=request.user,
-                reason=request.POST.get("reason", ""),
+                reason=form.cleaned_data["reason"],
             )
         else:
             appointment = services.appointment_book(
@@ -198,13 +220,13 @@ def book_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
                 interpreter_language=form.cleaned_data["interpreter_language"],
                 notes=form.cleaned_data["notes"],
             )
+    except services.SlotTaken as error:
+        # A lost race or a slot gone meanwhile: said on the slots, which are fresh.
+        form.add_error("slot", str(error) + " " + _("Voici les créneaux encore libres."))
+        return refused()
     except services.BookingError as error:
-        # A lost race or a slot gone meanwhile: say so, and show fresh slots.
-        if isinstance(error, services.SlotTaken):
-            messages.error(request, str(error) + " " + _("Voici les créneaux encore libres."))
-        else:
-            messages.error(request, str(error))
-        return redirect(back)
+        form.add_error(None, str(error))
+        return refused()
     start_local = timezone.localtime(appointment.during.lower, BRUSSELS)
     messages.success(
         request,

@@ -3,6 +3,7 @@ waiting lists, and every step kept."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -52,6 +53,21 @@ class OrientationError(Exception):
 
 class NoPlace(OrientationError):
     """The offer is full: the person went on its waiting list instead (recorded)."""
+
+
+#: Where a problem of an operator's report belongs: ``"period_start"``, ``"period_end"``,
+#: an orientation's id (its line), or ``None`` (the whole report).
+ReportField = str | int | None
+
+
+class ReportRefused(OrientationError):
+    """An operator's report refused, nothing recorded; ``problems`` says which field or
+    line each message belongs to, so that the page shows it there."""
+
+    def __init__(self, problems: dict[ReportField, list[str]]) -> None:
+        self.problems = problems
+        messages = [m for found in problems.values() for m in found]
+        super().__init__(" ".join(dict.fromkeys(messages)))
 
 
 def _record(
@@ -268,15 +284,16 @@ def _period_errors(
     allowed: dict[int, Orientation],
     lines: dict[int, tuple[Decimal, bool]],
     period: DateRange,
-) -> list[str]:
-    """A period already declared for a person, or more hours than the offer has, in all."""
-    errors: list[str] = []
+) -> dict[ReportField, list[str]]:
+    """A period already declared for a person, or more hours than the offer has, in all
+    (by line)."""
+    errors: dict[ReportField, list[str]] = defaultdict(list)
     credited_ids = [pk for pk, (hours, _d) in lines.items() if hours > 0 and pk in allowed]
     overlapping = CreditedPeriod.objects.filter(
         orientation_id__in=credited_ids, period__overlap=period
     ).select_related("submission")
     for credited in overlapping:
-        errors.append(
+        errors[credited.orientation_id].append(
             _(
                 "%(name)s : des heures sont déjà déclarées pour la période du %(start)s au "
                 "%(end)s (envoi du %(at)s)."
@@ -297,7 +314,7 @@ def _period_errors(
         for pk in credited_ids:
             total = already.get(pk, Decimal("0")) + lines[pk][0]
             if total > link.offer.hours:
-                errors.append(
+                errors[pk].append(
                     _(
                         "%(name)s : %(total)s heures en tout, plus que les %(hours)s heures de "
                         "la formation."
@@ -308,7 +325,7 @@ def _period_errors(
                         "hours": f"{link.offer.hours.normalize():f}",
                     }
                 )
-    return errors
+    return dict(errors)
 
 
 def report_submit(
@@ -327,32 +344,33 @@ def report_submit(
 
     allowed = {o.pk: o for o in reportable(link)}
     offer = link.offer
-    errors: list[str] = []
+    errors: dict[ReportField, list[str]] = defaultdict(list)
     for orientation_id, (hours, _dropped) in lines.items():
         if orientation_id not in allowed:
-            errors.append(_("Une personne n'est pas inscrite à cette offre."))
+            errors[None].append(_("Une personne n'est pas inscrite à cette offre."))
         elif problem := plausible.hours_amount(hours):
-            errors.append(
+            errors[orientation_id].append(
                 _("%(name)s : %(problem)s")
                 % {"name": allowed[orientation_id].beneficiary.full_name, "problem": problem}
             )
         elif hours < 0:
-            errors.append(_("Les heures ne peuvent pas être négatives."))
+            errors[orientation_id].append(_("Les heures ne peuvent pas être négatives."))
         elif hours > MAX_HOURS_PER_REPORT or (link.offer.hours and hours > link.offer.hours):
-            errors.append(
+            errors[orientation_id].append(
                 _("%(name)s : plus d'heures que la formation n'en compte.")
                 % {"name": allowed[orientation_id].beneficiary.full_name}
             )
     if plausible.past_or_today(period_end, today=timezone.localdate()):
-        errors.append(_("La période ne peut pas se terminer dans le futur."))
+        errors["period_end"].append(_("La période ne peut pas se terminer dans le futur."))
     if problem := plausible.within_offer(
         period_start, period_end, first=offer.start_on, last=offer.end_on
     ):
-        errors.append(problem)
+        outside_start = offer.start_on is not None and period_start < offer.start_on
+        errors["period_start" if outside_start else "period_end"].append(problem)
     if period_start > period_end:
-        errors.append(_("La période commence après sa fin."))
+        errors["period_start"].append(_("La période commence après sa fin."))
     elif (period_end - period_start).days > 366:
-        errors.append(_("Une période d'un an au plus, s'il vous plaît."))
+        errors["period_start"].append(_("Une période d'un an au plus, s'il vous plaît."))
     else:
         days = (period_end - period_start).days + 1
         for orientation_id, (hours, _dropped) in lines.items():
@@ -361,12 +379,12 @@ def report_submit(
             if problem := plausible.hours_in_days(
                 hours, days=days, max_per_day=settings.CAI_HOURS_PER_DAY
             ):
-                errors.append(
+                errors[orientation_id].append(
                     _("%(name)s : %(problem)s")
                     % {"name": allowed[orientation_id].beneficiary.full_name, "problem": problem}
                 )
     if errors:
-        raise OrientationError(" ".join(dict.fromkeys(errors)))
+        raise ReportRefused(dict(errors))
     # Two decimals at most, checked above: stored as the ledger keeps them (« 2.50 »).
     lines = {
         pk: (hours.quantize(Decimal("0.01")), dropped) for pk, (hours, dropped) in lines.items()
@@ -374,9 +392,8 @@ def report_submit(
     period = DateRange(period_start, period_end + timedelta(days=1))
     with transaction.atomic():
         link = ReportingLink.objects.select_for_update().get(pk=link.pk)
-        errors = _period_errors(link, allowed, lines, period)
-        if errors:
-            raise OrientationError(" ".join(dict.fromkeys(errors)))
+        if period_errors := _period_errors(link, allowed, lines, period):
+            raise ReportRefused(period_errors)
         recorded = []
         credited: list[tuple[int, Decimal]] = []
         for orientation_id, (hours, dropped) in lines.items():
@@ -392,11 +409,15 @@ def report_submit(
                     .first()
                 )
                 if axis is None:
-                    raise OrientationError(
-                        _("%(name)s n'a pas d'axe « %(axis)s » en cours : prévenez le CAI.")
-                        % {
-                            "name": orientation.beneficiary.full_name,
-                            "axis": link.offer.get_axis_display(),
+                    raise ReportRefused(
+                        {
+                            orientation_id: [
+                                _("%(name)s n'a pas d'axe « %(axis)s » en cours : prévenez le CAI.")
+                                % {
+                                    "name": orientation.beneficiary.full_name,
+                                    "axis": link.offer.get_axis_display(),
+                                }
+                            ]
                         }
                     )
                 try:
@@ -410,8 +431,8 @@ def report_submit(
                         source=HoursEntry.Source.OPERATOR,
                     )
                 except PathError as error:
-                    raise OrientationError(
-                        f"{orientation.beneficiary.full_name} : {error}"
+                    raise ReportRefused(
+                        {orientation_id: [f"{orientation.beneficiary.full_name} : {error}"]}
                     ) from error
                 credited.append((orientation_id, hours))
                 if orientation.status == S.ENROLLED:

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import F, Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -198,6 +198,43 @@ def link_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("operators:offer", pk=link.offer_id)
 
 
+def _typed_report(
+    post: QueryDict,
+) -> tuple[
+    date | None, date | None, dict[int, tuple[Decimal, bool]], dict[services.ReportField, list[str]]
+]:
+    """The operator's report as typed: the period, the hours and drop-outs per line, and
+    what cannot be read, by field (a date, a number)."""
+    problems: dict[services.ReportField, list[str]] = {}
+    dates: dict[str, date | None] = {}
+    for name in ("period_start", "period_end"):
+        try:
+            dates[name] = date.fromisoformat(post.get(name, ""))
+        except ValueError:
+            dates[name] = None
+            problems[name] = [_("Indiquez une date (jj/mm/aaaa).")]
+    lines: dict[int, tuple[Decimal, bool]] = {}
+    for key in post:
+        if not key.startswith(("h_", "d_")):
+            continue
+        if not is_id(key[2:]):
+            problems[None] = [_("Une personne n'est pas inscrite à cette offre.")]
+            continue
+        pk, raw = int(key[2:]), post.get(key, "").strip()
+        if key.startswith("h_") and raw:
+            try:
+                # As typed: the service refuses NaN, infinity and a third decimal.
+                lines[pk] = (
+                    Decimal(raw.replace(",", ".")),
+                    lines.get(pk, (Decimal("0"), False))[1],
+                )
+            except InvalidOperation:
+                problems[pk] = [_("Indiquez un nombre d'heures (ex. 3 ou 2,5).")]
+        elif key.startswith("d_"):
+            lines[pk] = (lines.get(pk, (Decimal("0"), False))[0], True)
+    return dates["period_start"], dates["period_end"], lines, problems
+
+
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest, token: str) -> HttpResponse:
@@ -209,53 +246,56 @@ def report(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "operators/link_refused.html", status=403)
     people = services.reportable(link)
     values: dict[str, str] = {}
+    problems: dict[services.ReportField, list[str]] = {}
     if request.method == "POST":
         values = {
             key: request.POST.get(key, "")
             for key in request.POST
             if key.startswith(("h_", "d_", "period"))
         }
-        try:
-            period_start = date.fromisoformat(request.POST.get("period_start", ""))
-            period_end = date.fromisoformat(request.POST.get("period_end", ""))
-            lines: dict[int, tuple[Decimal, bool]] = {}
-            for key in request.POST:
-                raw = request.POST.get(key, "")
-                if key.startswith("h_") and raw.strip():
-                    # As typed: the service refuses NaN, infinity and a third decimal.
-                    lines[int(key[2:])] = (Decimal(raw.strip().replace(",", ".")), False)
-            for key in request.POST:
-                if key.startswith("d_"):
-                    hours = lines.get(int(key[2:]), (Decimal("0"), False))[0]
-                    lines[int(key[2:])] = (hours, True)
-        except (ValueError, InvalidOperation):
-            messages.error(
-                request,
-                _("Vérifiez les dates de la période et les heures (des nombres, ex. 3 ou 2,5)."),
-            )
-        else:
-            if not lines:
-                messages.error(request, _("Indiquez des heures pour au moins une personne."))
+        period_start, period_end, lines, problems = _typed_report(request.POST)
+        if not problems and not lines:
+            problems[None] = [_("Indiquez des heures pour au moins une personne.")]
+        if not problems:
+            assert period_start is not None and period_end is not None
+            try:
+                services.report_submit(
+                    link=link,
+                    period_start=period_start,
+                    period_end=period_end,
+                    lines=lines,
+                    ip=client_ip(request),
+                )
+            except services.ReportRefused as error:
+                problems = error.problems
+            except services.OrientationError as error:
+                problems = {None: [str(error)]}
             else:
-                try:
-                    services.report_submit(
-                        link=link,
-                        period_start=period_start,
-                        period_end=period_end,
-                        lines=lines,
-                        ip=client_ip(request),
-                    )
-                except services.OrientationError as error:
-                    messages.error(request, str(error) + " " + _("Rien n'a été enregistré."))
-                else:
-                    messages.success(request, _("Merci : les heures sont enregistrées."))
-                    return redirect("operators:report", token=token)
+                messages.success(request, _("Merci : les heures sont enregistrées."))
+                return redirect("operators:report", token=token)
+        messages.error(
+            request,
+            " ".join(
+                [
+                    *problems.get(None, []),
+                    _("Rien n'a été enregistré : voyez les erreurs indiquées."),
+                ]
+            ),
+        )
     for person in people:  # what was typed stays on the page after a refusal
         person.typed_hours = values.get(f"h_{person.pk}", "")  # type: ignore[attr-defined]
         person.typed_drop = f"d_{person.pk}" in values  # type: ignore[attr-defined]
+        person.errors = problems.get(person.pk, [])  # type: ignore[attr-defined]
     return render(
         request,
         "operators/report.html",
-        {"link": link, "people": people, "values": values, "today": timezone.localdate()},
+        {
+            "link": link,
+            "people": people,
+            "values": values,
+            "today": timezone.localdate(),
+            "period_start_errors": problems.get("period_start", []),
+            "period_end_errors": problems.get("period_end", []),
+        },
         status=400 if request.method == "POST" else 200,
     )

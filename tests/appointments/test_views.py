@@ -98,12 +98,14 @@ def test_a_lost_race_says_so_and_shows_fresh_slots(
             "type": welcome_type.pk,
             "office": namur.pk,
             "slot": f"{slot.staff_id}|{slot.start.isoformat()}",
+            "notes": "Apporter le titre de séjour",
         },
-        follow=True,
     )
-    assert response.status_code == 200
+    # The booking page again (400): the error on the slots, the remark as typed.
+    assert response.status_code == 400
     text = response.content.decode()
     assert "vient d&#x27;être pris" in text or "vient d'être pris" in text
+    assert 'value="Apporter le titre de séjour"' in text
     assert "Voici les créneaux encore libres" in text and 'name="slot"' in text
     assert Appointment.objects.count() == 1
 
@@ -409,4 +411,5 @@ def test_tampered_input_gets_404_or_a_message_never_a_500(
         },
         follow=True,
     )
-    assert naive.status_code == 200 and "pas valable" in naive.content.decode()
+    # The booking page again (400), the error on the slots.
+    assert naive.status_code == 400 and "pas valable" in naive.content.decode()

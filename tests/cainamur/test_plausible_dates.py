@@ -171,7 +171,10 @@ def test_the_table_names_only_known_rules_and_gives_reasons() -> None:
 
 # --- For each kind of rule, one field: the form says it, the service refuses it -----------
 
-TOMORROW = timezone.localdate() + timedelta(days=1)
+
+def tomorrow() -> date:
+    """Read when the test runs (not when it is collected: a run may cross midnight)."""
+    return timezone.localdate() + timedelta(days=1)
 
 
 def _signed_path(by: User) -> Parcours:
@@ -209,31 +212,31 @@ def past_or_today(caseworker: User, **_: Any) -> None:
     parcours = _signed_path(caseworker)
     axis = parcours.axes.get(kind="citizenship")
     form = HoursForm(
-        {"axis": axis.pk, "on": TOMORROW.isoformat(), "hours": "3"}, axes=[axis], user=caseworker
+        {"axis": axis.pk, "on": tomorrow().isoformat(), "hours": "3"}, axes=[axis], user=caseworker
     )
     assert not form.is_valid() and "futur" in form.errors["on"][0]
     with pytest.raises(PathError, match="futur"):
-        hours_record(axis=axis, on=TOMORROW, hours=Decimal("3"), by=caseworker)
+        hours_record(axis=axis, on=tomorrow(), hours=Decimal("3"), by=caseworker)
 
     person = parcours.beneficiary
     exemption = ExemptionForm(
-        {"code": "employment", "proven_on": TOMORROW.isoformat()},
+        {"code": "employment", "proven_on": tomorrow().isoformat()},
         beneficiary=person,
         may_see_health=True,
     )
     assert not exemption.is_valid() and "futur" in exemption.errors["proven_on"][0]
     with pytest.raises(ValidationError, match="futur"):
-        exemption_record(beneficiary=person, code="employment", proven_on=TOMORROW, by=caseworker)
+        exemption_record(beneficiary=person, code="employment", proven_on=tomorrow(), by=caseworker)
 
     evaluation = parcours.evaluations.get(held_on__isnull=True)
     interview = EvaluationForm(
-        {"held_on": TOMORROW.isoformat(), "presence": "present"}, instance=evaluation
+        {"held_on": tomorrow().isoformat(), "presence": "present"}, instance=evaluation
     )
     assert not interview.is_valid() and "futur" in interview.errors["held_on"][0]
     with pytest.raises(ValidationError, match="futur"):
         evaluation_record(
             evaluation=evaluation,
-            held_on=TOMORROW,
+            held_on=tomorrow(),
             attended=True,
             absences="",
             programme_changes="",
@@ -245,7 +248,7 @@ def past_or_today(caseworker: User, **_: Any) -> None:
 
 def birth_date(caseworker: User, **_: Any) -> None:
     """Born in 1900 or tomorrow: the file form, the registration."""
-    for born in (date(1900, 1, 1), TOMORROW):
+    for born in (date(1900, 1, 1), tomorrow()):
         form = BeneficiaryForm(
             {
                 "last_name": "Haddad",

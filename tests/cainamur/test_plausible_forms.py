@@ -68,6 +68,7 @@ TEXT_FIELDS: dict[str, str | NoRule] = {
         "the slot the page offered (staff and start), parsed, never stored as typed"
     ),
     "appointments.forms.BookForm.notes": "appointments.Appointment.notes",
+    "appointments.forms.BookForm.reason": "appointments.Appointment.reason",
     "appointments.forms.ReasonForm.reason": "appointments.Appointment.reason",
     "reception.forms.AttemptForm.note": "reception.CallbackAttempt.note",
     "reception.forms.ArrivalForm.file_number": "beneficiaries.Beneficiary.file_number",
@@ -278,8 +279,6 @@ TEMPLATE_INPUTS: dict[tuple[str, str], str | NoRule] = {
     ("parcours/_panel.html", "operator"): "parcours.Axis.operator",
     ("parcours/_panel.html", "reason"): "parcours.Suspension.reason",
     ("appointments/agenda.html", "reason"): "appointments.Appointment.reason",
-    ("appointments/book.html", "reason"): "appointments.Appointment.reason",
-    ("appointments/book.html", "notes"): "appointments.Appointment.notes",
 }
 
 TAG = re.compile(r"<(input|textarea)\b([^>]*)>", re.IGNORECASE)

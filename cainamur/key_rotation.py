@@ -31,6 +31,7 @@ from cainamur.crypto import (
     needs_rotation,
     rotate_text,
 )
+from cainamur.lib.triggers import triggers_of
 
 BATCH = 2000
 
@@ -103,11 +104,7 @@ def _rotate_table(model: type[models.Model], *, dry_run: bool) -> int:
     columns = [pk, *(f.column for f in encrypted), *(f.column for f in indexes), *json_keys]
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     rewritten = 0
-    triggers = [
-        trigger.get_uri(registered)
-        for registered, trigger in pgtrigger.registered()
-        if registered._meta.db_table == model._meta.db_table
-    ]
+    triggers = triggers_of([model])
     with transaction.atomic(), pgtrigger.ignore(*triggers), connection.cursor() as cursor:
         last: Any = None
         while True:

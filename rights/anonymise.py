@@ -14,7 +14,6 @@ is the one change they allow, recorded as such.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import date
 from typing import Any, Final
 
@@ -36,6 +35,7 @@ from beneficiaries.models import (  # type: ignore[attr-defined]
     ExemptionEvent,
 )
 from cainamur import audit
+from cainamur.lib.triggers import triggers_of
 from cainamur.models import AuditEvent, User
 from compliance.models import NonCompliance
 from operators.models import Orientation
@@ -223,15 +223,6 @@ def _replacement(secret: str, year: int) -> str:
     return ANONYMISED
 
 
-def _triggers(models_: Iterable[type[models.Model]]) -> list[str]:
-    tables = {model._meta.db_table for model in models_}
-    return [
-        trigger.get_uri(model)
-        for model, trigger in pgtrigger.registered()
-        if model._meta.db_table in tables
-    ]
-
-
 def _rows(model: type[models.Model], path: str, beneficiary: Beneficiary) -> models.QuerySet[Any]:
     return model._default_manager.filter(**{path: beneficiary.pk})
 
@@ -256,7 +247,7 @@ def beneficiary_anonymise(
     touched = [Beneficiary, BeneficiaryEvent, *(m for m, _p, _f in BLANKED)]
     touched += [m for m, _p, _f in SNAPSHOTS]
     documents: list[str] = []
-    with transaction.atomic(), pgtrigger.ignore(*_triggers(touched)):
+    with transaction.atomic(), pgtrigger.ignore(*triggers_of(touched)):
         for model, path, field in DOCUMENTS:
             documents += [
                 name

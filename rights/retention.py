@@ -21,6 +21,7 @@ from django.utils import timezone
 from appointments.models import Appointment, Seat
 from attestations.models import Attestation
 from beneficiaries.models import Beneficiary
+from cainamur.lib.triggers import triggers_of
 from cainamur.models import AuditEvent, ReadEvent
 from compliance.models import NonCompliance
 from outbox.models import Dispatch
@@ -221,7 +222,6 @@ def _apply(record_type: str, before: datetime) -> int:
         if record_type == RecordType.TICKET:
             return rows.update(beneficiary=None, name=ANONYMISED, phone="", note="")
         # The read log is append-only: its retention is the one deletion it allows.
-        uris = [t.get_uri(m) for m, t in pgtrigger.registered() if m is ReadEvent]
-        with pgtrigger.ignore(*uris):
+        with pgtrigger.ignore(*triggers_of([ReadEvent])):
             deleted, _by_model = rows.delete()
         return deleted

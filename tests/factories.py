@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
@@ -67,19 +69,17 @@ class BeneficiaryFactory(factory.django.DjangoModelFactory):
     commune = factory.LazyAttribute(lambda b: Commune.objects.filter(office=b.office).first())
 
 
-def complete_path(
+def signed_path(
     beneficiary: Beneficiary,
     by: object,
     *,
     voluntary: bool = False,
     start: date = date(2026, 3, 2),
+    french_hours: Decimal = Decimal("120"),
 ) -> object:
-    """Open, welcome, sign and complete a path (citizenship and French), the way a
-    caseworker does it through the services, starting on ``start``."""
-    from datetime import timedelta
-    from decimal import Decimal
-
-    from parcours.services import convention_sign, hours_record, parcours_open, welcome_update
+    """Open a path, run the welcome module and sign the convention (60 h citizenship and
+    ``french_hours`` of French), the way a caseworker does it, starting on ``start``."""
+    from parcours.services import convention_sign, parcours_open, welcome_update
 
     parcours = parcours_open(beneficiary=beneficiary, by=by, on=start, voluntary=voluntary)
     welcome_update(
@@ -99,10 +99,24 @@ def complete_path(
         by=by,
         citizenship_hours=Decimal("60"),
         french_required=True,
-        french_hours=Decimal("120"),
+        french_hours=french_hours,
         orientation_required=False,
         orientation_hours=Decimal("4"),
     )
+    return parcours
+
+
+def complete_path(
+    beneficiary: Beneficiary,
+    by: object,
+    *,
+    voluntary: bool = False,
+    start: date = date(2026, 3, 2),
+) -> object:
+    """A signed path (``signed_path``) whose required axes then get all their hours."""
+    from parcours.services import hours_record
+
+    parcours: Any = signed_path(beneficiary, by, voluntary=voluntary, start=start)
     for axis in parcours.axes.exclude(status="not_required"):
         # The training's hours, as one line for the weeks since the convention started.
         hours_record(

@@ -47,11 +47,9 @@ from parcours.services import (
     evaluation_record,
     hours_record,
     obligation_assess,
-    parcours_open,
-    welcome_update,
 )
 from tests.conftest import PROJECT_APPS
-from tests.factories import obliged_file
+from tests.factories import obliged_file, signed_path
 
 
 @dataclass(frozen=True)
@@ -179,30 +177,7 @@ def tomorrow() -> date:
 
 def _signed_path(by: User) -> Parcours:
     """A path under convention since 16 March 2026 (60 h citizenship, 400 h French)."""
-    person = obliged_file(by)
-    start = date(2026, 3, 2)
-    parcours = parcours_open(beneficiary=person, by=by, on=start)
-    welcome_update(
-        parcours=parcours,
-        by=by,
-        data={
-            "social_assessment_on": start,
-            "rights_duties_on": start + timedelta(days=7),
-            "french_test_on": start + timedelta(days=8),
-            "french_level": "a1",
-        },
-    )
-    convention_sign(
-        parcours=parcours,
-        signed_on=start + timedelta(days=14),
-        start_on=start + timedelta(days=14),
-        by=by,
-        citizenship_hours=Decimal("60"),
-        french_required=True,
-        french_hours=Decimal("400"),
-        orientation_required=False,
-        orientation_hours=Decimal("4"),
-    )
+    parcours: Parcours = signed_path(obliged_file(by), by, french_hours=Decimal("400"))
     return parcours
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from cainamur.models import User
 from parcours import rules
-from tests.factories import obliged_file
+from tests.factories import obliged_file, signed_path
 
 
 def test_the_rules_explain_an_obligation_and_a_minor_s_18th_birthday() -> None:
@@ -44,36 +44,10 @@ def test_the_file_page_says_why_and_when(caseworker: User, login_client: Any) ->
 
 
 def test_an_axis_due_after_the_attestation_is_flagged(caseworker: User, login_client: Any) -> None:
-    from datetime import timedelta
-    from decimal import Decimal
-
     from parcours.models import Axis
-    from parcours.services import convention_sign, parcours_open, welcome_update
 
     person = obliged_file(caseworker, last_name="Tardive", caseworker=caseworker)
-    start = date(2026, 3, 2)
-    parcours = parcours_open(beneficiary=person, by=caseworker, on=start)
-    welcome_update(
-        parcours=parcours,
-        by=caseworker,
-        data={
-            "social_assessment_on": start,
-            "rights_duties_on": start + timedelta(days=7),
-            "french_test_on": start + timedelta(days=8),
-            "french_level": "a1",
-        },
-    )
-    convention_sign(
-        parcours=parcours,
-        signed_on=start + timedelta(days=14),
-        start_on=start + timedelta(days=14),
-        by=caseworker,
-        citizenship_hours=Decimal("60"),
-        french_required=True,
-        french_hours=Decimal("120"),
-        orientation_required=False,
-        orientation_hours=Decimal("4"),
-    )
+    parcours: Any = signed_path(person, caseworker)
     # French started late: 16 months from 1 January 2028 end after 20 January 2029.
     Axis.objects.filter(parcours=parcours, kind="french").update(started_on=date(2028, 1, 1))
     client = login_client(caseworker)

@@ -80,7 +80,7 @@ class CpasAdmin(admin.ModelAdmin):
 class ExemptionInline(admin.TabularInline):
     model = Exemption
     extra = 0
-    fields = ("code", "proven_on", "proof", "notes", "recorded_by", "recorded_at")
+    fields = ("code", "proven_on", "valid_until", "proof", "notes", "recorded_by", "recorded_at")
     readonly_fields = ("recorded_by", "recorded_at")
 
 

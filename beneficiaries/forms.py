@@ -330,8 +330,12 @@ class BeneficiaryForm(forms.ModelForm):
 class ExemptionForm(forms.ModelForm):
     class Meta:
         model = Exemption
-        fields = ("code", "proven_on", "proof", "notes")
-        widgets = {"proven_on": DateInput(), "notes": forms.Textarea(attrs={"rows": 2})}
+        fields = ("code", "proven_on", "valid_until", "proof", "notes")
+        widgets = {
+            "proven_on": DateInput(),
+            "valid_until": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def __init__(
         self, *args: Any, beneficiary: Beneficiary, may_see_health: bool, **kwargs: Any
@@ -348,8 +352,25 @@ class ExemptionForm(forms.ModelForm):
             if code not in taken and (may_see_health or code != ExemptionCode.MEDICAL)
         ]
         self.fields["code"].widget.attrs["class"] = "form-select"
-        for name in ("proven_on", "proof", "notes"):
+        for name in ("proven_on", "valid_until", "proof", "notes"):
             self.fields[name].widget.attrs["class"] = "form-control"
+
+
+class ExemptionEndForm(forms.ModelForm):
+    """The last day of a recorded exemption (the job, the certificate or the studies ended,
+    or will end): from the next day on it no longer counts."""
+
+    class Meta:
+        model = Exemption
+        fields = ("valid_until",)
+        widgets = {"valid_until": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["valid_until"]
+        field.required = True
+        field.help_text = ""
+        field.widget.attrs["class"] = "form-control form-control-sm"
 
 
 class PermitRenewalForm(forms.ModelForm):

@@ -550,6 +550,15 @@ class Exemption(models.Model):
     )
     code = models.CharField(_("dispense"), max_length=20, choices=ExemptionCode.choices)
     proven_on = models.DateField(_("preuve datée du"))
+    valid_until = models.DateField(
+        _("valable jusqu'au"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Dernier jour couvert (fin du certificat médical, du contrat, des études). "
+            "Vide : la dispense ne prend pas fin."
+        ),
+    )
     proof = DocumentFileField(
         _("justificatif"),
         folder="exemptions",
@@ -573,6 +582,11 @@ class Exemption(models.Model):
         ordering = ("code",)
         constraints = [
             models.UniqueConstraint(fields=["beneficiary", "code"], name="exemption_once_per_code"),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=F("proven_on")),
+                name="exemption_ends_after_its_proof",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -583,6 +597,21 @@ class Exemption(models.Model):
         # (parcours.services.person_facts: no exemption retroactively).
         if problem := plausible.past_or_today(self.proven_on, today=timezone.localdate()):
             raise ValidationError({"proven_on": problem})
+        if problem := plausible.after(
+            self.valid_until,
+            self.proven_on,
+            strict=False,
+            message=str(_("La dispense ne peut pas prendre fin avant la date de sa preuve.")),
+        ):
+            raise ValidationError({"valid_until": problem})
+
+    def counts_on(self, on: date) -> bool:
+        """The exemption counts on ``on``: from its proof's date, until its last day."""
+        return plausible.counts_on(self.proven_on, on, until=self.valid_until)
+
+    def ended_on(self, today: date) -> bool:
+        """Its last day has passed."""
+        return self.valid_until is not None and self.valid_until < today
 
 
 class PermitRenewal(models.Model):

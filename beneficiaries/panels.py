@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+from django.utils import timezone
 
 from beneficiaries.forms import (
     ConsentForm,
     ConsentWithdrawForm,
+    ExemptionEndForm,
     ExemptionForm,
     PermitRenewalForm,
 )
@@ -17,6 +21,34 @@ from cainamur.models import User
 from cainamur.permissions import EDIT_ROLES, may_see_health
 
 
+@dataclass(frozen=True)
+class ExemptionRow:
+    """An exemption on the file page: whether its last day has passed, and (for those who
+    may edit) the form that records its end."""
+
+    exemption: Exemption
+    ended: bool
+    end_form: ExemptionEndForm | None
+
+
+def exemption_rows(beneficiary: Beneficiary, user: User, *, may_edit: bool) -> list[ExemptionRow]:
+    today = timezone.localdate()
+    return [
+        ExemptionRow(
+            exemption=exemption,
+            ended=exemption.ended_on(today),
+            end_form=(
+                ExemptionEndForm(instance=exemption, auto_id=f"exemption_end_{exemption.pk}_%s")
+                if may_edit
+                else None
+            ),
+        )
+        for exemption in Exemption.objects.visible_to(user)
+        .filter(beneficiary=beneficiary)
+        .select_related("recorded_by")
+    ]
+
+
 def panel(beneficiary: Beneficiary, user: User) -> dict[str, Any]:
     health = may_see_health(user)
     may_edit = user.has_role(*EDIT_ROLES)
@@ -25,15 +57,7 @@ def panel(beneficiary: Beneficiary, user: User) -> dict[str, Any]:
         "may_see_national_number": user.has_perm("beneficiaries.view_national_number"),
         "may_edit": may_edit,
         # Without the health permission, only whether there is one (every exemption alike).
-        "exemptions": (
-            list(
-                Exemption.objects.visible_to(user)
-                .filter(beneficiary=beneficiary)
-                .select_related("recorded_by")
-            )
-            if health
-            else []
-        ),
+        "exemptions": exemption_rows(beneficiary, user, may_edit=may_edit) if health else [],
         "exemption_count": (
             0 if health else Exemption.objects.filter(beneficiary=beneficiary).count()
         ),

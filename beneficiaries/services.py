@@ -182,6 +182,7 @@ def exemption_record(
     beneficiary: Beneficiary,
     code: str,
     proven_on: date,
+    valid_until: date | None = None,
     proof: File | None = None,
     notes: str = "",
     by: User,
@@ -191,6 +192,7 @@ def exemption_record(
             beneficiary=beneficiary,
             code=code,
             proven_on=proven_on,
+            valid_until=valid_until,
             notes=notes,
             recorded_by=by,
         )
@@ -209,6 +211,27 @@ def exemption_record(
             reason=str(ExemptionCode(exemption.code).label),
         )
         facts_changed(beneficiary=beneficiary, by=by, trigger=gettext("Dispense ajoutée"))
+    return exemption
+
+
+def exemption_end(*, exemption: Exemption, valid_until: date, by: User) -> Exemption:
+    """Record (or move) the last day of an exemption; the obligation is assessed again
+    (today, and by the nightly run the day after that last day)."""
+    beneficiary = exemption.beneficiary
+    with transaction.atomic():
+        exemption.valid_until = valid_until
+        exemption.full_clean()
+        exemption.save(update_fields=["valid_until"])
+        audit.record(
+            by=by,
+            action="beneficiaries.exemption_end",
+            summary=gettext("Fin de dispense : valable jusqu'au %(date)s")
+            % {"date": f"{valid_until:%d/%m/%Y}"},
+            beneficiary=beneficiary,
+            obj=exemption,
+            reason=str(ExemptionCode(exemption.code).label),
+        )
+        facts_changed(beneficiary=beneficiary, by=by, trigger=gettext("Fin de dispense"))
     return exemption
 
 

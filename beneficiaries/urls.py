@@ -17,6 +17,11 @@ urlpatterns = [
         name="exemption-delete",
     ),
     path(
+        "<int:pk>/dispenses/<int:exemption_pk>/fin/",
+        views.exemption_end_view,
+        name="exemption-end",
+    ),
+    path(
         "<int:pk>/dispenses/<int:exemption_pk>/justificatif/",
         views.exemption_proof,
         name="exemption-proof",

@@ -18,6 +18,7 @@ from beneficiaries.forms import (
     BeneficiaryForm,
     ConsentForm,
     ConsentWithdrawForm,
+    ExemptionEndForm,
     ExemptionForm,
     PermitRenewalForm,
 )
@@ -28,6 +29,7 @@ from beneficiaries.services import (
     beneficiary_update,
     consent_record,
     consent_withdraw,
+    exemption_end,
     exemption_record,
     exemption_remove,
     permit_renewal_record,
@@ -235,6 +237,28 @@ def exemption_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return file_page.render(request, beneficiary, forms={"exemption_form": form})
     exemption_record(beneficiary=beneficiary, by=request.user, **form.cleaned_data)
     messages.success(request, _("Dispense enregistrée ; l'obligation a été réévaluée."))
+    return redirect(reverse("beneficiaries:detail", args=[pk]) + "#dispenses")
+
+
+@role_required(*EDIT_ROLES)
+@require_POST
+def exemption_end_view(
+    request: AuthenticatedHttpRequest, pk: int, exemption_pk: int
+) -> HttpResponse:
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
+    exemption = get_object_or_404(
+        Exemption.objects.visible_to(request.user), pk=exemption_pk, beneficiary=beneficiary
+    )
+    form = ExemptionEndForm(
+        request.POST, instance=exemption, auto_id=f"exemption_end_{exemption.pk}_%s"
+    )
+    if not form.is_valid():
+        messages.error(request, _("Fin de dispense non enregistrée : voyez l'erreur indiquée."))
+        return file_page.render(request, beneficiary, forms={"exemption_end_form": form})
+    exemption_end(
+        exemption=exemption, valid_until=form.cleaned_data["valid_until"], by=request.user
+    )
+    messages.success(request, _("Fin de dispense enregistrée ; l'obligation a été réévaluée."))
     return redirect(reverse("beneficiaries:detail", args=[pk]) + "#dispenses")
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from beneficiaries.models import Beneficiary
+from beneficiaries.models import Beneficiary, ExemptionCode
 from cainamur.models import User
 from cainamur.permissions import EDIT_ROLES, may_see_health
 from parcours import path_rules, rules
@@ -45,15 +45,18 @@ def panel(beneficiary: Beneficiary, user: User) -> dict[str, Any]:
         ),
         "assessment": latest,
         "reason_labels": latest.reason_labels(include_medical=include_medical) if latest else [],
-        **explanation(beneficiary, latest),
+        **explanation(beneficiary, latest, include_medical=include_medical),
         "older_assessments": assessments[1:],
         **path_context(beneficiary, editable=editable),
     }
 
 
-def explanation(beneficiary: Beneficiary, latest: ObligationAssessment | None) -> dict[str, Any]:
-    """Why an obliged person is obliged (the facts the rules read), and when a minor
-    becomes obliged."""
+def explanation(
+    beneficiary: Beneficiary, latest: ObligationAssessment | None, *, include_medical: bool
+) -> dict[str, Any]:
+    """Why an obliged person is obliged (the facts the rules read); when an exempt person
+    becomes obliged: a minor's 18th birthday, or the day after an exemption's last day
+    (not told to those who may not know that a medical exemption is the one ending)."""
     if latest is None or latest.status not in (rules.OBLIGED, rules.EXEMPT):
         return {}
     facts = facts_of(latest.facts)
@@ -64,7 +67,23 @@ def explanation(beneficiary: Beneficiary, latest: ObligationAssessment | None) -
         grounds = rules.obligation_grounds(facts, latest.assessed_on, nationality_name=name)
         return {"obligation_grounds": grounds}
     result = rules.Assessment(latest.status, tuple(latest.reasons), None, None, None)
-    return {"obliged_from": rules.becomes_obliged_on(facts, result)}
+    if (birthday := rules.becomes_obliged_on(facts, result)) is not None:
+        return {"obliged_from": birthday}
+    ends = dict(
+        beneficiary.exemptions.filter(
+            code__in=facts.exemptions, valid_until__gte=latest.assessed_on
+        ).values_list("code", "valid_until")
+    )
+    if not ends or (ExemptionCode.MEDICAL in ends and not include_medical):
+        return {}
+    day = rules.obliged_when_exemptions_end(
+        facts,
+        latest.assessed_on,
+        ends,
+        regime_2024_start=latest.regime_2024_start,
+        standstill_nationalities=frozenset(latest.standstill_nationalities),
+    )
+    return {"obliged_after_exemption": day} if day is not None else {}
 
 
 def facts_of(data: dict[str, Any]) -> rules.PersonFacts | None:

@@ -31,9 +31,9 @@ Conventions worth knowing:
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import Final
 
 from django_countries.data import COUNTRIES
@@ -91,6 +91,7 @@ __all__ = [
     "becomes_obliged_on",
     "is_iso_country_code",
     "obligation_grounds",
+    "obliged_when_exemptions_end",
     "subject_on",
 ]
 
@@ -629,3 +630,37 @@ def becomes_obliged_on(facts: PersonFacts, result: Assessment) -> date | None:
     if result.status != EXEMPT or result.reasons != (UNDER_18,):
         return None
     return add_months(facts.birth_date, 18 * 12)
+
+
+def obliged_when_exemptions_end(
+    facts: PersonFacts,
+    on: date,
+    ends: Mapping[str, date],
+    *,
+    regime_2024_start: date = DEFAULT_REGIME_2024_START,
+    standstill_nationalities: frozenset[str] = DEFAULT_STANDSTILL_NATIONALITIES,
+) -> date | None:
+    """For a person exempt on ``on`` by exemptions with a last day (``ends``: code → last
+    day covered): the first day after one of those last days on which, without the
+    exemptions ended by then, the rules say obliged (unless the facts change meanwhile);
+    else None (another reason keeps the person exempt, or none ends)."""
+    days = sorted(
+        {
+            end + timedelta(days=1)
+            for code, end in ends.items()
+            if code in facts.exemptions and end >= on
+        }
+    )
+    for day in days:
+        remaining = frozenset(
+            code for code in facts.exemptions if code not in ends or ends[code] >= day
+        )
+        result = assess_obligation(
+            replace(facts, exemptions=remaining),
+            day,
+            regime_2024_start=regime_2024_start,
+            standstill_nationalities=standstill_nationalities,
+        )
+        if result.status == OBLIGED:
+            return day
+    return None

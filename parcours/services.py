@@ -11,11 +11,11 @@ from typing import Any
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from beneficiaries.models import Beneficiary
+from beneficiaries.models import Beneficiary, Exemption
 from cainamur import audit
 from cainamur.celery import queue_on_commit
 from cainamur.lib import plausible
@@ -52,12 +52,14 @@ def person_facts(
 ) -> rules.PersonFacts:
     """The facts the rules need on ``on``, read from the file and its proven exemptions
     (read from the database unless given): a proof dated after ``on`` does not count, so
-    no one becomes exempt retroactively."""
+    no one becomes exempt retroactively, nor does an exemption whose last day has passed."""
     if exemptions is None:
         exemptions = frozenset(
             code
-            for code, proven_on in beneficiary.exemptions.values_list("code", "proven_on")
-            if plausible.counts_on(proven_on, on)
+            for code, proven_on, until in beneficiary.exemptions.values_list(
+                "code", "proven_on", "valid_until"
+            )
+            if plausible.counts_on(proven_on, on, until=until)
         )
     return rules.PersonFacts(
         birth_date=beneficiary.birth_date,
@@ -250,10 +252,28 @@ def birthdays_due(*, on: date, files: QuerySet[Beneficiary] | None = None) -> Qu
     return files.filter(window)
 
 
+def exemptions_ended(*, on: date) -> QuerySet[Beneficiary]:
+    """Files with an exemption whose last day has passed since their latest assessment
+    (or never assessed): the rules must run again without it."""
+    latest = (
+        ObligationAssessment.objects.filter(beneficiary=OuterRef("beneficiary"))
+        .order_by("-assessed_at")
+        .values("assessed_on")[:1]
+    )
+    ended = (
+        Exemption.objects.filter(valid_until__lt=on)
+        .annotate(latest_on=Subquery(latest))
+        .filter(Q(latest_on__isnull=True) | Q(latest_on__lte=F("valid_until")))
+        .values("beneficiary_id")
+    )
+    return Beneficiary.objects.filter(pk__in=ended)
+
+
 def obligations_reassess_nightly(*, on: date | None = None, batch: int = 500) -> int:
     """Re-run the rules for every file whose outcome can change with time (an 18th or 65th
-    birthday since its latest assessment), in batches; each change is a new assessment by
-    « système ». Returns how many files were assessed again."""
+    birthday, or the end of an exemption, since its latest assessment), in batches; each
+    change is a new assessment by « système ». Returns how many files were assessed
+    again."""
     on = on or timezone.localdate()
     assessed = 0
     candidates = birthdays_due(on=on).order_by("pk").values_list("pk", "birth_date")
@@ -275,6 +295,16 @@ def obligations_reassess_nightly(*, on: date | None = None, batch: int = 500) ->
                 beneficiary=beneficiary,
                 by=None,
                 trigger=gettext("Réévaluation de nuit : anniversaire"),
+                on=on,
+            )
+            assessed += 1
+    # After the birthdays: a file both had is assessed once (its assessment is now today's).
+    for pks in _batches(exemptions_ended(on=on).order_by("pk").values_list("pk", flat=True), batch):
+        for beneficiary in Beneficiary.objects.filter(pk__in=pks).order_by("pk"):
+            obligation_assess(
+                beneficiary=beneficiary,
+                by=None,
+                trigger=gettext("Réévaluation de nuit : fin de dispense"),
                 on=on,
             )
             assessed += 1

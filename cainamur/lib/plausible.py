@@ -108,10 +108,11 @@ def within_offer(
     return None
 
 
-def counts_on(proven_on: date, on: date) -> bool:
+def counts_on(proven_on: date, on: date, *, until: date | None = None) -> bool:
     """A proof dated ``proven_on`` counts for an assessment on ``on``: never before its own
-    date (an exemption proven later does not make someone exempt retroactively)."""
-    return proven_on <= on
+    date (an exemption proven later does not make someone exempt retroactively), nor after
+    its last day ``until`` (a certificate, a contract or studies that ended)."""
+    return proven_on <= on and (until is None or on <= until)
 
 
 # --- Hours ----------------------------------------------------------------------------------

@@ -78,6 +78,7 @@ DATE_FIELDS: dict[str, tuple[str, ...] | NoRule] = {
     "beneficiaries.Beneficiary.permit_valid_until": (AFTER,),
     "beneficiaries.Beneficiary.presentation_deadline": COMPUTED,
     "beneficiaries.Exemption.proven_on": (PAST_OR_TODAY, NOT_RETROACTIVE),
+    "beneficiaries.Exemption.valid_until": (AFTER,),
     "beneficiaries.PermitRenewal.ordered_on": (PAST_OR_TODAY, AFTER),
     "beneficiaries.PermitRenewal.valid_until": (AFTER,),
     "beneficiaries.Consent.given_on": (PAST_OR_TODAY,),

@@ -127,6 +127,7 @@ OBJECT_URLS: dict[str, tuple[str, set[str], int]] = {
     "parcours:reassess": ("post", EDITORS, 302),
     "beneficiaries:exemption-add": ("post", EDITORS, 400),  # empty form: refused
     "beneficiaries:renewal-add": ("post", EDITORS, 400),  # empty form: refused
+    "beneficiaries:exemption-end": ("post", EDITORS, 400),  # empty form: refused
     "beneficiaries:exemption-delete": ("post", EDITORS, 302),
     "beneficiaries:exemption-proof": ("get", EDITORS, 200),
     "beneficiaries:family-proof": ("get", EDITORS, 200),

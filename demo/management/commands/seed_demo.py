@@ -364,13 +364,21 @@ class Command(BaseCommand):
         files = list(
             Beneficiary.objects.filter(obligation_status="obliged", caseworker=caseworker).order_by(
                 "id"
-            )[:DEMO_PATHS]
+            )[: DEMO_PATHS * 2]
         )
-        for index, beneficiary in enumerate(files):
+        made = 0
+        for beneficiary in files:
+            if made == DEMO_PATHS:
+                break
+            index = made
             stage = index % 5
             # A completed path has had the time its hours take (a day holds 10 at most).
             opened = today - timedelta(days=rng.randint(20, 200) + (100 if stage == 4 else 0))
-            parcours = services.parcours_open(beneficiary=beneficiary, by=caseworker, on=opened)
+            try:
+                parcours = services.parcours_open(beneficiary=beneficiary, by=caseworker, on=opened)
+            except services.PathError:
+                continue  # obliged today but not yet that day (an 18th birthday since): next
+            made += 1
             if stage == 0:
                 continue  # welcome module to run
             welcome_on = opened + timedelta(days=7)
@@ -420,7 +428,7 @@ class Command(BaseCommand):
 
                 parcours.refresh_from_db()
                 attestation_issue(parcours=parcours, by=caseworker)
-        return len(files)
+        return made
 
     def _staff(self) -> dict[int, list[User]]:
         offices = {office.code: office for office in Office.objects.all()}

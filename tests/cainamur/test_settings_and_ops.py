@@ -195,6 +195,8 @@ def test_cache_never_shares_the_brokers_redis_database() -> None:
     assert next_database("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/1"
     assert next_database("redis://:secret@cache:6380") == "redis://:secret@cache:6380/1"
     assert next_database("rediss://h:6379/14") == "rediss://h:6379/15"
+    # A default Redis has databases 0 to 15: the broker on the last one, the cache before.
+    assert next_database("redis://127.0.0.1:6379/15") == "redis://127.0.0.1:6379/14"
 
 
 def test_health_answers_probes_by_ip_address(client: Any, db: None) -> None:

@@ -51,7 +51,7 @@ typecheck: install  ## mypy (django-stubs, check_untyped_defs) on every app
 	DJANGO_DEBUG=1 $(PY) -m mypy
 
 worker: install  ## A Celery worker (needs REDIS_URL)
-	$(VENV)/bin/celery -A cainamur worker --loglevel=INFO
+	$(VENV)/bin/celery -A cainamur worker --loglevel=INFO --without-gossip --without-mingle --without-heartbeat
 
 beat: install  ## Celery beat, the periodic task scheduler (needs REDIS_URL)
 	$(VENV)/bin/celery -A cainamur beat --loglevel=INFO

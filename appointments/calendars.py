@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import icalendar
@@ -10,7 +12,8 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
-from django.db.models import QuerySet
+from django.db.models import Count, F, QuerySet
+from django.db.models.functions import TruncDate
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,10 +24,12 @@ from django.views.decorators.http import require_GET, require_POST
 from appointments.models import Appointment, CalendarFeed
 from appointments.services import calendar_feed_renew, calendar_feed_revoke
 from cainamur.lib.http import is_id
-from cainamur.lib.localtime import day_bounds
+from cainamur.lib.localtime import BRUSSELS, day_bounds
 from cainamur.lib.name_order import by_name
 from cainamur.lib.tokens import token_digest
+from cainamur.models import User
 from cainamur.permissions import FILE_ROLES, AuthenticatedHttpRequest, role_required
+from offices.models import StaffAvailability
 from offices.selectors import visible_offices
 
 FEED_PAST_DAYS = 30
@@ -42,14 +47,24 @@ def _monday(value: str) -> date:
     return day - timedelta(days=day.weekday())
 
 
+#: Beyond this many appointments, an office's week says how many each staff member holds
+#: each day (their own week a click away) rather than list thousands of them.
+WEEK_ROWS_SHOWN = 150
+
+
+def _week(queryset: QuerySet[Appointment], monday: date) -> QuerySet[Appointment]:
+    start, end = day_bounds(monday, days=7)
+    return queryset.filter(during__overlap=DateTimeTZRange(start, end)).exclude(
+        status=Appointment.Status.CANCELLED
+    )
+
+
 def week_rows(
     queryset: QuerySet[Appointment], monday: date
 ) -> list[tuple[date, list[Appointment]]]:
     """Monday to Saturday (Sunday when something is booked then), one list each."""
-    start, end = day_bounds(monday, days=7)
     rows = list(
-        queryset.filter(during__overlap=DateTimeTZRange(start, end))
-        .exclude(status=Appointment.Status.CANCELLED)
+        _week(queryset, monday)
         .select_related("type", "staff", "room", "beneficiary", "office")
         .order_by("during", "id")
     )
@@ -58,6 +73,48 @@ def week_rows(
         day = timezone.localtime(appointment.during.lower).date()
         days.setdefault(day, []).append(appointment)
     return sorted(days.items())
+
+
+@dataclass(frozen=True)
+class StaffWeek:
+    """How many appointments a staff member holds each day of the week."""
+
+    staff: User
+    counts: list[int]
+    total: int
+
+
+def week_summary(
+    queryset: QuerySet[Appointment], monday: date
+) -> tuple[list[date], list[StaffWeek]]:
+    """The days of the week and, per staff member (French order), their appointments on
+    each day (two queries whatever the number of appointments)."""
+    days = [monday + timedelta(days=n) for n in range(6)]
+    counts: dict[int, dict[date, int]] = defaultdict(dict)
+    for staff_id, day, number in (
+        _week(queryset, monday)
+        .annotate(day=TruncDate(F("during__startswith"), tzinfo=BRUSSELS))
+        .values_list("staff_id", "day")
+        .annotate(number=Count("id"))
+        .order_by()
+    ):
+        counts[staff_id][day] = number
+        if day not in days:
+            days.append(day)  # a Sunday with appointments
+    days.sort()
+    staff = (
+        get_user_model()
+        .objects.filter(pk__in=counts)
+        .order_by(*by_name("last_name", "first_name"), "id")
+    )
+    return days, [
+        StaffWeek(
+            staff=person,
+            counts=[counts[person.pk].get(day, 0) for day in days],
+            total=sum(counts[person.pk].values()),
+        )
+        for person in staff
+    ]
 
 
 @role_required(*FILE_ROLES)
@@ -88,15 +145,30 @@ def week(request: AuthenticatedHttpRequest) -> HttpResponse:
         queryset = queryset.filter(office=office)
     colleagues = (
         get_user_model()
-        .objects.filter(is_active=True, availabilities__office__in=offices)
-        .distinct()
+        .objects.filter(
+            is_active=True,
+            pk__in=StaffAvailability.objects.filter(office__in=offices).values("staff_id"),
+        )
         .order_by(*by_name("last_name", "first_name"), "id")
     )
+    days: list[tuple[date, list[Appointment]]] | None = None
+    summary_days: list[date] = []
+    summary: list[StaffWeek] = []
+    if staff is None:
+        # An office's week: how many each one holds first (one grouped count); the list
+        # itself only when it stays readable.
+        summary_days, summary = week_summary(queryset, monday)
+    if staff is not None or sum(row.total for row in summary) <= WEEK_ROWS_SHOWN:
+        days = week_rows(queryset, monday)
+        summary_days, summary = [], []
     return render(
         request,
         "appointments/week.html",
         {
-            "days": week_rows(queryset, monday),
+            "days": days,
+            "summary_days": summary_days,
+            "summary": summary,
+            "shown": WEEK_ROWS_SHOWN,
             "monday": monday,
             "previous": monday - timedelta(days=7),
             "next": monday + timedelta(days=7),

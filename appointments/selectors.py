@@ -4,12 +4,14 @@ day agenda, a person's appointments."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from appointments import slots
@@ -70,21 +72,6 @@ def slot_search(
     staff = list(eligible_staff(office, kind).values_list("id", flat=True))
     if staff_ids is not None:
         staff = [s for s in staff if s in staff_ids]
-    presence: dict[int, dict[int, list[tuple[time, time]]]] = defaultdict(lambda: defaultdict(list))
-    for staff_id, weekday, starts, ends in StaffAvailability.objects.filter(
-        office=office, staff_id__in=staff
-    ).values_list("staff_id", "weekday", "starts", "ends"):
-        presence[staff_id][weekday].append((starts, ends))
-    busy: dict[int, list[localtime.Interval]] = defaultdict(list)
-    for staff_id, during in Appointment.objects.filter(
-        staff_id__in=staff, status__in=ACTIVE_STATUSES, during__overlap=period
-    ).values_list("staff_id", "during"):
-        busy[staff_id].append((during.lower, during.upper))
-    for staff_id, during in Absence.objects.filter(
-        staff_id__in=staff, during__overlap=period
-    ).values_list("staff_id", "during"):
-        # An absence « until further notice » has no end: it covers the whole period.
-        busy[staff_id].append((during.lower or period.lower, during.upper or period.upper))
     rooms: dict[int, list[localtime.Interval]] | None = None
     if kind.needs_room:
         rooms = {
@@ -93,30 +80,77 @@ def slot_search(
             .order_by("capacity", "name")
             .values_list("id", flat=True)
         }
-        for room_id, during in Appointment.objects.filter(
-            room_id__in=list(rooms), status__in=ACTIVE_STATUSES, during__overlap=period
-        ).values_list("room_id", "during"):
-            rooms[room_id].append((during.lower, during.upper))
+        for room_id, starts, ends in _bounds(
+            Appointment.objects.filter(
+                room_id__in=list(rooms), status__in=ACTIVE_STATUSES, during__overlap=period
+            ),
+            "room_id",
+        ):
+            rooms[room_id].append((starts, ends))
     person: list[localtime.Interval] = []
     if beneficiary is not None:
         person = person_busy(beneficiary, period)
-    calendars = [
-        slots.StaffCalendar(
-            staff_id=staff_id,
-            presence=slots.weekly_windows(days, presence[staff_id], closed=closed),
-            busy=busy[staff_id],
-        )
-        for staff_id in staff
-    ]
     return slots.find_slots(
         office_open=office_open,
-        staff=calendars,
+        staff=_calendars(office, staff, days=days, closed=closed, period=period),
         duration=timedelta(minutes=kind.duration_minutes),
         rooms=rooms,
         person_busy=person,
         not_before=now,
         limit=limit,
     )
+
+
+#: Staff members whose calendars are read at a time (the slot finder takes them in order
+#: and stops once every start time has someone).
+STAFF_BATCH = 200
+
+
+def _calendars(
+    office: Office,
+    staff: list[int],
+    *,
+    days: list[date],
+    closed: set[date],
+    period: DateTimeTZRange,
+) -> Iterator[slots.StaffCalendar]:
+    """The staff members' calendars over the period, in their order, read a batch at a
+    time (three queries a batch) as the slot finder asks for them."""
+    for at in range(0, len(staff), STAFF_BATCH):
+        batch = staff[at : at + STAFF_BATCH]
+        presence: dict[int, dict[int, list[tuple[time, time]]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        for staff_id, weekday, starts, ends in StaffAvailability.objects.filter(
+            office=office, staff_id__in=batch
+        ).values_list("staff_id", "weekday", "starts", "ends"):
+            presence[staff_id][weekday].append((starts, ends))
+        busy: dict[int, list[localtime.Interval]] = defaultdict(list)
+        for staff_id, starts, ends in _bounds(
+            Appointment.objects.filter(
+                staff_id__in=batch, status__in=ACTIVE_STATUSES, during__overlap=period
+            ),
+            "staff_id",
+        ):
+            busy[staff_id].append((starts, ends))
+        for staff_id, during in Absence.objects.filter(
+            staff_id__in=batch, during__overlap=period
+        ).values_list("staff_id", "during"):
+            # An absence « until further notice » has no end: it covers the whole period.
+            busy[staff_id].append((during.lower or period.lower, during.upper or period.upper))
+        for staff_id in batch:
+            yield slots.StaffCalendar(
+                staff_id=staff_id,
+                presence=slots.weekly_windows(days, presence[staff_id], closed=closed),
+                busy=busy[staff_id],
+            )
+
+
+def _bounds(appointments: QuerySet[Appointment], key: str) -> QuerySet[Any]:
+    """(key, start, end) of each appointment: the two ends read as timestamps, which the
+    driver parses in C, not as a range (parsed in Python: ~15 µs a row, thousands of rows
+    over two weeks of a large office)."""
+    return appointments.order_by().values_list(key, "during__startswith", "during__endswith")
 
 
 LIVE_SEAT_STATUSES = (Seat.Status.BOOKED, Seat.Status.ARRIVED, Seat.Status.NO_SHOW)
@@ -136,16 +170,32 @@ def person_busy(beneficiary: Beneficiary, period: DateTimeTZRange) -> list[local
     return [(d.lower, d.upper) for d in [*own, *sessions]]
 
 
-def day_agenda(office: Office, day: date) -> list[Appointment]:
-    """Every appointment and session of an office on a day, in order (fixed query count)."""
+#: Rows of the day agenda per page: a large office holds hundreds of appointments a day.
+AGENDA_PER_PAGE = 50
+
+
+def day_agenda(office: Office, day: date) -> QuerySet[Appointment]:
+    """Every appointment and session of an office on a day, in order (fixed query count
+    per page: the seats of a page's sessions in one more query)."""
     start, end = localtime.day_bounds(day)
-    return list(
+    return (
         Appointment.objects.filter(office=office, during__overlap=DateTimeTZRange(start, end))
         .exclude(status=Appointment.Status.CANCELLED)
         .select_related("type", "staff", "room", "beneficiary")
+        # Counted for the rows of the page only (a sub-query PostgreSQL runs after the
+        # LIMIT), not by grouping the whole day's rows joined to their relations.
         .annotate(
-            seats_taken=Count(
-                "seats", filter=Q(seats__status__in=[Seat.Status.BOOKED, Seat.Status.ARRIVED])
+            seats_taken=Coalesce(
+                Subquery(
+                    Seat.objects.filter(
+                        session=OuterRef("pk"), status__in=[Seat.Status.BOOKED, Seat.Status.ARRIVED]
+                    )
+                    .order_by()
+                    .values("session")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                0,
             )
         )
         .prefetch_related(
@@ -160,16 +210,36 @@ def day_agenda(office: Office, day: date) -> list[Appointment]:
     )
 
 
+def agenda_page_of(appointment: Appointment) -> int:
+    """The page of its office's day agenda that shows this appointment (where a button
+    on it brings the person back)."""
+    day = timezone.localtime(appointment.during.lower).date()
+    start, end = localtime.day_bounds(day)
+    before = (
+        Appointment.objects.filter(
+            office=appointment.office_id, during__overlap=DateTimeTZRange(start, end)
+        )
+        .exclude(status=Appointment.Status.CANCELLED)
+        .filter(
+            Q(during__lt=appointment.during) | Q(during=appointment.during, id__lt=appointment.pk)
+        )
+        .count()
+    )
+    return before // AGENDA_PER_PAGE + 1
+
+
 def person_appointments(beneficiary: Beneficiary) -> list[Appointment]:
     """A file's appointments, individual and group seats, newest first."""
+    # Its own and its sessions', each found through its index (an OR across the seats'
+    # join would read every appointment).
+    own = Appointment.objects.filter(beneficiary=beneficiary).values("pk")
+    sessions = Seat.objects.filter(beneficiary=beneficiary, status__in=LIVE_SEAT_STATUSES).values(
+        "session_id"
+    )
     return list(
-        Appointment.objects.filter(
-            Q(beneficiary=beneficiary)
-            | Q(seats__beneficiary=beneficiary, seats__status__in=LIVE_SEAT_STATUSES)
-        )
+        Appointment.objects.filter(pk__in=own.union(sessions))
         .select_related("type", "staff", "office", "room")
         .prefetch_related("dispatches")
-        .distinct()
         .order_by("-during")
     )
 

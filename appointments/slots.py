@@ -103,10 +103,19 @@ def _ceil(moment: datetime, step: timedelta) -> datetime:
     return epoch + steps * step
 
 
+def _starts(start: datetime, end: datetime, duration: timedelta, step: timedelta) -> list[datetime]:
+    candidate = _ceil(start, step)
+    starts = []
+    while candidate + duration <= end:
+        starts.append(candidate)
+        candidate += step
+    return starts
+
+
 def find_slots(
     *,
     office_open: Sequence[Interval],
-    staff: Sequence[StaffCalendar],
+    staff: Iterable[StaffCalendar],
     duration: timedelta,
     rooms: dict[int, list[Interval]] | None = None,
     person_busy: Sequence[Interval] = (),
@@ -115,13 +124,22 @@ def find_slots(
     limit: int = 12,
 ) -> list[Slot]:
     """The next free slots, earliest first, one per start time (the first staff member
-    free then, in the order given). ``rooms`` (room id → busy intervals) is None when the
-    type needs no room; otherwise a slot needs one free room."""
+    free then, in the order given; ``staff`` is read no further than needed). ``rooms``
+    (room id → busy intervals) is None when the type needs no room; otherwise a slot
+    needs one free room."""
     open_merged = merge(office_open)
     person = merge(person_busy)
     room_busy = {room: merge(busy) for room, busy in (rooms or {}).items()}
     by_start: dict[datetime, Slot] = {}
-    for calendar in staff:
+    # Every start time the office and the person allow: once each has its staff member,
+    # the next ones in the order cannot change the answer.
+    possible = {
+        candidate
+        for start, end in open_merged
+        for candidate in _starts(max(start, not_before), end, duration, step)
+        if not overlaps(person, candidate, candidate + duration)
+    }
+    for calendar in staff if possible else ():
         free = subtract(intersect(open_merged, merge(calendar.presence)), merge(calendar.busy))
         for start, end in free:
             candidate = _ceil(max(start, not_before), step)
@@ -141,4 +159,6 @@ def find_slots(
                     if rooms is None or room_id is not None:
                         by_start[candidate] = Slot(candidate, finish, calendar.staff_id, room_id)
                 candidate += step
+        if len(by_start) == len(possible):
+            break
     return [by_start[start] for start in sorted(by_start)[:limit]]

@@ -22,11 +22,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from appointments import services
 from appointments.forms import BookForm, ReasonForm, SlotSearchForm
 from appointments.models import Appointment, AppointmentType, Seat
-from appointments.selectors import day_agenda, slot_search
+from appointments.selectors import AGENDA_PER_PAGE, agenda_page_of, day_agenda, slot_search
 from beneficiaries.models import Beneficiary
 from beneficiaries.selectors import beneficiary_search, scoped_files
 from cainamur.lib.http import int_or_404, is_id
 from cainamur.lib.localtime import BRUSSELS
+from cainamur.lib.pagination import CappedCountPaginator
 from cainamur.models import User
 from cainamur.permissions import EDIT_ROLES, FILE_ROLES, AuthenticatedHttpRequest, role_required
 from offices.models import Office
@@ -120,14 +121,24 @@ def _book_page(
                 limit=SLOTS_SHOWN,
             )
             staff = get_user_model().objects.in_bulk({s.staff_id for s in found})
+            # Labels made once per staff member, not once per button (hundreds of them in
+            # a large office's two weeks).
+            names = {
+                pk: (str(person), person.first_name or str(person)) for pk, person in staff.items()
+            }
             by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
-            for slot in found:
+            for number, slot in enumerate(found, start=1):
                 start = timezone.localtime(slot.start, BRUSSELS)
+                name, short = names.get(slot.staff_id, ("", ""))
                 by_day[start.date()].append(
                     {
+                        "id": number,
                         "value": f"{slot.staff_id}|{slot.start.isoformat()}",
                         "start": start,
+                        "time": f"{start:%H:%M}",
                         "staff": staff.get(slot.staff_id),
+                        "staff_name": name,
+                        "staff_short": short,
                     }
                 )
             context["days"] = sorted(by_day.items())
@@ -329,6 +340,9 @@ def agenda(request: AuthenticatedHttpRequest) -> HttpResponse:
         day = date.fromisoformat(request.GET.get("jour", ""))
     except ValueError:
         day = timezone.localdate()
+    page = CappedCountPaginator(day_agenda(office, day), AGENDA_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "appointments/agenda.html",
@@ -339,7 +353,8 @@ def agenda(request: AuthenticatedHttpRequest) -> HttpResponse:
             "previous": day - timedelta(days=1),
             "next": day + timedelta(days=1),
             "today": timezone.localdate(),
-            "appointments": day_agenda(office, day),
+            "page_obj": page,
+            "appointments": list(page.object_list),
             "reason_form": ReasonForm(),
         },
     )
@@ -376,10 +391,7 @@ def status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Rendez-vous mis à jour."))
-    day = timezone.localtime(appointment.during.lower, BRUSSELS).date()
-    params: dict[str, str | int] = {"bureau": appointment.office_id, "jour": day.isoformat()}
-    query = urlencode(params)
-    return redirect(reverse("appointments:agenda") + "?" + query + f"#rdv-{appointment.pk}")
+    return redirect(_agenda_url(appointment))
 
 
 @role_required(*FILE_ROLES)
@@ -398,7 +410,14 @@ def seat_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         services.seat_move(seat=seat, to=to, by=request.user)
     except services.BookingError as error:
         messages.error(request, str(error))
-    day = timezone.localtime(seat.session.during.lower, BRUSSELS).date()
-    params: dict[str, str | int] = {"bureau": seat.session.office_id, "jour": day.isoformat()}
-    query = urlencode(params)
-    return redirect(reverse("appointments:agenda") + "?" + query + f"#rdv-{seat.session_id}")
+    return redirect(_agenda_url(seat.session))
+
+
+def _agenda_url(appointment: Appointment) -> str:
+    """The day agenda's page that shows this appointment, scrolled to it."""
+    day = timezone.localtime(appointment.during.lower, BRUSSELS).date()
+    params: dict[str, str | int] = {"bureau": appointment.office_id, "jour": day.isoformat()}
+    page = agenda_page_of(appointment)
+    if page > 1:
+        params["page"] = page
+    return reverse("appointments:agenda") + "?" + urlencode(params) + f"#rdv-{appointment.pk}"

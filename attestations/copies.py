@@ -330,11 +330,14 @@ def copy_recipient_email_set(*, dispatch: Dispatch, email: str, by: User) -> int
 
 
 def copies_send(attestation_id: int) -> None:
-    """After the PDF is stored: queue the sending of every queued copy."""
+    """Once the PDF is stored: queue the sending of every copy still queued. Safe to run
+    again (a copy already taken by a task is skipped by the claim)."""
     dispatch_queue(
         list(
             Dispatch.objects.filter(
-                attestation_id=attestation_id, status=Dispatch.Status.QUEUED
+                attestation_id=attestation_id,
+                attestation__pdf_status=PdfStatus.READY,
+                status=Dispatch.Status.QUEUED,
             ).values_list("pk", flat=True)
         )
     )

@@ -148,6 +148,8 @@ class Attestation(RenderedPdf):
         ]
         indexes = [
             models.Index(fields=["beneficiary", "-issued_at"], name="attestation_file"),
+            # The register, latest issue date first: a page reads a few days, not the year.
+            models.Index(fields=["-issued_on"], name="attestation_register_order"),
         ]
         triggers = [
             pgtrigger.Protect(name="attestation_never_deleted", operation=pgtrigger.Delete),

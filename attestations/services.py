@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
+from datetime import date
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,8 +16,8 @@ from cainamur import audit
 from cainamur.celery import queue_on_commit
 from cainamur.lib import plausible
 from cainamur.lib.text import max_length
-from cainamur.models import Centre, PdfStatus, User
-from cainamur.pdf import pdf_retry
+from cainamur.models import Centre, User
+from cainamur.pdf import pdf_requeue_pending, pdf_retry
 from parcours.models import Axis, Parcours
 from parcours.services import parcours_move
 
@@ -106,8 +104,11 @@ def _create(
     return attestation
 
 
+RENDER_TASK = "attestations.tasks.render_attestation_pdf"
+
+
 def _render_then_send(attestation_id: int) -> None:
-    queue_on_commit("attestations.tasks.render_attestation_pdf", attestation_id)
+    queue_on_commit(RENDER_TASK, attestation_id)
 
 
 def attestation_issue(*, parcours: Parcours, by: User, on: date | None = None) -> Attestation:
@@ -234,19 +235,6 @@ def attestation_pdf_retry(*, attestation: Attestation, by: User) -> None:
 
 
 def attestation_pdfs_requeue() -> int:
-    """PDFs still « en préparation » long after issue: their task was lost; queue it again."""
-    limit = timezone.now() - timedelta(minutes=settings.OUTBOX_STALE_MINUTES)
-    ids = list(
-        Attestation.objects.filter(pdf_status=PdfStatus.PENDING, issued_at__lt=limit)
-        .values_list("pk", flat=True)
-        .order_by("pk")[:500]
-    )
-    # Once per period for each: tasks do not pile up while the workers are down.
-    queued = [i for i in ids if cache.add(f"attestation-pdf-requeued:{i}", 1, limit_seconds())]
-    for attestation_id in queued:
-        _render_then_send(attestation_id)
-    return len(queued)
-
-
-def limit_seconds() -> int:
-    return int(settings.OUTBOX_STALE_MINUTES) * 60
+    """PDFs still « en préparation » minutes after issue (their task was lost, or the
+    broker was down when it was queued): queue it again; the copies follow the PDF."""
+    return pdf_requeue_pending(Attestation, task_name=RENDER_TASK, since="issued_at")

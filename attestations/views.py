@@ -321,6 +321,10 @@ def export_csv(queryset: QuerySet[Attestation]) -> StreamingHttpResponse:
     return response
 
 
+#: Copies shown per page (oldest first): a page stays quick however many wait.
+DISPATCHES_PER_PAGE = 50
+
+
 def _dispatches_page(
     request: AuthenticatedHttpRequest,
     form: RecipientEmailForm,
@@ -328,11 +332,16 @@ def _dispatches_page(
     form_for: int | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    rows = list(dispatches_needing_attention(request.user)[:500])
+    paginator = CappedCountPaginator(
+        dispatches_needing_attention(request.user), DISPATCHES_PER_PAGE
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    rows = list(page.object_list)
     return render(
         request,
         "attestations/dispatches.html",
         {
+            "page_obj": page,
             "dispatches": rows,
             # Rows whose recipient has no address today get the form, not « Relancer ».
             "without_address": {row.pk for row in rows if address_missing(row)},

@@ -93,7 +93,7 @@ class BeneficiaryAdmin(admin.ModelAdmin):
         "last_name",
         "first_names",
         "birth_date",
-        "nationality",
+        "nationality_name",
         "office",
         "caseworker",
         "obligation_status",
@@ -122,6 +122,12 @@ class BeneficiaryAdmin(admin.ModelAdmin):
         if request.user.has_perm("beneficiaries.view_national_number"):
             return ()
         return ("national_number",)
+
+    @admin.display(description=_("nationalité"), ordering="nationality")
+    def nationality_name(self, obj: Beneficiary) -> str:
+        # The country's name, looked up alone: the admin's own column would build the
+        # whole translated country list for each row (~3 ms a row).
+        return str(obj.nationality.name) if obj.nationality else "—"
 
     @admin.display(description=_("numéro de registre national ou BIS"))
     def masked_national_number(self, obj: Beneficiary) -> str:

@@ -468,6 +468,14 @@ class Beneficiary(models.Model):
                 condition=models.Q(obligation_status="obliged"),
                 name="beneficiary_obliged_presents",
             ),
+            # Reception's « derniers dossiers ouverts », newest first.
+            models.Index(fields=["created_at"], name="beneficiary_created"),
+            # The work queue's presentations still awaited on a running path.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(presented_on__isnull=True),
+                name="beneficiary_not_presented",
+            ),
             # The work queue's « à compléter » (few rows among 100,000 files).
             models.Index(
                 fields=["created_at"],

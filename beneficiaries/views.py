@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import FormView, ListView
 
+from beneficiaries import drilldown
 from beneficiaries.filters import BeneficiaryFilter
 from beneficiaries.forms import (
     BeneficiaryForm,
@@ -36,7 +38,7 @@ from beneficiaries.services import (
 )
 from cainamur import reads
 from cainamur.lib import file_page
-from cainamur.lib.pagination import CappedCountPaginator
+from cainamur.lib.pagination import CappedCountPaginator, RankedPaginator
 from cainamur.models import ReadEvent, User
 from cainamur.permissions import (
     EDIT_ROLES,
@@ -83,13 +85,24 @@ class BeneficiaryListView(RoleRequiredMixin, ListView):
         return fields or None
 
     def get_queryset(self) -> QuerySet[Beneficiary]:
-        scoped = Beneficiary.objects.visible_to(self.request.user).select_related(
-            "office", "commune", "caseworker"
-        )
+        scoped: QuerySet[Beneficiary] = Beneficiary.objects.visible_to(
+            self.request.user
+        ).select_related("office", "commune", "caseworker")
+        # The files behind a figure of the dashboard (« pilotage », registered by reporting).
+        data = self.request.POST if self.request.method == "POST" else self.request.GET
+        self.narrowing = drilldown.narrow(scoped, self.request.user, data)
+        if self.narrowing is not None:
+            scoped = self.narrowing.files
         self.filterset = BeneficiaryFilter(
             self.filter_data(), queryset=scoped, user=self.request.user
         )
         return self.filterset.qs if self.filterset.is_bound else scoped
+
+    def get_paginator(self, queryset: Any, per_page: int, *args: Any, **kwargs: Any) -> Paginator:
+        if self.filterset.is_bound and self.filterset.form.cleaned_data.get("q", "").strip():
+            # A search ranks every match: counted while ranking, not searched twice.
+            return RankedPaginator(queryset, per_page, *args, **kwargs)
+        return super().get_paginator(queryset, per_page, *args, **kwargs)
 
     def get_template_names(self) -> list[str]:
         if self.request.headers.get("HX-Request"):
@@ -99,9 +112,11 @@ class BeneficiaryListView(RoleRequiredMixin, ListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
-        context["filtered"] = self.filterset.is_bound and any(
-            self.filterset.form.data.get(name) for name in BeneficiaryFilter.base_filters
+        context["filtered"] = self.narrowing is not None or (
+            self.filterset.is_bound
+            and any(self.filterset.form.data.get(name) for name in BeneficiaryFilter.base_filters)
         )
+        context["narrowing"] = self.narrowing
         shown = [b.pk for b in context["beneficiaries"]]
         if context["filtered"] and shown:
             # A search that returned files: which files, not what was typed.

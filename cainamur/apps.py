@@ -14,10 +14,12 @@ class CainamurConfig(AppConfig):
         from cainamur import (
             checks,  # noqa: F401  (registers the system checks)
             session_timeout,  # noqa: F401  (stamps the login time)
+            workers,
         )
         from cainamur.services import roles_sync
 
         post_migrate.connect(roles_sync, dispatch_uid="cainamur.roles_sync")
+        workers.install()  # workers' heartbeat; broker failures counted for /health/
 
 
 class CaiAdminConfig(AdminConfig):

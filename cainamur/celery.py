@@ -7,8 +7,10 @@ exactly as a task sent to a worker would only see committed rows.
 
 from __future__ import annotations
 
+import logging
 import os
 import random
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -16,8 +18,15 @@ from celery import Celery
 from celery.contrib.django.task import DjangoTask
 from django.conf import settings
 from django.db import transaction
+from kombu.exceptions import OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cainamur.settings")
+
+logger = logging.getLogger(__name__)
+
+#: What a publish raises when the broker cannot take the message (kombu wraps the
+#: connection errors of the transport in ``OperationalError``).
+BROKER_ERRORS: tuple[type[BaseException], ...] = (OperationalError, OSError)
 
 
 class CaiTask(DjangoTask):
@@ -59,12 +68,49 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+#: Called with the task's name when the broker refused a task (``cainamur.workers``
+#: counts it in PostgreSQL, where /health/ reads it); filled at start-up.
+enqueue_failure_listeners: list[Callable[[str], None]] = []
+
+
+def _task(task_name: str) -> Any:
+    if task_name not in app.tasks:
+        app.loader.import_default_modules()  # fires the apps' tasks autodiscovery
+    return app.tasks[task_name]
+
+
+def enqueue(task_name: str, *args: Any, **options: Any) -> bool:
+    """Send a task now; False when the broker could not take it.
+
+    Never raises for a broker that is down: whatever queued the task is committed, and
+    each kind of work has a watch that finds it in the database and queues it again (PDFs
+    still « en préparation », messages still queued). The failure is logged, by task name
+    and ids only, and counted where /health/ reports it."""
+    task = _task(task_name)
+    try:
+        task.apply_async(args, **options)
+    except BROKER_ERRORS as error:
+        logger.warning(
+            "Broker unavailable: task %s%s not queued (%s); its watch will queue it again",
+            task_name,
+            args,
+            type(error).__name__,
+        )
+        for listener in enqueue_failure_listeners:
+            listener(task_name)
+        return False
+    return True
+
+
 def queue_on_commit(task_name: str, *args: Any) -> None:
-    """Queue a task, by its name, once the surrounding transaction commits.
+    """Queue a task, by its name, once the surrounding transaction commits; a broker that
+    is down then never turns the committed action into an error (``enqueue``).
 
     A service never imports its app's tasks module (the thin tasks import the services,
     not the other way round); it names the task instead; the loader imports every
     ``tasks.py`` of the installed apps when a name is not known yet."""
-    if task_name not in app.tasks:
-        app.loader.import_default_modules()  # fires the apps' tasks autodiscovery
-    app.tasks[task_name].delay_on_commit(*args)
+    task = _task(task_name)
+    if app.conf.task_always_eager:
+        task.delay_on_commit(*args)  # no broker: runs in this process after the commit
+        return
+    transaction.on_commit(partial(enqueue, task_name, *args))

@@ -12,7 +12,8 @@ the application with keys of their own, never ``SECRET_KEY``.
 refuses every lookup but ``isnull`` and the triggers' « is distinct from » (an equality on
 ciphertexts would silently find nothing: search through the blind index).
 ``EncryptedFileSystemStorage`` encrypts every stored file (uploads and generated PDFs) under
-its random name.
+its random name; ``cainamur.s3.EncryptedS3Storage`` does the same in an S3-compatible bucket
+(``CAI_STORAGE=s3``): files are encrypted before they leave the server.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ import hashlib
 import hmac
 import os
 from collections.abc import Iterator
-from typing import Any, Final
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django import forms
@@ -30,7 +32,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.core.files.base import ContentFile, File
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, Storage
 from django.db import connection, models
 from django.db.models.lookups import Exact
 from django.utils.deconstruct import deconstructible
@@ -148,11 +150,20 @@ class _NoneOnlyExact(Exact):
         super().__init__(lhs, rhs)
 
 
-@deconstructible
-class EncryptedFileSystemStorage(FileSystemStorage):
-    """Files encrypted on disk with ``CAI_DATA_KEYS`` (the name stays random and says
-    nothing); reads give the clear content back. A file written before encryption (no
-    ``FILE_MAGIC``) is read as it is."""
+if TYPE_CHECKING:
+    _StorageBase = Storage
+else:
+    _StorageBase = object
+
+
+class EncryptedStorageMixin(_StorageBase):
+    """Encrypts every file on save and decrypts it on open, over any Django storage (the
+    local disk, an S3-compatible bucket: ``cainamur/s3.py``). A file written before
+    encryption (no ``FILE_MAGIC``) is read as it is.
+
+    The backend below gives raw access to what is stored: ``read_stored`` (the bytes as
+    they are kept), ``replace_stored`` (write them back under the same name) and
+    ``stored_names`` (every file). Key rotation and backups work through these three."""
 
     def _save(self, name: str, content: File) -> str:
         content.seek(0)
@@ -160,26 +171,33 @@ class EncryptedFileSystemStorage(FileSystemStorage):
         return super()._save(name, ContentFile(FILE_MAGIC + encrypt_bytes(clear)))  # type: ignore[misc]  # not in the stubs
 
     def _open(self, name: str, mode: str = "rb") -> File:  # noqa: ARG002  # always binary
-        with super()._open(name, "rb") as handle:  # type: ignore[misc]  # not in the stubs
-            stored = handle.read()
-        content = ContentFile(decrypt_stored(stored), name=name)
-        return content
+        return ContentFile(decrypt_stored(self.read_stored(name)), name=name)
 
     def size(self, name: str) -> int:
         with self._open(name) as handle:
             return int(handle.size)
 
+    def read_stored(self, name: str) -> bytes:
+        """The bytes kept for a file, still encrypted."""
+        with super()._open(name, "rb") as handle:  # type: ignore[misc]  # not in the stubs
+            return bytes(handle.read())
+
+    def replace_stored(self, name: str, stored: bytes) -> None:
+        """Write bytes as they are to keep (already encrypted) under this very name."""
+        raise NotImplementedError
+
+    def stored_names(self) -> Iterator[str]:
+        """Every stored file's name, in a stable order."""
+        raise NotImplementedError
+
     def needs_rewrite(self, name: str) -> bool:
         """True if a stored file is clear or encrypted with an older key."""
-        with open(self.path(name), "rb") as handle:
-            stored = handle.read()
+        stored = self.read_stored(name)
         return not stored.startswith(FILE_MAGIC) or needs_rotation(stored[len(FILE_MAGIC) :])
 
     def encrypt_in_place(self, name: str) -> bool:
         """Re-writes one stored file encrypted with the first key; True if it changed."""
-        path = self.path(name)
-        with open(path, "rb") as handle:
-            stored = handle.read()
+        stored = self.read_stored(name)
         if stored.startswith(FILE_MAGIC):
             token = stored[len(FILE_MAGIC) :]
             if not needs_rotation(token):
@@ -187,11 +205,32 @@ class EncryptedFileSystemStorage(FileSystemStorage):
             new = FILE_MAGIC + fernet().rotate(token)
         else:
             new = FILE_MAGIC + encrypt_bytes(stored)
+        self.replace_stored(name, new)
+        return True
+
+
+@deconstructible
+class EncryptedFileSystemStorage(EncryptedStorageMixin, FileSystemStorage):
+    """Files encrypted on disk with ``CAI_DATA_KEYS`` (the name stays random and says
+    nothing); reads give the clear content back."""
+
+    def replace_stored(self, name: str, stored: bytes) -> None:
+        # Through a temporary file and a rename: a reader never sees half a file.
+        path = Path(self.path(name))
+        path.parent.mkdir(parents=True, exist_ok=True)
         temporary = f"{path}.rotating"
         with open(temporary, "wb") as handle:
-            handle.write(new)
-        _replace(temporary, path)
-        return True
+            handle.write(stored)
+        _replace(temporary, str(path))
+
+    def stored_names(self) -> Iterator[str]:
+        root = Path(self.location)
+        if not root.exists():
+            return
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            name = path.relative_to(root).as_posix()
+            if not name.endswith(".rotating"):
+                yield name
 
 
 def decrypt_stored(stored: bytes) -> bytes:

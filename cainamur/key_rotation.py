@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pgtrigger
@@ -25,7 +24,7 @@ from django.db import connection, models, transaction
 
 from cainamur.crypto import (
     BlindIndexField,
-    EncryptedFileSystemStorage,
+    EncryptedStorageMixin,
     EncryptedTextField,
     decrypt_text,
     needs_rotation,
@@ -142,15 +141,9 @@ def _rotate_table(model: type[models.Model], *, dry_run: bool) -> int:
 
 def _rotate_files(report: RotationReport, *, dry_run: bool) -> None:
     storage = default_storage
-    if not isinstance(storage, EncryptedFileSystemStorage):
+    if not isinstance(storage, EncryptedStorageMixin):
         return
-    root = Path(storage.location)
-    if not root.exists():
-        return
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        name = path.relative_to(root).as_posix()
-        if name.endswith(".rotating"):
-            continue
+    for name in storage.stored_names():
         report.files_seen += 1
         try:
             changed = storage.needs_rewrite(name) if dry_run else storage.encrypt_in_place(name)

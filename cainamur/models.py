@@ -275,3 +275,39 @@ class ReadAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.actor})"
+
+
+class WorkerHeartbeat(models.Model):
+    """The last heartbeat a Celery worker consumed (``cainamur.workers``): its own task,
+    sent to its own queue every few seconds and run like any other, so a worker that stops
+    consuming shows here as a heartbeat growing old. In PostgreSQL, not in Redis: it stays
+    readable while the broker is down."""
+
+    hostname = models.CharField(_("worker"), max_length=200, primary_key=True)
+    pid = models.PositiveIntegerField(_("processus"))
+    started_at = models.DateTimeField(_("démarré le"))
+    seen_at = models.DateTimeField(_("dernier signe de vie"))
+
+    class Meta:
+        verbose_name = _("signe de vie d'un worker")
+        verbose_name_plural = _("signes de vie des workers")
+
+    def __str__(self) -> str:
+        return self.hostname
+
+
+class FailureCount(models.Model):
+    """A count of failures that did not break a page (a task the broker could not take),
+    kept in PostgreSQL so that every web process adds to one count and ``/health/`` reads
+    it while Redis is down."""
+
+    name = models.CharField(_("nom"), max_length=100, unique=True)
+    count = models.PositiveBigIntegerField(_("nombre"), default=0)
+    last_at = models.DateTimeField(_("dernière fois"))
+
+    class Meta:
+        verbose_name = _("compteur d'échecs")
+        verbose_name_plural = _("compteurs d'échecs")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.count}"

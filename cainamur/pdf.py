@@ -9,24 +9,28 @@ from __future__ import annotations
 
 import atexit
 import base64
+import ctypes
+import ctypes.util
 import functools
 import hashlib
 import logging
 import mimetypes
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from celery import Task
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
-from cainamur.celery import retry_countdown
+from cainamur.celery import queue_on_commit, retry_countdown
 from cainamur.models import Centre, PdfStatus, RenderedPdf
 
 logger = logging.getLogger(__name__)
@@ -79,8 +83,63 @@ def _engine() -> tuple[Any, Any, Any]:
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
+    _free_what_weasyprint_keeps()
     fetcher = _local_only_fetcher()
     return FontConfiguration(), CSS(string=LEAN_UA_CSS, url_fetcher=fetcher), fetcher
+
+
+#: The WeasyPrint whose leak ``_free_what_weasyprint_keeps`` stops (checked by a test: an
+#: upgrade must look again before the shim is kept or dropped).
+WEASYPRINT_LEAKING = "70.0"
+
+
+def _free_what_weasyprint_keeps() -> bool:
+    """WeasyPrint 70 never frees two things it asks Pango for, for every font of every PDF
+    it writes (``weasyprint/pdf/fonts.py``, ``Font.__init__``): the metrics of
+    ``pango_font_get_metrics`` and the string of ``pango_font_description_to_string``. A
+    worker grew by 2–3 kB per attestation (4 MB over 1,000, never given back). Its font
+    module is handed a Pango whose two calls return objects the garbage collector frees.
+    Returns whether the shim is in place."""
+    import weasyprint
+    from weasyprint.pdf import fonts as pdf_fonts
+    from weasyprint.text.ffi import ffi, pango
+
+    if weasyprint.__version__ != WEASYPRINT_LEAKING or pdf_fonts.pango is not pango:
+        return isinstance(pdf_fonts.pango, _PangoThatFrees)
+    glib_name = ctypes.util.find_library("glib-2.0")
+    if glib_name is None:
+        return False
+    g_free = ctypes.CDLL(glib_name).g_free
+    g_free.argtypes = [ctypes.c_void_p]
+
+    def description_to_string(description: Any) -> Any:
+        raw = pango.pango_font_description_to_string(description)
+        try:
+            return ffi.new("char[]", ffi.string(raw))
+        finally:
+            g_free(int(ffi.cast("uintptr_t", raw)))
+
+    def font_get_metrics(font: Any, language: Any) -> Any:
+        metrics = pango.pango_font_get_metrics(font, language)
+        return ffi.gc(metrics, pango.pango_font_metrics_unref)
+
+    pdf_fonts.pango = _PangoThatFrees(
+        pango,
+        pango_font_description_to_string=description_to_string,
+        pango_font_get_metrics=font_get_metrics,
+    )
+    return True
+
+
+class _PangoThatFrees:
+    """Pango's functions as WeasyPrint's ``ffi`` declares them, two of them replaced."""
+
+    def __init__(self, pango: Any, **replaced: Callable[..., Any]) -> None:
+        self._pango = pango
+        self.__dict__.update(replaced)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pango, name)
 
 
 # Release the fonts before the interpreter tears its modules down (else a harmless but
@@ -230,19 +289,62 @@ def pdf_retry(model: type[RenderedPdf], pk: int) -> bool:
     )
 
 
+#: Failures that may pass: a full or unreachable disk or bucket, a database restarting.
+PASSING_ERRORS = (OSError, OperationalError)
+
+
 def pdf_task_run(
-    task: Task, *, model: type[RenderedPdf], pk: int, store: Callable[[int], bool]
+    task: Task,
+    *,
+    model: type[RenderedPdf],
+    pk: int,
+    store: Callable[[int], bool],
+    then: Callable[[int], object] | None = None,
 ) -> bool:
     """The body of every document's rendering task (attestation, convention): render and
-    store the PDF once. A passing failure (disk, storage) is retried with backoff; after the
-    last attempt, or on any other error, the record shows « échec » with a button to try
-    again. Returns whether a PDF was stored by this run."""
+    store the PDF once. A passing failure (disk, storage, database) is retried with
+    backoff; after the last attempt, or on any other error, the record shows « échec »
+    with a button to try again. Returns whether a PDF was stored by this run.
+
+    ``then`` (the attestation's copies) runs whenever the PDF is stored, by this run or
+    an earlier one that died before it: it must be safe to run twice. Its passing failures
+    are retried too."""
     try:
-        return store(pk)
+        stored = store(pk)
     except Exception as error:
-        passing = isinstance(error, OSError)
-        if passing and task.request.retries < (task.max_retries or 0):
+        if isinstance(error, PASSING_ERRORS) and task.request.retries < (task.max_retries or 0):
             raise task.retry(exc=error, countdown=retry_countdown(task.request.retries)) from error
         pdf_failed(model, pk, error)
         logger.exception("%s %s: PDF failed", model.__name__, pk)
         return False
+    if then is not None:
+        try:
+            then(pk)
+        except PASSING_ERRORS as error:
+            raise task.retry(exc=error, countdown=retry_countdown(task.request.retries)) from error
+    return stored
+
+
+def pdf_requeue_pending(model: type[RenderedPdf], *, task_name: str, since: str) -> int:
+    """PDFs still « en préparation » longer than a render can take (their task was lost:
+    a worker died, or the broker was down when it was queued): queue them again, each at
+    most once per that delay (tasks do not pile up while the workers are down; a second
+    task for one PDF waits for the first and does nothing). ``since`` names the field that
+    dates the request. Returns how many."""
+    seconds = int(settings.PDF_TASK_TIME_LIMITS[1]) + 30  # 2 minutes
+    limit = timezone.now() - timedelta(seconds=seconds)
+    ids = list(
+        model._default_manager.filter(pdf_status=PdfStatus.PENDING, **{f"{since}__lt": limit})
+        .values_list("pk", flat=True)
+        .order_by("pk")[:500]
+    )
+    queued = 0
+    for pk in ids:
+        try:
+            first = cache.add(f"pdf-requeued:{model._meta.label_lower}:{pk}", 1, seconds)
+        except Exception:  # the cache is down: queue it (a duplicate task does nothing)
+            first = True
+        if first:
+            queue_on_commit(task_name, pk)
+            queued += 1
+    return queued

@@ -297,6 +297,8 @@ REGISTER: Final[dict[str, Entry]] = {
 NOT_PERSONAL: Final = frozenset(
     {
         "cainamur.Centre",
+        "cainamur.WorkerHeartbeat",
+        "cainamur.FailureCount",
         "offices.Office",
         "offices.OpeningHours",
         "offices.Room",
@@ -313,6 +315,8 @@ NOT_PERSONAL: Final = frozenset(
         "attestations.AttestationCounter",
         "rights.RetentionRule",
         "rights.RetentionRun",
+        # Counts only, small ones hidden (« < 5 »): no person can be told apart.
+        "reporting.ActivityReport",
     }
 )
 

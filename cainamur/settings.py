@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "home",
     "demo",
     "rights",
+    "reporting",
     "beneficiaries",
     "parcours",
     "operators",
@@ -87,8 +88,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: load balancers probe by IP address, which ALLOWED_HOSTS would refuse.
+    # Metrics (cainamur/metrics.py): the latency of every request, its middleware included.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Each request's id (X-Request-ID) in the logs and the response (cainamur/request_context.py).
+    "cainamur.request_context.RequestIdMiddleware",
+    # Before the host check: load balancers and Prometheus come by IP address, which
+    # ALLOWED_HOSTS would refuse, and over plain HTTP.
     "cainamur.health.HealthCheckMiddleware",
+    "cainamur.metrics.MetricsEndpointMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "cainamur.lib.http.SecurityHeadersMiddleware",
@@ -100,6 +107,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The second factor (cainamur/second_factor.py): verified, or only its own steps.
     "django_otp.middleware.OTPMiddleware",
+    "cainamur.request_context.UserIdMiddleware",  # the user's id (never a name) in the logs
     "cainamur.second_factor.SecondFactorRequiredMiddleware",
     # Raw history rows (django-pghistory) carry the user and the request of the change.
     "cainamur.history.HistoryMiddleware",
@@ -107,7 +115,8 @@ MIDDLEWARE = [
     "cainamur.session_timeout.SessionTimeoutMiddleware",  # says why with a message
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the French lockout page
+    "axes.middleware.AxesMiddleware",  # turns a lockout into the French lockout page
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # last: times the view
 ]
 
 # Only requests that write open a history context (pages that read add no query).
@@ -201,6 +210,9 @@ SESSION_COOKIE_AGE = env.int("CAI_SESSION_HOURS", 10, minimum=1) * 60 * 60
 CAI_SESSION_IDLE_MINUTES = env.int("CAI_SESSION_IDLE_MINUTES", 30, minimum=2)
 # The read log's alert: files one account may open in an hour (cainamur/reads.py).
 CAI_READ_ALERT_PER_HOUR = env.int("CAI_READ_ALERT_PER_HOUR", 80, minimum=1)
+# Reports leaving the centre show a count from 1 to this value minus one as « < N »
+# (small-cell suppression, reporting/suppression.py); 1 shows every count.
+CAI_SMALL_CELL = env.int("CAI_SMALL_CELL", 5, minimum=1)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- Internationalisation -----------------------------------------------------------------
@@ -224,7 +236,7 @@ MEDIA_URL = "/media/"
 if DEBUG:
     # WhiteNoise serves from the finders in development but warns when the folder is missing.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     # Every stored file (uploads, generated PDFs) is encrypted on disk.
     "default": {"BACKEND": "cainamur.crypto.EncryptedFileSystemStorage"},
     "staticfiles": {
@@ -235,6 +247,30 @@ STORAGES = {
         )
     },
 }
+
+# CAI_STORAGE=s3: media in an S3-compatible bucket, encrypted before upload (cainamur/s3.py);
+# credentials from the standard AWS variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
+CAI_STORAGE = env.choice("CAI_STORAGE", ("filesystem", "s3"), "filesystem")
+if CAI_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "cainamur.s3.EncryptedS3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("CAI_S3_BUCKET", required=True),
+            "endpoint_url": env.optional_str("CAI_S3_ENDPOINT_URL"),
+            "region_name": env.optional_str("CAI_S3_REGION"),
+            "location": env.str("CAI_S3_PREFIX", "").strip("/"),
+        },
+    }
+
+# Backups (cainamur/backup.py, `manage.py backup` / `restore`): Fernet keys of their own,
+# newest first (the first encrypts, all decrypt), never CAI_DATA_KEYS; only the two
+# commands need them. PostgreSQL's client programs are looked for in CAI_PG_BIN first.
+if DEBUG:
+    CAI_BACKUP_KEYS = env.list("CAI_BACKUP_KEYS", ["ZGV2ZWxvcG1lbnQtb25seS1iYWNrdXAta2V5cy1kZXY="])
+else:
+    CAI_BACKUP_KEYS = env.list("CAI_BACKUP_KEYS")
+CAI_BACKUP_DIR = Path(env.str("CAI_BACKUP_DIR", str(VAR_DIR / "backups")))
+CAI_PG_BIN = env.optional_str("CAI_PG_BIN")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -278,15 +314,28 @@ if CACHE_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "cainamur",
+            # A Redis that is down or unreachable answers within a second: pages that use
+            # the cache (throttles, the read log's counters) go on without it.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-else:
+elif DEBUG:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    # Rate limits and counters must be shared by every process on every machine: without
+    # Redis, in PostgreSQL (`manage.py createcachetable` at each release creates the table).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "cainamur_cache",
+        }
+    }
 
 # Retries never wait longer than this, and the broker re-delivers an unacknowledged task
-# only after a visibility timeout well above it: a task waiting for its retry is never
-# handed to a second worker at the same time.
-CELERY_MAX_RETRY_DELAY = 30 * 60
+# only after a visibility timeout well above it plus the task time limit: a task waiting
+# for its retry (or running) is never handed to a second worker at the same time. The
+# backoffs in use stay below it (30 s doubling: 4 minutes at the 5th attempt).
+CELERY_MAX_RETRY_DELAY = 5 * 60
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -294,7 +343,30 @@ CELERY_TASK_IGNORE_RESULT = True
 # ``delay_on_commit`` so they still run only after the transaction commits.
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * CELERY_MAX_RETRY_DELAY}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # What a worker held when it died (or when its connection broke while Redis was down:
+    # restoring then fails) goes back to the queue after this long; the watches below
+    # re-queue the outbox and the PDFs from the database well before.
+    "visibility_timeout": 3 * CELERY_MAX_RETRY_DELAY,
+    # A broker that does not answer fails a publish in seconds, not minutes.
+    "socket_connect_timeout": 2,
+    "socket_keepalive": True,
+}
+# A task queued while the broker is down: two quick retries, then the caller goes on
+# (cainamur.celery.enqueue: logged, counted on /health/, picked up by the watches).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# Workers try to reconnect to the broker for as long as it takes (not 100 times).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Tasks running when the broker connection drops finish their work (they are safe to run
+# twice); cancelling them would only re-send a mail in flight.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Each worker also consumes its own queue, which carries its heartbeat (cainamur/workers.py).
+CELERY_WORKER_DIRECT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -311,13 +383,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cainamur.tasks.clear_expired_sessions",
         "schedule": 24 * 60 * 60,
     },
+    # Every minute: work a dead worker or a broker outage left behind leaves within
+    # CAI_OUTBOX_STALE_MINUTES + 1 minute.
     "outbox-watch": {
         "task": "outbox.tasks.outbox_watch",
-        "schedule": 5 * 60,
+        "schedule": 60,
     },
     "attestations-watch": {
         "task": "attestations.tasks.attestations_watch",
-        "schedule": 5 * 60,
+        "schedule": 60,
+    },
+    "conventions-watch": {
+        "task": "parcours.tasks.conventions_watch",
+        "schedule": 60,
     },
     "appointment-reminders": {
         "task": "appointments.tasks.queue_reminders",
@@ -352,7 +430,17 @@ CAI_HOURS_TOLERANCE_PERCENT = env.int("CAI_HOURS_TOLERANCE_PERCENT", 10, minimum
 OUTBOX_MAX_ATTEMPTS = env.int("CAI_OUTBOX_MAX_ATTEMPTS", 5, minimum=1)
 # A message still "sending" after this long belongs to a worker that died: the periodic
 # task puts it back in the queue. Longer than the task time limit, so never a live task.
-OUTBOX_STALE_MINUTES = env.int("CAI_OUTBOX_STALE_MINUTES", 15, minimum=1)
+OUTBOX_STALE_MINUTES = env.int("CAI_OUTBOX_STALE_MINUTES", 3, minimum=1)
+# Time limits (soft, hard; seconds) of the short tasks the watches look after: sending one
+# message (SMTP answers within EMAIL_TIMEOUT) and rendering one document. A row left
+# "sending" or "en préparation" beyond the hard limit has no live task.
+OUTBOX_SEND_TIME_LIMITS = (120, 150)
+PDF_TASK_TIME_LIMITS = (60, 90)
+# Workers' heartbeat (cainamur/workers.py): sent every this many seconds; /health/ calls
+# a worker stale past 3 periods; a worker whose own heartbeats stop coming back while the
+# broker answers and no task of its own is running restarts itself (its supervisor,
+# systemd's Restart=always, starts it again).
+CAI_WORKER_HEARTBEAT_SECONDS = env.int("CAI_WORKER_HEARTBEAT_SECONDS", 30, minimum=1)
 # SMS: a dotted path to a backend class (outbox/sms.py: the provider's API in production).
 # Without one in production, no SMS is planned at all (never marked sent without being
 # sent); in development they are written to files under var/mail/.
@@ -427,20 +515,35 @@ if not DEBUG:
     if PROXY_COUNT:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- Metrics (cainamur/metrics.py) ------------------------------------------------------
+# /metrics/ answers only a bearer token and/or listed client addresses (networks allowed);
+# with neither set it answers 404. With several gunicorn workers, PROMETHEUS_MULTIPROC_DIR
+# (read by prometheus_client) names an empty folder the workers share.
+CAI_METRICS_TOKEN = env.optional_str("CAI_METRICS_TOKEN")
+CAI_METRICS_ALLOWED_IPS = env.list("CAI_METRICS_ALLOWED_IPS")
+PROMETHEUS_LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
 # --- Logging: ids only, never personal data -----------------------------------------------
 LOG_LEVEL = env.choice("CAI_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
+# JSON lines in production (one object a record, with the request id and the user id);
+# plain lines in development.
+LOG_FORMAT = env.choice("CAI_LOG_FORMAT", ("json", "plain"), "plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "cainamur.logging.RedactPersonalData"}},
+    "filters": {
+        "redact": {"()": "cainamur.logging.RedactPersonalData"},
+        "context": {"()": "cainamur.logging.RequestContext"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "cainamur.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["redact"],
+            "formatter": LOG_FORMAT,
+            "filters": ["context", "redact"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

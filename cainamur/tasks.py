@@ -9,6 +9,7 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from cainamur.services import read_alert_mail, roles_change_mail
+from cainamur.workers import heartbeat_record
 
 logger = logging.getLogger(__name__)
 
@@ -31,3 +32,9 @@ def roles_change_notify(event_id: int) -> int:
 def read_alert_notify(alert_id: int) -> int:
     """Tell the coordinators of an unusual reading (the alert's id only)."""
     return read_alert_mail(alert_id)
+
+
+@shared_task(ignore_result=True)
+def worker_heartbeat(hostname: str, pid: int, started: float) -> None:
+    """A worker's heartbeat, sent by the worker to its own queue (cainamur/workers.py)."""
+    heartbeat_record(hostname, pid=pid, started=started)

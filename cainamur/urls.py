@@ -17,6 +17,7 @@ urlpatterns = [
     path("operateurs/", include("operators.urls")),
     path("manquements/", include("compliance.urls")),
     path("", include("rights.urls")),
+    path("", include("reporting.urls")),
     path("health/", health.health, name="health"),
     # Authentication (Django's views, French templates in templates/registration/).
     path("connexion/", LoginView.as_view(), name="login"),

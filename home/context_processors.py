@@ -86,6 +86,13 @@ NAVIGATION: tuple[NavItem, ...] = (
         "manquements",
     ),
     NavItem(
+        _("Pilotage"),
+        "reporting:dashboard",
+        "bi-graph-up",
+        frozenset({Role.CASEWORKER, Role.COORDINATOR}),
+        "pilotage",
+    ),
+    NavItem(
         _("Administration"),
         "home-administrator",
         "bi-gear",

@@ -3,7 +3,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -35,7 +35,7 @@ from cainamur.permissions import (
 from cainamur.reads import file_reads, recent_alerts
 from cainamur.roles import Role
 from compliance.panels import panel as compliance_panel
-from compliance.selectors import current_breaches
+from home.counts import COUNTS_SECONDS, breaches_to_handle, files_per_office
 from offices.models import Office
 from operators.panels import panel as operators_panel
 from parcours.panels import panel as parcours_panel
@@ -107,24 +107,29 @@ class CoordinatorHomeView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        offices = Office.objects.annotate(
-            file_count=Count("beneficiaries"),
-            unassigned_count=Count(
-                "beneficiaries", filter=Q(beneficiaries__caseworker__isnull=True)
-            ),
-        ).order_by("-is_main", "name")
+        counts = files_per_office()
+        offices = list(Office.objects.order_by("-is_main", "name"))
+        for office in offices:
+            office.file_count, office.unassigned_count = counts.value.get(office.pk, (0, 0))  # type: ignore[attr-defined]
         context["offices"] = offices
-        context["total_files"] = sum(office.file_count for office in offices)
-        context["total_unassigned"] = sum(office.unassigned_count for office in offices)
+        context["counted_at"] = counts.at
+        context["count_minutes"] = COUNTS_SECONDS // 60
+        context["total_files"] = sum(files for files, _unassigned in counts.value.values())
+        context["total_unassigned"] = sum(
+            unassigned for _files, unassigned in counts.value.values()
+        )
         files = Beneficiary.objects.visible_to(self.request.user)
         office_id = self.request.GET.get("office", "")
-        if is_id(office_id):
-            files = files.filter(office_id=int(office_id))
-            context["selected_office"] = int(office_id)
+        selected = int(office_id) if is_id(office_id) else None
+        if selected is not None:
+            files = files.filter(office_id=selected)
+            context["selected_office"] = selected
         today = timezone.localdate()
         context["queue"] = work_queue(files, today=today)
         context["copies_attention"] = dispatch_attention_count(self.request.user)
-        context["breaches"] = len(current_breaches(files, today=today))
+        breaches = breaches_to_handle(selected, today=today)
+        context["breaches"] = breaches.value
+        context["breaches_at"] = breaches.at
         context["read_alerts"] = recent_alerts()
         return context
 

@@ -132,6 +132,9 @@ class Dispatch(models.Model):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     next_attempt_at = models.DateTimeField(_("prochaine tentative"), null=True, blank=True)
     sending_since = models.DateTimeField(_("envoi commencé le"), null=True, blank=True)
+    # The Celery worker that took it (its name): once that worker has started again, a
+    # row it left « sending » is taken back at once (outbox.services.stale_dispatches).
+    sending_by = models.CharField(_("envoi par"), max_length=200, blank=True)
     sent_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
     message_id = models.CharField(_("identifiant du message"), max_length=250, blank=True)
     failure_reported_at = models.DateTimeField(_("échec signalé le"), null=True, blank=True)

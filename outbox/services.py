@@ -17,12 +17,12 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cainamur.celery import queue_on_commit, retry_countdown
-from cainamur.models import User
+from cainamur.models import User, WorkerHeartbeat
 from outbox import registry
 from outbox.models import Dispatch
 from outbox.sms import Sms, SmsRefused, sms_backend
@@ -49,10 +49,11 @@ class DispatchNeedsAddress(DispatchError):
     only put the row back to « adresse manquante »."""
 
 
-def dispatch_claim(dispatch_id: int) -> Dispatch | None:
-    """Lock the row and take it: ``queued`` → ``sending``. None when there is nothing to
-    send now: sent, being sent by another delivery, failed, waiting for an address, or its
-    PDF not stored yet (the rendering task queues it when it is)."""
+def dispatch_claim(dispatch_id: int, *, worker: str = "") -> Dispatch | None:
+    """Lock the row and take it: ``queued`` → ``sending`` (by ``worker``, the Celery
+    worker's name). None when there is nothing to send now: sent, being sent by another
+    delivery, failed, waiting for an address, or its PDF not stored yet (the rendering task
+    queues it when it is)."""
     with transaction.atomic():
         dispatch = (
             Dispatch.objects.select_for_update(of=("self",))
@@ -79,6 +80,7 @@ def dispatch_claim(dispatch_id: int) -> Dispatch | None:
         dispatch.status = Dispatch.Status.SENDING
         dispatch.attempts += 1
         dispatch.sending_since = timezone.now()
+        dispatch.sending_by = worker
         dispatch.to_address = address
         # One Message-ID for the copy, whatever the attempt: if a mail accepted by the
         # server is ever sent again (the worker died before recording it), the recipient's
@@ -87,7 +89,14 @@ def dispatch_claim(dispatch_id: int) -> Dispatch | None:
             domain=settings.OUTBOX_MESSAGE_ID_DOMAIN
         )
         dispatch.save(
-            update_fields=["status", "attempts", "sending_since", "to_address", "message_id"]
+            update_fields=[
+                "status",
+                "attempts",
+                "sending_since",
+                "sending_by",
+                "to_address",
+                "message_id",
+            ]
         )
         return dispatch
 
@@ -123,7 +132,7 @@ def _finish(dispatch: Dispatch, error: BaseException, *, retry: bool) -> tuple[O
     return (Outcome.RETRY if retry else Outcome.FAILED), retry_in
 
 
-def dispatch_send(dispatch_id: int) -> tuple[Outcome, float]:
+def dispatch_send(dispatch_id: int, *, worker: str = "") -> tuple[Outcome, float]:
     """One attempt at sending a dispatch; returns the outcome and, for ``RETRY``, the delay
     after which the caller must try again.
 
@@ -131,7 +140,7 @@ def dispatch_send(dispatch_id: int) -> tuple[Outcome, float]:
     its allowed attempts are used up, then marks it failed; a permanent one (SMTP 5xx, a
     message that cannot be built) marks it failed at once. Nothing leaves it "sending".
     """
-    dispatch = dispatch_claim(dispatch_id)
+    dispatch = dispatch_claim(dispatch_id, worker=worker)
     if dispatch is None:
         return Outcome.SKIPPED, 0.0
     if dispatch.status == Dispatch.Status.NEEDS_ADDRESS:
@@ -208,19 +217,32 @@ def dispatch_queue(dispatch_ids: list[int]) -> None:
         queue_on_commit(SEND_TASK, dispatch_id)
 
 
+#: A queued row whose (re)try time is this long past lost its task (a worker died holding
+#: it, or the broker was down when it was queued). Sending it twice sends one mail.
+LOST_AFTER = timedelta(minutes=2)
+
+
 def stale_dispatches() -> tuple[list[int], list[int]]:
-    """Rows a dead worker left behind: ``sending`` for longer than any live task could, and
-    ``queued`` rows whose (re)try time is long past (their task was lost)."""
-    limit = timezone.now() - timedelta(minutes=settings.OUTBOX_STALE_MINUTES)
+    """Rows a dead worker or a broker outage left behind: ``sending`` by a worker that has
+    started again since (its heartbeat says so), or for longer than any live task could;
+    and ``queued`` rows whose (re)try time is past by ``LOST_AFTER`` (their task was lost)."""
+    now = timezone.now()
+    limit = now - timedelta(minutes=settings.OUTBOX_STALE_MINUTES)
+    restarted = WorkerHeartbeat.objects.filter(
+        hostname=OuterRef("sending_by"), started_at__gt=OuterRef("sending_since")
+    )
     stuck = list(
-        Dispatch.objects.filter(status=Dispatch.Status.SENDING, sending_since__lt=limit)
+        Dispatch.objects.filter(status=Dispatch.Status.SENDING)
+        .filter(Q(sending_since__lt=limit) | Q(Exists(restarted)))
         .values_list("pk", flat=True)
         .order_by("pk")
     )
+    lost_limit = now - LOST_AFTER
     lost = list(
         Dispatch.objects.filter(status=Dispatch.Status.QUEUED)
         .filter(
-            Q(next_attempt_at__lt=limit) | Q(next_attempt_at__isnull=True, created_at__lt=limit)
+            Q(next_attempt_at__lt=lost_limit)
+            | Q(next_attempt_at__isnull=True, created_at__lt=lost_limit)
         )
         .values_list("pk", flat=True)
         .order_by("pk")
@@ -237,6 +259,7 @@ def dispatch_requeue_stale() -> int:
             Dispatch.objects.filter(pk__in=stuck, status=Dispatch.Status.SENDING).update(
                 status=Dispatch.Status.QUEUED,
                 sending_since=None,
+                sending_by="",
                 next_attempt_at=now,
                 last_error=_("Reprise : l'envoi précédent ne s'est pas terminé."),
             )

@@ -142,6 +142,10 @@ class ObligationAssessment(models.Model):
         return labels
 
 
+#: Paths whose deadlines run (open, not suspended): the work queue follows them.
+RUNNING_PATH_STATUSES = ["completed", "convention_signed", "in_progress", "welcome"]
+
+
 class Parcours(models.Model):
     """One person's integration path, from the welcome module to the attestation."""
 
@@ -209,6 +213,27 @@ class Parcours(models.Model):
                 ),
                 name="parcours_one_open_per_file",
                 violation_error_message=_("Ce dossier a déjà un parcours ouvert."),
+            ),
+        ]
+        # The work queue reads the running paths of obliged people in the order of their
+        # deadlines (parcours.selectors.work_queue): a few rows, not every open path.
+        indexes = [
+            models.Index(
+                fields=["attestation_deadline", "id"],
+                condition=models.Q(kind="obliged", status__in=RUNNING_PATH_STATUSES),
+                name="parcours_attestation_due",
+            ),
+            models.Index(
+                fields=["presentation_deadline", "id"],
+                condition=models.Q(kind="obliged", status__in=RUNNING_PATH_STATUSES),
+                name="parcours_presentation_due",
+            ),
+            # A caseworker's or an office's running paths, from the index alone.
+            models.Index(
+                fields=["beneficiary"],
+                include=["id"],
+                condition=models.Q(status__in=RUNNING_PATH_STATUSES),
+                name="parcours_running_file",
             ),
         ]
 
@@ -481,6 +506,14 @@ class Axis(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["parcours", "kind"], name="axis_once_per_path"),
         ]
+        indexes = [
+            # The work queue: running axes in the order they started (their deadlines).
+            models.Index(
+                fields=["kind", "started_on", "parcours"],
+                condition=models.Q(status__in=["not_started", "in_progress"]),
+                name="axis_running_start",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.get_kind_display()
@@ -646,6 +679,14 @@ class Evaluation(models.Model):
         verbose_name = _("entretien d'évaluation")
         verbose_name_plural = _("entretiens d'évaluation")
         ordering = ("due_on", "id")
+        indexes = [
+            # The work queue: evaluations not held yet, by due date.
+            models.Index(
+                fields=["due_on", "parcours"],
+                condition=models.Q(held_on__isnull=True),
+                name="evaluation_pending_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return str(_("Évaluation du %(date)s") % {"date": f"{self.due_on:%d/%m/%Y}"})

@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value
 from django.utils.translation import gettext as _
 
 from beneficiaries.models import Beneficiary, ObligationStatus
-from cainamur.lib.name_order import name_sort_key
+from cainamur.lib.name_order import by_name, name_sort_key
 from parcours import path_rules
 from parcours.models import (
-    OPEN_STATUSES,
+    RUNNING_PATH_STATUSES,
     TRANSITIONS,
     Axis,
     AxisKind,
     DeadlineKind,
+    Evaluation,
     Extension,
     HoursEntry,
     Parcours,
     Suspension,
 )
+from parcours.rules import add_months
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -247,94 +250,160 @@ class QueueItem:
 
 
 SOON_DAYS = 30
+#: Candidate rows read per source and round (the first round nearly always suffices).
+QUEUE_BATCH = 200
+#: A LIMIT no list reaches.
+UNBOUNDED = 10**9
+#: Paths worked out at a time, in the order of their base dates.
+QUEUE_CHUNK = 64
+TONE_RANK = {"danger": 0, "warning": 1, "secondary": 2}
+RUNNING_AXES = (Axis.Status.NOT_STARTED, Axis.Status.IN_PROGRESS)
+AXIS_MONTHS = {
+    AxisKind.CITIZENSHIP: path_rules.CITIZENSHIP_MONTHS,
+    AxisKind.FRENCH: path_rules.FRENCH_MONTHS,
+}
+
+
+def _tone(due: date | None, today: date) -> str:
+    if due is None:
+        return "secondary"
+    left = (due - today).days
+    return "danger" if left < 0 else "warning" if left <= SOON_DAYS else "secondary"
+
+
+def _rank(item: QueueItem) -> tuple[int, date]:
+    return TONE_RANK[item.tone], item.due or date.max
+
+
+def _queue_order(item: QueueItem) -> tuple[int, date, str, str, int]:
+    return (
+        *_rank(item),
+        name_sort_key(item.beneficiary.last_name),
+        name_sort_key(item.beneficiary.first_names),
+        item.beneficiary.pk,
+    )
 
 
 def work_queue(files: QuerySet[Beneficiary], *, today: date, limit: int = 50) -> list[QueueItem]:
     """What needs doing on these files, most urgent first: overdue deadlines, deadlines
     within 30 days, evaluations due, conventions to sign, obliged people without a path.
 
-    A fixed number of queries whatever the number of files (prefetches, one pass in Python).
+    A fixed number of queries whatever the number of files, and it reads only the paths
+    that can make the first ``limit`` lines, not every open path of the files: a deadline
+    in force is never before its base date (suspensions push it later; an extension only
+    replaces a missing or earlier one), so the paths are taken from small index-ordered
+    lists of base dates (``_deadline_candidates``), worked out exactly in Python, and the
+    reading stops once ``limit`` lines come before every base date not yet read.
     """
-    open_statuses = list(OPEN_STATUSES)
-    paths = list(
-        Parcours.objects.filter(beneficiary__in=files, status__in=open_statuses)
-        .select_related("beneficiary__office", "welcome")
-        .prefetch_related(
-            "axes", "extensions", "suspensions", "evaluations", "beneficiary__force_majeure"
-        )
-    )
     global_suspensions = list(Suspension.objects.filter(parcours__isnull=True))
-    items: list[QueueItem] = []
+    items = [
+        *_status_items(files, limit=limit),
+        *_waiting_items(files, today=today, limit=limit),
+    ]
+    seen: set[int] = set()
+    size = QUEUE_BATCH
+    while True:
+        candidates, threshold = _deadline_candidates(files, today=today, size=size)
+        fresh = [(key, pk) for key, pk in candidates if pk not in seen]
+        while fresh:
+            # The paths with the lowest base dates first, a chunk at a time.
+            chunk = list(dict.fromkeys(pk for _key, pk in fresh))[:QUEUE_CHUNK]
+            seen.update(chunk)
+            paths = (
+                Parcours.objects.filter(pk__in=chunk)
+                .select_related("beneficiary__office")
+                .prefetch_related(
+                    "axes",
+                    "extensions",
+                    "suspensions",
+                    "evaluations",
+                    "beneficiary__force_majeure",
+                )
+            )
+            for parcours in paths:
+                items.extend(_dated_items(parcours, today=today, general=global_suspensions))
+            items.sort(key=_queue_order)
+            fresh = [(key, pk) for key, pk in fresh if pk not in seen]
+            # No line of a path not read yet can come before this.
+            bounds = [key for key, _pk in fresh[:1]] + ([threshold] if threshold else [])
+            if bounds and len(items) >= limit and _rank(items[limit - 1]) < min(bounds):
+                return items[:limit]
+        if threshold is None:
+            return items[:limit]
+        size *= 4
 
-    def tone(due: date | None) -> str:
-        if due is None:
-            return "secondary"
-        left = (due - today).days
-        return "danger" if left < 0 else "warning" if left <= SOON_DAYS else "secondary"
 
-    for parcours in paths:
-        beneficiary = parcours.beneficiary
-        deadlines, _due = path_deadlines(
+def _dated_items(parcours: Parcours, *, today: date, general: list[Suspension]) -> list[QueueItem]:
+    """A running path's deadlines within 30 days (or past), its axes that end after the
+    attestation is due, and its next evaluation when due."""
+    beneficiary = parcours.beneficiary
+    deadlines, _due = path_deadlines(
+        parcours,
+        axes=list(parcours.axes.all()),
+        today=today,
+        suspensions=[*general, *parcours.suspensions.all()],
+        extensions=list(parcours.extensions.all()),
+        force_majeure=[f.period for f in beneficiary.force_majeure.all()],
+    )
+    items = [
+        QueueItem(beneficiary, parcours, d.label, d.effective, _tone(d.effective, today))
+        for d in deadlines
+        if d.effective is not None and (d.effective - today).days <= SOON_DAYS
+    ]
+    items.extend(
+        QueueItem(
+            beneficiary,
             parcours,
-            axes=list(parcours.axes.all()),
-            today=today,
-            suspensions=[*global_suspensions, *parcours.suspensions.all()],
-            extensions=list(parcours.extensions.all()),
-            force_majeure=[f.period for f in beneficiary.force_majeure.all()],
+            str(_("%(axis)s : échéance après celle de l'attestation")) % {"axis": late.label},
+            late.effective,
+            "warning",
         )
+        for late in axes_after_attestation(deadlines)
+    )
+    pending = [e for e in parcours.evaluations.all() if e.held_on is None]
+    if pending and (pending[0].due_on - today).days <= SOON_DAYS:
+        due = pending[0].due_on
+        items.append(
+            QueueItem(
+                beneficiary, parcours, str(_("Entretien d'évaluation")), due, _tone(due, today)
+            )
+        )
+    return items
+
+
+def _status_items(files: QuerySet[Beneficiary], *, limit: int) -> list[QueueItem]:
+    """Paths waiting for a step of the centre's (no date: after every dated line, by name):
+    suspended, welcome module to finish or convention to sign, attestation to issue."""
+    paths = (
+        Parcours.objects.filter(
+            beneficiary__in=files,
+            status__in=[
+                Parcours.Status.SUSPENDED,
+                Parcours.Status.WELCOME,
+                Parcours.Status.COMPLETED,
+            ],
+        )
+        .select_related("beneficiary__office", "welcome")
+        .order_by(*by_name("beneficiary__last_name", "beneficiary__first_names"), "beneficiary_id")
+    )
+    items = []
+    for parcours in paths[:limit]:
         if parcours.status == Parcours.Status.SUSPENDED:
-            items.append(
-                QueueItem(beneficiary, parcours, str(_("Parcours suspendu")), None, "secondary")
-            )
-            continue
-        for deadline in deadlines:
-            if deadline.effective is not None and (deadline.effective - today).days <= SOON_DAYS:
-                items.append(
-                    QueueItem(
-                        beneficiary,
-                        parcours,
-                        deadline.label,
-                        deadline.effective,
-                        tone(deadline.effective),
-                    )
-                )
-        for late in axes_after_attestation(deadlines):
-            items.append(
-                QueueItem(
-                    beneficiary,
-                    parcours,
-                    str(_("%(axis)s : échéance après celle de l'attestation"))
-                    % {"axis": late.label},
-                    late.effective,
-                    "warning",
-                )
-            )
-        pending = [e for e in parcours.evaluations.all() if e.held_on is None]
-        if pending and (pending[0].due_on - today).days <= SOON_DAYS:
-            items.append(
-                QueueItem(
-                    beneficiary,
-                    parcours,
-                    str(_("Entretien d'évaluation")),
-                    pending[0].due_on,
-                    tone(pending[0].due_on),
-                )
-            )
-        if parcours.status == Parcours.Status.WELCOME:
-            what = (
-                _("Convention à signer")
-                if parcours.welcome.is_complete
-                else _("Module d'accueil à terminer")
-            )
-            items.append(QueueItem(beneficiary, parcours, str(what), None, "secondary"))
-        if parcours.status == Parcours.Status.COMPLETED:
-            items.append(
-                QueueItem(
-                    beneficiary, parcours, str(_("Attestation à délivrer")), None, "secondary"
-                )
-            )
-    # Obliged people without any path whose presentation is due within 30 days (or late):
-    # an indexed copy of the deadline on the file keeps this fast on 100,000 files.
+            what = _("Parcours suspendu")
+        elif parcours.status == Parcours.Status.COMPLETED:
+            what = _("Attestation à délivrer")
+        elif parcours.welcome.is_complete:
+            what = _("Convention à signer")
+        else:
+            what = _("Module d'accueil à terminer")
+        items.append(QueueItem(parcours.beneficiary, parcours, str(what), None, "secondary"))
+    return items
+
+
+def _waiting_items(files: QuerySet[Beneficiary], *, today: date, limit: int) -> list[QueueItem]:
+    """Files without a path: obliged people whose presentation is due within 30 days (or
+    late), and files whose obligation waits for a missing date."""
+    # An indexed copy of the deadline on the file keeps this fast on 100,000 files.
     waiting = (
         files.filter(
             obligation_status=ObligationStatus.OBLIGED,
@@ -344,37 +413,120 @@ def work_queue(files: QuerySet[Beneficiary], *, today: date, limit: int = 50) ->
         .select_related("office")
         .order_by("presentation_deadline", "id")[:limit]
     )
-    for beneficiary in waiting:
-        due = beneficiary.presentation_deadline
-        items.append(
-            QueueItem(beneficiary, None, str(_("Obligé·e : parcours à ouvrir")), due, tone(due))
+    items = [
+        QueueItem(
+            beneficiary,
+            None,
+            str(_("Obligé·e : parcours à ouvrir")),
+            beneficiary.presentation_deadline,
+            _tone(beneficiary.presentation_deadline, today),
         )
+        for beneficiary in waiting
+    ]
     # Files whose obligation cannot be decided for want of a date (« à compléter »).
     incomplete = (
         files.filter(obligation_status=ObligationStatus.INCOMPLETE)
         .select_related("office")
         .order_by("created_at", "id")[:limit]
     )
-    for beneficiary in incomplete:
-        items.append(
-            QueueItem(
-                beneficiary,
-                None,
-                str(_("Obligation à compléter (date manquante)")),
-                None,
-                "warning",
+    items.extend(
+        QueueItem(
+            beneficiary, None, str(_("Obligation à compléter (date manquante)")), None, "warning"
+        )
+        for beneficiary in incomplete
+    )
+    return items
+
+
+def _deadline_candidates(
+    files: QuerySet[Beneficiary], *, today: date, size: int
+) -> tuple[list[tuple[tuple[int, date], int]], tuple[int, date] | None]:
+    """Running paths of ``files`` that may have a dated line, from the base dates of their
+    deadlines, ``size`` at most per source, each source in date order (one query).
+
+    Returns (lowest (rank, date) a line of the path can have, path) in that order, and the
+    lowest a line of a path not returned can have (None when every source was read to its
+    end)."""
+    soon = today + timedelta(days=SOON_DAYS)
+    paths = Parcours.objects.filter(beneficiary__in=files, status__in=RUNNING_PATH_STATUSES)
+    obliged = paths.filter(kind=Parcours.Kind.OBLIGED)
+    axes = Axis.objects.filter(
+        parcours__in=paths, status__in=RUNNING_AXES, started_on__isnull=False
+    )
+    # (rows, path field, date field, only lines of the warning rank, months to add)
+    sources: list[tuple[QuerySet[Any], str, str, bool, int]] = [
+        (
+            # Few people on a running path have not presented: their files are read first
+            # and hashed (a sub-query with a LIMIT is not merged into the join), rather than
+            # each path's file looked up in turn.
+            Parcours.objects.filter(
+                beneficiary__in=files.filter(presented_on__isnull=True)
+                .order_by()
+                .values("pk")[:UNBOUNDED],
+                status__in=RUNNING_PATH_STATUSES,
+                kind=Parcours.Kind.OBLIGED,
+                presentation_deadline__lte=soon,
+            ),
+            "pk",
+            "presentation_deadline",
+            False,
+            0,
+        ),
+        (obliged.filter(attestation_deadline__lte=soon), "pk", "attestation_deadline", False, 0),
+        (
+            Extension.objects.filter(parcours__in=paths, new_end_on__lte=soon),
+            "parcours_id",
+            "new_end_on",
+            False,
+            0,
+        ),
+        (
+            Evaluation.objects.filter(parcours__in=paths, held_on__isnull=True, due_on__lte=soon),
+            "parcours_id",
+            "due_on",
+            False,
+            0,
+        ),
+    ]
+    for kind, months in AXIS_MONTHS.items():
+        started = axes.filter(kind=kind)
+        # Due within 30 days (or past): started at most ``months`` before that (a few days
+        # more: month ends are clamped).
+        latest = add_months(soon, -months) + timedelta(days=3)
+        sources.append(
+            (started.filter(started_on__lte=latest), "parcours_id", "started_on", False, months)
+        )
+        # An axis ending after the attestation is due: a warning whatever its date.
+        sources.append(
+            (
+                started.filter(parcours__kind=Parcours.Kind.OBLIGED),
+                "parcours_id",
+                "started_on",
+                True,
+                months,
             )
         )
-    rank = {"danger": 0, "warning": 1, "secondary": 2}
-    items.sort(
-        key=lambda i: (
-            rank[i.tone],
-            i.due or date.max,
-            name_sort_key(i.beneficiary.last_name),
-            name_sort_key(i.beneficiary.first_names),
-        )
-    )
-    return items[:limit]
+    queries = [
+        rows.annotate(source=Value(n, output_field=IntegerField()))
+        .values_list(path, day, "source")
+        .order_by(day, path)[:size]
+        for n, (rows, path, day, _warning, _months) in enumerate(sources)
+    ]
+    found: dict[int, list[tuple[int, date]]] = defaultdict(list)
+    for pk, day, source in queries[0].union(*queries[1:], all=True):
+        found[source].append((pk, day))
+    keys: list[tuple[tuple[int, date], int]] = []
+    threshold: tuple[int, date] | None = None
+    for n, (_rows, _path, _day, warning, months) in enumerate(sources):
+        for pk, day in found[n]:
+            base = add_months(day, months) if months else day
+            rank = 1 if warning else TONE_RANK[_tone(base, today)] if base <= soon else 1
+            keys.append(((rank, base), pk))
+        if len(found[n]) == size:
+            last = keys[-1][0]
+            threshold = last if threshold is None else min(threshold, last)
+    keys.sort()
+    return keys, threshold
 
 
 class PathStatusFilter:

@@ -68,6 +68,7 @@ PROJECT_APPS = (
     "home",
     "demo",
     "rights",
+    "reporting",
 )
 
 

@@ -63,9 +63,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
+def smtp_server(inbox: Inbox | None = None) -> Iterator[tuple[Inbox, int]]:
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd: one line per command
-    inbox = Inbox()
+    inbox = inbox or Inbox()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from attestations.models import Attestation
 from attestations.services import attestation_issue, attestation_reissue, attestation_revoke
+from attestations.views import DISPATCHES_PER_PAGE
 from beneficiaries.models import Commune, Cpas
 from cainamur.models import User
 from outbox.models import Dispatch
@@ -452,3 +453,53 @@ def test_the_csv_never_carries_a_formula(
     content = b"".join(response.streaming_content).decode("utf-8-sig")
     name = next(csv.reader(io.StringIO(content.splitlines()[1]), delimiter=";"))[4]
     assert name.startswith("'=") and "HYPERLINK" in name
+
+
+def test_many_failed_copies_come_by_pages_oldest_first(
+    caseworker: User, coordinator: User, login_client: Any
+) -> None:
+    """However many copies wait, the page shows fifty (oldest first) with the count, and
+    the rest on the next pages."""
+    commune = Commune.objects.get(name="Namur")
+    rows = []
+    for n in range(DISPATCHES_PER_PAGE + 5):
+        beneficiary = BeneficiaryFactory(commune=commune)
+        parcours = Parcours.objects.create(
+            beneficiary=beneficiary,
+            kind=Parcours.Kind.OBLIGED,
+            status=Parcours.Status.ATTESTATION_ISSUED,
+            opened_on=date(2025, 1, 6),
+            opened_by=caseworker,
+        )
+        attestation = Attestation.objects.create(
+            number=f"CAI-ATT-2025-{n + 1:05d}",
+            year=2025,
+            sequence=n + 1,
+            verification_code="abcdef123456",
+            parcours=parcours,
+            beneficiary=beneficiary,
+            kind=Parcours.Kind.OBLIGED,
+            issued_on=date(2025, 6, 2),
+            issued_by=caseworker,
+            snapshot={"initials": "A. B."},
+        )
+        rows.append(
+            Dispatch(
+                purpose=Dispatch.Purpose.ATTESTATION_COPY,
+                attestation=attestation,
+                recipient_kind=Dispatch.Recipient.COMMUNE,
+                commune=commune,
+                to_address="population@namur.be",
+                status=Dispatch.Status.FAILED,
+                attempts=5,
+                last_error="550 Mailbox unavailable",
+            )
+        )
+    Dispatch.objects.bulk_create(rows)
+    client = login_client(coordinator)
+    first = client.get(reverse("attestations:dispatches")).content.decode()
+    assert f"{DISPATCHES_PER_PAGE + 5} copies" in first
+    assert first.count('data-testid="dispatch-') == DISPATCHES_PER_PAGE
+    assert "CAI-ATT-2025-00001" in first and "CAI-ATT-2025-00055" not in first
+    second = client.get(reverse("attestations:dispatches"), {"page": 2}).content.decode()
+    assert second.count('data-testid="dispatch-') == 5 and "CAI-ATT-2025-00055" in second

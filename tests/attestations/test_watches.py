@@ -126,5 +126,72 @@ def test_a_stale_delay_shorter_than_a_task_is_refused(settings: Any) -> None:
     from cainamur.checks import check_outbox_timing
 
     assert check_outbox_timing() == []
-    settings.OUTBOX_STALE_MINUTES = 3
+    settings.OUTBOX_STALE_MINUTES = 2  # the send task may run 150 s
     assert [e.id for e in check_outbox_timing()] == ["cainamur.E003"]
+
+
+def test_a_copy_left_sending_by_a_worker_that_started_again_is_taken_back_at_once(
+    completed: Parcours, caseworker: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    from cainamur.models import WorkerHeartbeat
+
+    attestation = issue(completed, caseworker, django_capture_on_commit_callbacks)
+    commune_copy = attestation.dispatches.get(recipient_kind="commune")
+    cpas_copy = attestation.dispatches.get(recipient_kind="cpas")
+    now = timezone.now()
+    claimed = now - timedelta(seconds=20)  # well within the send task's time limit
+    # The worker that took the first was killed and has started again since (its
+    # heartbeat says so); the one sending the second is still the same process.
+    Dispatch.objects.filter(pk=commune_copy.pk).update(
+        status="sending", sending_since=claimed, sending_by="w1@host"
+    )
+    Dispatch.objects.filter(pk=cpas_copy.pk).update(
+        status="sending", sending_since=claimed, sending_by="w2@host"
+    )
+    WorkerHeartbeat.objects.create(hostname="w1@host", pid=2, started_at=now, seen_at=now)
+    WorkerHeartbeat.objects.create(
+        hostname="w2@host", pid=3, started_at=now - timedelta(hours=1), seen_at=now
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox_watch()["requeued"] == 1
+    commune_copy.refresh_from_db()
+    cpas_copy.refresh_from_db()
+    assert commune_copy.status == "sent" and len(mail.outbox) == 1
+    assert cpas_copy.status == "sending"
+
+
+def test_a_copy_whose_task_was_lost_leaves_two_minutes_after_its_time(
+    completed: Parcours, caseworker: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    attestation = issue(completed, caseworker, django_capture_on_commit_callbacks)
+    commune_copy = attestation.dispatches.get(recipient_kind="commune")
+    cpas_copy = attestation.dispatches.get(recipient_kind="cpas")
+    now = timezone.now()
+    Dispatch.objects.filter(pk=commune_copy.pk).update(
+        status="queued", next_attempt_at=now - timedelta(minutes=2, seconds=5)
+    )
+    Dispatch.objects.filter(pk=cpas_copy.pk).update(
+        status="queued", next_attempt_at=now - timedelta(minutes=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox_watch()["requeued"] == 1
+    assert dict(attestation.dispatches.values_list("recipient_kind", "status")) == {
+        "commune": "sent",
+        "cpas": "queued",
+    }
+
+
+def test_a_render_delivered_again_after_the_pdf_was_stored_queues_the_copies(
+    completed: Parcours, caseworker: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    from attestations.documents import attestation_pdf_store
+    from attestations.tasks import render_attestation_pdf
+
+    attestation = attestation_issue(parcours=completed, by=caseworker)  # task never ran
+    # A first delivery stored the PDF, then its worker died before queuing the copies.
+    assert attestation_pdf_store(attestation.pk)
+    assert set(attestation.dispatches.values_list("status", flat=True)) == {"queued"}
+    with django_capture_on_commit_callbacks(execute=True):
+        render_attestation_pdf.apply(args=[attestation.pk])  # delivered again
+    assert set(attestation.dispatches.values_list("status", flat=True)) == {"sent"}

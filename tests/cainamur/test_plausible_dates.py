@@ -134,6 +134,11 @@ DATE_FIELDS: dict[str, tuple[str, ...] | NoRule] = {
     "compliance.NonCompliance.breach_on": COMPUTED,
     "compliance.NonCompliance.sent_on": (PAST_OR_TODAY,),
     "compliance.NonCompliance.outcome_on": (PAST_OR_TODAY,),
+    "reporting.ActivityReport.period_start": NoRule(
+        "copied from the dashboard's period, checked by its form (reporting/periods.py: from "
+        "2016, not starting after today, at most five years)"
+    ),
+    "reporting.ActivityReport.period_end": NoRule("the end of that checked period"),
 }
 
 

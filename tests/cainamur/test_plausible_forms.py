@@ -141,6 +141,7 @@ def constructors(caseworker: User) -> dict[str, Callable[[], dict[str, Any]]]:
         "reception.forms.CallbackForm": lambda: {"offices": Office.objects.all()},
         "reception.forms.ArrivalForm": lambda: {"files": Beneficiary.objects.all()},
         "rights.forms.AnonymiseForm": lambda: {"expected": person.file_number},
+        "reporting.forms.PilotageForm": lambda: {"user": caseworker, "today": date.today()},  # noqa: DTZ011
     }
 
 

@@ -135,9 +135,10 @@ class TestHealth:
 
     def test_says_nothing_else(self, client: Any, db: None) -> None:
         body = json.loads(client.get(reverse("health")).content)
-        # The status, the checks, and how many reads the log could not record: a count.
-        assert set(body) == {"status", "checks", "read_log_failures"}
-        assert body["read_log_failures"] == 0
+        # The status, the checks, and counts: reads the log could not record, tasks the
+        # broker could not take.
+        assert set(body) == {"status", "checks", "read_log_failures", "enqueue_failures"}
+        assert body["read_log_failures"] == 0 and body["enqueue_failures"] == 0
 
 
 class TestLogging:

@@ -36,6 +36,8 @@ URL_ROLES: dict[str, set[str]] = {
     "compliance:list": {"coordinator"},
     "read-log": {"coordinator"},
     "rights:retention": {"coordinator"},
+    "reporting:dashboard": {"caseworker", "coordinator", "outsider"},
+    "reporting:reports": {"coordinator"},
     "password_change": ALL,
     "account-security": ALL,
     "password_change_done": ALL,
@@ -95,6 +97,9 @@ SEPARATE = {
     "otp_webauthn:credential-authentication-begin",
     "otp_webauthn:credential-authentication-complete",
     "otp_webauthn:js-i18n-catalog",
+    # An activity report's progress and files (tests/reporting/test_reports.py)
+    "reporting:report-state",
+    "reporting:report-file",
     # Non-compliance files (tests/compliance/test_views.py)
     "compliance:open",
     "compliance:case",

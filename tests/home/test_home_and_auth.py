@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from cainamur.models import User
 from tests.conftest import log_in_through_form
-from tests.factories import PASSWORD, current_code
+from tests.factories import PASSWORD, BeneficiaryFactory, current_code
 
 HOME_BY_PERSONA = {
     "reception": "home-reception",
@@ -153,3 +153,19 @@ def test_repeated_failures_lock_the_login_for_a_while(client: Any, caseworker: U
 
     other = UserFactory(username="collegue")
     assert log_in_through_form(client, other.username, PASSWORD)
+
+
+def test_the_coordinator_sees_when_the_figures_were_counted(
+    login_client: Any, coordinator: User, caseworker: User
+) -> None:
+    """Files per office and breaches read every file: counted once every ten minutes,
+    with the time shown, not on each load."""
+    BeneficiaryFactory.create_batch(2, caseworker=caseworker)
+    client = login_client(coordinator)
+    page = client.get(reverse("home-coordinator")).content.decode()
+    assert 'data-testid="counted-at"' in page and "Comptés à" in page
+    assert 'data-testid="breaches-at"' in page
+    total = page.split('<div class="stat">', 1)[1].split("<", 1)[0]
+    BeneficiaryFactory(caseworker=caseworker)
+    again = client.get(reverse("home-coordinator")).content.decode()
+    assert again.split('<div class="stat">', 1)[1].split("<", 1)[0] == total  # kept

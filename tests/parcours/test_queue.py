@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -10,7 +11,8 @@ from django.utils import timezone
 
 from beneficiaries.models import Beneficiary
 from cainamur.models import User
-from parcours.selectors import work_queue
+from parcours.models import Parcours
+from parcours.selectors import QUEUE_CHUNK, work_queue
 from parcours.services import obligation_assess, parcours_open
 from tests.factories import BeneficiaryFactory
 
@@ -84,6 +86,7 @@ def test_coordinator_home_query_count_does_not_grow(
     client = login_client(coordinator)
 
     def count() -> int:
+        cache.clear()  # the figures counted again too (they are kept ten minutes)
         with CaptureQueriesContext(connection) as queries:
             assert client.get(reverse("home-coordinator")).status_code == 200
         return len(queries)
@@ -111,3 +114,21 @@ def test_coordinator_home_query_count_does_not_grow(
         running_path(days)
         obliged_file(caseworker, days)
     assert count() == first
+
+
+def test_the_queue_shows_the_most_urgent_of_many_paths(caseworker: User) -> None:
+    """More running paths than the queue reads at a time: the fifty lines are still the
+    fifty most overdue, whichever the paths' order in the database."""
+    today = timezone.localdate()
+    for n in range(QUEUE_CHUNK + 6):
+        # Registered between 100 and 170 days ago, newest first: overdue by 10 to 80 days.
+        beneficiary = obliged_file(caseworker, 100 + (n * 37) % 70, last_name=f"Dossier {n:03d}")
+        parcours_open(beneficiary=beneficiary, by=caseworker, on=today)
+    items = work_queue(Beneficiary.objects.filter(caseworker=caseworker), today=today)
+    deadlines = sorted(
+        Parcours.objects.filter(beneficiary__caseworker=caseworker).values_list(
+            "presentation_deadline", flat=True
+        )
+    )
+    assert [item.due for item in items] == deadlines[:50]
+    assert {(item.what, item.tone) for item in items} == {("Présentation au CRI", "danger")}

@@ -15,8 +15,11 @@ from prometheus_client import multiprocess
 
 bind = "127.0.0.1:8000"
 # Sync workers: one request at a time each, so a slow page never delays another in the same
-# worker. Two per core and one more, within reason for the memory of a small machine.
-workers = min(2 * (os.cpu_count() or 1) + 1, 8)
+# worker. One per core and one more: the pages are CPU-bound (PostgreSQL shares the cores),
+# so more workers only queue on the CPU — `python -m bench.load --sweep` on two cores
+# (2026-12-01): 2 workers 80 req/s, 3 workers 75, 4 workers 73, 2×4 threads 69, 3×4 threads
+# 69 (p95 500 ms).
+workers = min((os.cpu_count() or 1) + 1, 8)
 # A request still running after this is stopped (the proxy waits a little longer).
 timeout = 60
 graceful_timeout = 30

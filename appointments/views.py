@@ -25,6 +25,7 @@ from appointments.models import Appointment, AppointmentType, Seat
 from appointments.selectors import AGENDA_PER_PAGE, agenda_page_of, day_agenda, slot_search
 from beneficiaries.models import Beneficiary
 from beneficiaries.selectors import beneficiary_search, scoped_files
+from cainamur import exports
 from cainamur.lib.http import int_or_404, is_id
 from cainamur.lib.localtime import BRUSSELS
 from cainamur.lib.pagination import CappedCountPaginator
@@ -356,6 +357,7 @@ def agenda(request: AuthenticatedHttpRequest) -> HttpResponse:
             "page_obj": page,
             "appointments": list(page.object_list),
             "reason_form": ReasonForm(),
+            "export_sources": exports.offered_on("rendez-vous", request.user),
         },
     )
 

@@ -10,5 +10,7 @@ class AttestationsConfig(AppConfig):
         # Registration at start-up (Django's documented place): the outbox learns how to
         # send the copies of attestations without importing this app.
         from attestations.copies import register_copies
+        from attestations.exports import register_sources
 
         register_copies()
+        register_sources()

@@ -3,8 +3,6 @@ public verification page (the only view without login)."""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -18,11 +16,9 @@ from django.http import (
     HttpResponse,
     HttpResponseBase,
     QueryDict,
-    StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -32,12 +28,12 @@ from django_ratelimit.decorators import ratelimit
 
 from attestations import services
 from attestations.copies import address_missing, address_missing_text, copy_recipient_email_set
-from attestations.filters import AttestationFilter
+from attestations.exports import register_filtered
 from attestations.forms import ReasonForm, RecipientEmailForm, VerifyForm
 from attestations.models import Attestation
-from attestations.selectors import attestation_register, dispatches_needing_attention
+from attestations.selectors import dispatches_needing_attention
 from beneficiaries.selectors import scoped_files
-from cainamur import reads
+from cainamur import export_views, reads
 from cainamur.lib.pagination import CappedCountPaginator
 from cainamur.models import ReadEvent, User
 from cainamur.permissions import (
@@ -223,15 +219,12 @@ class RegisterView(RoleRequiredMixin, ListView):
     paginator_class = CappedCountPaginator
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.POST.get("export"):
-            queryset = self.filtered_queryset()
-            reads.record(
-                request,
-                ReadEvent.Kind.EXPORT,
-                what="registre des attestations (CSV)",
-                files=queryset.values_list("beneficiary_id", flat=True)[:100],
-            )
-            return export_csv(queryset)
+        wanted = request.POST.get("export")
+        if wanted:
+            # The register's own export button (CSV); the framework's buttons post to
+            # exports:start. Both log the export and the files read.
+            fmt = wanted if wanted in ("xlsx", "csv") else "csv"
+            return export_views.export_response(self.request, "attestations", fmt)
         self.kwargs["page"] = request.POST.get("page") or 1
         return self.get(request, *args, **kwargs)
 
@@ -242,11 +235,8 @@ class RegisterView(RoleRequiredMixin, ListView):
         else:
             data = self.request.GET.copy()
             data.pop("q", None)
-        fields = {k: v for k, v in data.items() if k in AttestationFilter.base_filters and v}
-        self.filterset = AttestationFilter(
-            fields or None, queryset=attestation_register(self.request.user)
-        )
-        return self.filterset.qs
+        queryset, self.filterset = register_filtered(self.request.user, data)
+        return queryset
 
     def get_queryset(self) -> QuerySet[Attestation]:
         return self.filtered_queryset()
@@ -257,68 +247,6 @@ class RegisterView(RoleRequiredMixin, ListView):
         context["filtered"] = self.filterset.is_bound
         context["attention"] = dispatches_needing_attention(self.request.user).count()
         return context
-
-
-CSV_COLUMNS = (
-    _("Numéro"),
-    _("Statut"),
-    _("Délivrée le"),
-    _("Dossier"),
-    _("Nom"),
-    _("Commune"),
-    _("Bureau"),
-    _("Régime"),
-    _("Délivrée par"),
-    _("Remplace"),
-    _("Motif (réédition ou révocation)"),
-    _("Copie commune"),
-    _("Copie CPAS"),
-)
-
-
-def _cell(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula (names are typed by people)."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def export_csv(queryset: QuerySet[Attestation]) -> StreamingHttpResponse:
-    """The register as CSV (UTF-8 with BOM and semicolons: opens as is in Excel), in the
-    register's order (``attestation_register``)."""
-
-    def rows() -> Iterator[str]:
-        writer = csv.writer(_Echo(), delimiter=";")
-        yield "\ufeff" + writer.writerow([str(c) for c in CSV_COLUMNS])
-        for a in queryset.iterator(chunk_size=500):
-            copies = {d.recipient_kind: d.get_status_display() for d in a.dispatches.all()}
-            yield writer.writerow(
-                _cell(value)
-                for value in [
-                    a.number,
-                    a.get_status_display(),
-                    a.issued_on.strftime("%d/%m/%Y"),
-                    a.beneficiary.file_number,
-                    a.beneficiary.full_name,
-                    a.beneficiary.commune.name,
-                    a.beneficiary.office.name,
-                    a.get_kind_display(),
-                    str(a.issued_by),
-                    a.replaces.number if a.replaces else "",
-                    a.revocation_reason or a.reissue_reason,
-                    copies.get(Dispatch.Recipient.COMMUNE, ""),
-                    copies.get(Dispatch.Recipient.CPAS, ""),
-                ]
-            )
-
-    stamp = timezone.localdate().strftime("%Y-%m-%d")
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="attestations-{stamp}.csv"'
-    return response
 
 
 #: Copies shown per page (oldest first): a page stays quick however many wait.

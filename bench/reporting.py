@@ -15,10 +15,19 @@ Seeds a throw-away database (``seed_demo --beneficiaries N`` then ``bench.volume
   (``tests/reporting/reference.py``, the tests' independent count), and ``ratio``;
 - ``drilldown_p95_ms``: a figure's files (the file list behind « Personnes reçues »);
 - ``annual_report_seconds``: asking for the year's report and building it (figures,
-  XLSX, PDF), as the task does.
+  XLSX, PDF), as the task does;
+
+then, on the same database, each in its own process:
+
+- ``xlsx_rows``, ``xlsx_seconds``, ``xlsx_peak_mb``: the whole file list exported as XLSX
+  by a coordinator, as the export task builds it (``bench.exports``);
+- ``import_rows``, ``import_bad_rows_reported``, ``import_seconds``: a commune's list of
+  5,000 lines with 100 bad ones uploaded, previewed and confirmed (``bench.imports``; the
+  new files stay in a database kept with ``--keep`` or ``--reuse``).
 
 Prints one JSON line and writes ``bench/results/reporting.json``. Targets: dashboard p95
-<= 300 ms, at least 10 times faster than the ORM count, the annual report <= 20 s.
+<= 300 ms, at least 10 times faster than the ORM count, the annual report <= 20 s, the
+XLSX <= 30 s and 300 MB, the import <= 20 s with every bad line reported.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ import time
 from typing import Any
 
 from bench import ROOT, percentile, save_result
+from bench import exports as bench_exports
 
 DATABASE = "cainamur_bench_reporting"
 DASHBOARD_TARGET_MS = 300.0
@@ -142,6 +152,7 @@ def main() -> None:
     parser.add_argument("--reuse", default="", help="measure this database, seeded before")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--measure-import", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cainamur.settings")
@@ -149,6 +160,14 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     if args.measure:
         print(json.dumps(measure(args.requests, args.orm_runs)))
+        return
+    if args.measure_import:
+        import django
+
+        django.setup()
+        from bench.imports import measure_import
+
+        print(json.dumps(measure_import(rows=5000, bad=100)))
         return
     import django
 
@@ -200,11 +219,30 @@ def main() -> None:
             text=True,
             cwd=ROOT,
         ).stdout  # fmt: skip
+        # Side by side, on the same seeded database: the whole file list as XLSX (its own
+        # process, so that its peak memory is the export's), then a commune's list of
+        # 5,000 lines with 100 bad ones imported among the 100,000 files (it adds them).
+        extra = bench_exports.run(env)
+        extra.update(
+            json.loads(
+                subprocess.run(
+                    [sys.executable, "-m", "bench.reporting", "--measure-import"],
+                    env=env,
+                    check=True,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                    cwd=ROOT,
+                )
+                .stdout.strip()
+                .splitlines()[-1]
+            )
+        )
     finally:
         if not args.keep and not args.reuse:
             with connection.cursor() as cursor:
                 cursor.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
     result = json.loads(out.strip().splitlines()[-1])
+    result.update(extra)
     save_result("reporting", result)
     if args.json:
         print(json.dumps(result))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 import django_filters
@@ -7,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaries import drilldown
 from beneficiaries.models import Beneficiary, Commune, ObligationStatus
 from beneficiaries.selectors import beneficiary_search
 from cainamur.lib.name_order import by_name
@@ -92,3 +94,19 @@ class BeneficiaryFilter(django_filters.FilterSet):
 
     def search(self, queryset: QuerySet[Beneficiary], _name: str, value: str) -> QuerySet:
         return beneficiary_search(queryset, value)
+
+
+def filtered_files(
+    user: User, data: Mapping[str, str]
+) -> tuple[QuerySet[Beneficiary], BeneficiaryFilter, drilldown.Narrowing | None]:
+    """The file list as ``data`` asks (its filters, its search, the files behind a figure),
+    within what ``user`` may open: shared by the list and its exports."""
+    scoped: QuerySet[Beneficiary] = Beneficiary.objects.visible_to(user).select_related(
+        "office", "commune", "caseworker"
+    )
+    narrowing = drilldown.narrow(scoped, user, data)
+    if narrowing is not None:
+        scoped = narrowing.files
+    fields = {key: value for key, value in data.items() if key in BeneficiaryFilter.base_filters}
+    filterset = BeneficiaryFilter(fields or None, queryset=scoped, user=user)
+    return (filterset.qs if filterset.is_bound else scoped), filterset, narrowing

@@ -27,6 +27,7 @@ from cainamur import audit
 from cainamur.lib import plausible
 from cainamur.lib.text import field_labels
 from cainamur.models import User
+from cainamur.roles import Role
 
 logger = logging.getLogger(__name__)
 
@@ -175,6 +176,41 @@ def beneficiary_update(
             )
     logger.info("File %s updated by user %s", beneficiary.pk, by.pk)
     return changed
+
+
+def beneficiary_assign(
+    *, beneficiary: Beneficiary, caseworker: User, by: User, context: str = ""
+) -> bool:
+    """Give a file to a caseworker who works in its office (the file's form offers the
+    caseworkers of the editor's offices; one file at a time, and from « actions
+    groupées »). Raises ``ValidationError`` (a French sentence) when the caseworker may not
+    follow it; returns False when the file already is theirs. ``context``: a short French
+    phrase added to the history (« action groupée »)."""
+    with transaction.atomic():
+        locked = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
+        if not caseworker.is_active or not caseworker.has_role(Role.CASEWORKER):
+            raise ValidationError(gettext("Cette personne ne suit pas de dossiers."))
+        if locked.office_id not in caseworker.office_ids:
+            raise ValidationError(
+                gettext("%(name)s ne travaille pas au bureau de ce dossier (%(office)s).")
+                % {"name": caseworker.get_full_name(), "office": locked.office.name}
+            )
+        if locked.caseworker_id == caseworker.pk:
+            return False
+        locked.caseworker = caseworker
+        locked.save(update_fields=["caseworker", "updated_at"])
+        summary = gettext("Dossier attribué à %(name)s") % {"name": caseworker.get_full_name()}
+        if context:
+            summary = f"{summary} ({context})"
+        audit.record(
+            action="beneficiaries.beneficiary_assign",
+            beneficiary=locked,
+            by=by,
+            summary=summary,
+            data={"caseworker": caseworker.pk},
+        )
+    beneficiary.caseworker = caseworker
+    return True
 
 
 def exemption_record(

@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import FormView, ListView
 
-from beneficiaries import drilldown
-from beneficiaries.filters import BeneficiaryFilter
+from beneficiaries.filters import BeneficiaryFilter, filtered_files
 from beneficiaries.forms import (
     BeneficiaryForm,
     ConsentForm,
@@ -36,7 +35,7 @@ from beneficiaries.services import (
     exemption_remove,
     permit_renewal_record,
 )
-from cainamur import reads
+from cainamur import exports, reads
 from cainamur.lib import file_page
 from cainamur.lib.pagination import CappedCountPaginator, RankedPaginator
 from cainamur.models import ReadEvent, User
@@ -72,31 +71,15 @@ class BeneficiaryListView(RoleRequiredMixin, ListView):
         self.kwargs["page"] = request.POST.get("page") or 1
         return self.get(request, *args, **kwargs)
 
-    def filter_data(self) -> dict[str, Any] | None:
+    def get_queryset(self) -> QuerySet[Beneficiary]:
         data: QueryDict
         if self.request.method == "POST":
             data = self.request.POST
         else:
             data = self.request.GET.copy()
-            data.pop("q", None)
-        fields = {
-            key: value for key, value in data.items() if key in BeneficiaryFilter.base_filters
-        }
-        return fields or None
-
-    def get_queryset(self) -> QuerySet[Beneficiary]:
-        scoped: QuerySet[Beneficiary] = Beneficiary.objects.visible_to(
-            self.request.user
-        ).select_related("office", "commune", "caseworker")
-        # The files behind a figure of the dashboard (« pilotage », registered by reporting).
-        data = self.request.POST if self.request.method == "POST" else self.request.GET
-        self.narrowing = drilldown.narrow(scoped, self.request.user, data)
-        if self.narrowing is not None:
-            scoped = self.narrowing.files
-        self.filterset = BeneficiaryFilter(
-            self.filter_data(), queryset=scoped, user=self.request.user
-        )
-        return self.filterset.qs if self.filterset.is_bound else scoped
+            data.pop("q", None)  # a name never comes through a URL
+        files, self.filterset, self.narrowing = filtered_files(self.request.user, data)
+        return files
 
     def get_paginator(self, queryset: Any, per_page: int, *args: Any, **kwargs: Any) -> Paginator:
         if self.filterset.is_bound and self.filterset.form.cleaned_data.get("q", "").strip():
@@ -117,6 +100,7 @@ class BeneficiaryListView(RoleRequiredMixin, ListView):
             and any(self.filterset.form.data.get(name) for name in BeneficiaryFilter.base_filters)
         )
         context["narrowing"] = self.narrowing
+        context["export_sources"] = exports.offered_on("dossiers", self.request.user)
         shown = [b.pk for b in context["beneficiaries"]]
         if context["filtered"] and shown:
             # A search that returned files: which files, not what was typed.

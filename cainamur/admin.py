@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cainamur import audit
 from cainamur.admin_site import ReadOnlyAdminMixin
-from cainamur.models import AuditEvent, Centre, User
+from cainamur.models import AuditEvent, Centre, Export, User
 from cainamur.roles import ALL_OFFICES_ROLES, ROLE_BY_GROUP_NAME
 from cainamur.second_factor import second_factor_reset
 from cainamur.services import account_change_notify, roles_changed
@@ -261,4 +261,23 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return bool(request.user.is_superuser)
 
     def has_view_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return bool(request.user.is_superuser)
+
+
+@admin.register(Export)
+class ExportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The export log, read-only, for superusers (who exported which list, with which
+    filters, how many rows); the files themselves are only for who asked for them."""
+
+    list_display = ("requested_at", "label", "format", "rows", "status", "requested_by")
+    list_filter = ("source", "format", "status")
+    search_fields = ("requested_by__username", "label")
+    list_select_related = ("requested_by",)
+    date_hierarchy = "requested_at"
+    exclude = ("query", "file")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: Export | None = None) -> bool:
         return bool(request.user.is_superuser)

@@ -118,8 +118,8 @@ class EncryptedTextField(models.TextField):
     description = "Text encrypted with CAI_DATA_KEYS"
 
     def from_db_value(self, value: Any, _expression: Any, _connection: Any) -> str | None:
-        if value is None:
-            return None
+        if value is None or value == "":
+            return value  # nothing was encrypted: an empty text stays empty
         return decrypt_text(value)
 
     def get_prep_value(self, value: Any) -> Any:

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cainamur.crypto import EncryptedTextField
 from cainamur.lib.name_order import by_name
 from cainamur.roles import ALL_OFFICES_ROLES, ROLE_BY_GROUP_NAME, Role
 
@@ -311,3 +312,64 @@ class FailureCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.count}"
+
+
+class Export(models.Model):
+    """One export of a list (XLSX or CSV): the export log (who, which list, which filters,
+    how many rows) and, for a large one built by a task, its progress and its file until
+    it expires (``cainamur/exports.py``)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("en attente")
+        RUNNING = "running", _("en préparation")
+        READY = "ready", _("prêt")
+        FAILED = "failed", _("échec")
+        EXPIRED = "expired", _("expiré")
+        DOWNLOADED = "direct", _("téléchargé directement")
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", _("Excel (XLSX)")
+        CSV = "csv", _("CSV")
+
+    source = models.CharField(_("liste"), max_length=40)
+    label = models.CharField(_("intitulé"), max_length=200)
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    #: The filters as people read them (label, value), the search's text left out.
+    filters = models.JSONField(_("filtres"), default=list, blank=True)
+    #: The parameters a task needs to build the list again, the search's text included;
+    #: encrypted, and erased once the file is built.
+    query = EncryptedTextField(_("paramètres"), blank=True)
+    rows = models.PositiveIntegerField(_("lignes"), null=True, blank=True)
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
+    error = models.CharField(_("erreur"), max_length=300, blank=True)
+    file = models.FileField(_("fichier"), upload_to="exports/%Y/", blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("demandé par"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("demandé le"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+    seconds = models.FloatField(_("durée (secondes)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("journal des exports")
+        ordering = ("-requested_at", "-id")
+        indexes = [models.Index(fields=["requested_by", "-requested_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="export_progress_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.get_format_display()}, {self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in (self.Status.QUEUED, self.Status.RUNNING)

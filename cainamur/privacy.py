@@ -248,6 +248,16 @@ REGISTER: Final[dict[str, Entry]] = {
         "5 years",
         (K,),
     ),
+    "cainamur.Export": Entry(
+        "The export log (who exported which list, its filters without the search's text, "
+        "how many rows) and, for a large export, its file (the list's personal data) and "
+        "its parameters (encrypted, erased once built)",
+        "Give staff their lists for partner meetings; accountability for what left the "
+        "application",
+        f"{LEGAL_OBLIGATION}; {SECURITY}",
+        "The file: CAI_EXPORT_DAYS (7 days by default); the log line: 5 years",
+        (K,),
+    ),
     "cainamur.ReadAlert": Entry(
         "Unusual readings by an account",
         "Detect misuse",
@@ -283,12 +293,37 @@ REGISTER: Final[dict[str, Entry]] = {
         "Until lifted",
         (K,),
     ),
+    "imports.ImportBatch": Entry(
+        "Lists of newly registered foreigners sent by communes (the file, encrypted, and "
+        "each line's outcome: name, file number, reason); who imported them",
+        "Open the files of the people a commune registered, without typing them again; "
+        "show what was imported and why a line was not",
+        LEGAL_OBLIGATION,
+        FILE_RETENTION + "; an abandoned import: its file deleted at once",
+        (K,),
+    ),
     "rights.Anonymisation": Entry(
         "Which file was anonymised, when, by whom and why",
         "Answer for an erasure or a retention run (accountability, art. 5(2))",
         SECURITY,
         FILE_RETENTION,
         (K, A),
+    ),
+    "bulk.BulkAction": Entry(
+        "Actions on several files at once (assignment, invitation to the welcome module, "
+        "group session): who asked, the choices made (ids only), the invitation letters "
+        "as one PDF (names and postal addresses, encrypted at rest)",
+        "Run the integration path for many people at once; show what was done",
+        LEGAL_OBLIGATION,
+        FILE_RETENTION,
+        (C, K),
+    ),
+    "bulk.BulkItem": Entry(
+        "Per file of a bulk action: done or refused, and why (a fixed French sentence)",
+        "Show what a bulk action did to each file (accountability, art. 5(2))",
+        LEGAL_OBLIGATION,
+        FILE_RETENTION,
+        (C, K),
     ),
 }
 
@@ -317,6 +352,8 @@ NOT_PERSONAL: Final = frozenset(
         "rights.RetentionRun",
         # Counts only, small ones hidden (« < 5 »): no person can be told apart.
         "reporting.ActivityReport",
+        # Which column of a commune's file holds which field: headers only.
+        "imports.CommuneMapping",
     }
 )
 

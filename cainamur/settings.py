@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "demo",
     "rights",
     "reporting",
+    "imports",
+    "bulk",
     "beneficiaries",
     "parcours",
     "operators",
@@ -213,6 +215,10 @@ CAI_READ_ALERT_PER_HOUR = env.int("CAI_READ_ALERT_PER_HOUR", 80, minimum=1)
 # Reports leaving the centre show a count from 1 to this value minus one as « < N »
 # (small-cell suppression, reporting/suppression.py); 1 shows every count.
 CAI_SMALL_CELL = env.int("CAI_SMALL_CELL", 5, minimum=1)
+# Exports (cainamur/exports.py): up to this many rows the file is sent at once, beyond it a
+# task builds it; its file is deleted after CAI_EXPORT_DAYS days (the log line stays).
+CAI_EXPORT_SYNC_ROWS = env.int("CAI_EXPORT_SYNC_ROWS", 5000, minimum=1)
+CAI_EXPORT_DAYS = env.int("CAI_EXPORT_DAYS", 7, minimum=1)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- Internationalisation -----------------------------------------------------------------
@@ -382,6 +388,11 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "cainamur.tasks.clear_expired_sessions",
         "schedule": 24 * 60 * 60,
+    },
+    # Exports hold personal data: their files are deleted after CAI_EXPORT_DAYS.
+    "exports-expire-files": {
+        "task": "cainamur.tasks.exports_expire_files",
+        "schedule": crontab(hour=2, minute=10),
     },
     # Every minute: work a dead worker or a broker outage left behind leaves within
     # CAI_OUTBOX_STALE_MINUTES + 1 minute.

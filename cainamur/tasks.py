@@ -8,6 +8,7 @@ from celery import shared_task
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from cainamur.exports import export_build, exports_expire
 from cainamur.services import read_alert_mail, roles_change_mail
 from cainamur.workers import heartbeat_record
 
@@ -38,3 +39,17 @@ def read_alert_notify(alert_id: int) -> int:
 def worker_heartbeat(hostname: str, pid: int, started: float) -> None:
     """A worker's heartbeat, sent by the worker to its own queue (cainamur/workers.py)."""
     heartbeat_record(hostname, pid=pid, started=started)
+
+
+@shared_task(time_limit=30 * 60, soft_time_limit=28 * 60)
+def build_export(export_id: int) -> str:
+    """Build a large export's file (the export's id only: its parameters stay in the
+    database, encrypted); safe to run twice."""
+    export = export_build(export_id)
+    return "built" if export else "skipped"
+
+
+@shared_task
+def exports_expire_files() -> int:
+    """Delete the files of exports older than CAI_EXPORT_DAYS (nightly)."""
+    return exports_expire()

@@ -2,10 +2,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cainamur import health, second_factor_views
+from cainamur import export_views, health, second_factor_views
 from cainamur.auth_views import LoginView, PasswordResetView
 from cainamur.permissions import STAFF_ROLES, role_required
 from cainamur.session_timeout import session_keepalive
+
+export_urls = [
+    path("", export_views.journal, name="journal"),
+    path("nouveau/", export_views.start, name="start"),
+    path("<int:pk>/", export_views.detail, name="detail"),
+    path("<int:pk>/fichier/", export_views.download, name="download"),
+]
 
 urlpatterns = [
     path("", include("home.urls")),
@@ -18,6 +25,9 @@ urlpatterns = [
     path("manquements/", include("compliance.urls")),
     path("", include("rights.urls")),
     path("", include("reporting.urls")),
+    path("imports/", include("imports.urls")),
+    path("actions-groupees/", include("bulk.urls")),
+    path("exports/", include((export_urls, "exports"))),
     path("health/", health.health, name="health"),
     # Authentication (Django's views, French templates in templates/registration/).
     path("connexion/", LoginView.as_view(), name="login"),

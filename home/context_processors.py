@@ -65,6 +65,13 @@ NAVIGATION: tuple[NavItem, ...] = (
         "dossiers",
     ),
     NavItem(
+        _("Actions groupées"),
+        "bulk:list",
+        "bi-collection",
+        frozenset({Role.CASEWORKER, Role.COORDINATOR}),
+        "actions-groupees",
+    ),
+    NavItem(
         _("Opérateurs"),
         "operators:offers",
         "bi-building",
@@ -91,6 +98,13 @@ NAVIGATION: tuple[NavItem, ...] = (
         "bi-graph-up",
         frozenset({Role.CASEWORKER, Role.COORDINATOR}),
         "pilotage",
+    ),
+    NavItem(
+        _("Imports"),
+        "imports:batches",
+        "bi-upload",
+        frozenset({Role.COORDINATOR}),
+        "imports",
     ),
     NavItem(
         _("Administration"),
@@ -127,4 +141,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav_items": items,
         "user_roles": [role.label for role in Role if role in user.roles],
+        # « Mes exports » in the user's menu: the roles that export lists.
+        "may_export": user.has_role(Role.RECEPTION, Role.CASEWORKER, Role.COORDINATOR),
     }

@@ -291,6 +291,7 @@ def report(request: HttpRequest, token: str) -> HttpResponse:
         "operators/report.html",
         {
             "link": link,
+            "token": token,  # for its « feuille de présence » entry (imports)
             "people": people,
             "values": values,
             "today": timezone.localdate(),

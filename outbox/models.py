@@ -28,7 +28,7 @@ def default_attempts_allowed() -> int:
 class DispatchQuerySet(OfficeScopedQuerySet):
     def visible_to(self, user: User | AnonymousUser) -> DispatchQuerySet:
         """Copies of attestations through the person's office, messages about an
-        appointment through the appointment's office."""
+        appointment through the appointment's office, invitations through the file's."""
         if not user.is_authenticated or not user.roles:
             return self.none()
         if user.sees_all_offices:
@@ -38,6 +38,7 @@ class DispatchQuerySet(OfficeScopedQuerySet):
             models.Q(attestation__beneficiary__office__in=offices)
             | models.Q(appointment__office__in=offices)
             | models.Q(seat__session__office__in=offices)
+            | models.Q(bulk_item__beneficiary__office__in=offices)
         )
 
     def needing_attention(self) -> DispatchQuerySet:
@@ -63,6 +64,7 @@ class Dispatch(models.Model):
         CONFIRMATION = "confirmation", _("confirmation de rendez-vous")
         REMINDER = "reminder", _("rappel de rendez-vous")
         REVOCATION_NOTICE = "revocation_notice", _("avis de révocation d'attestation")
+        WELCOME_INVITATION = "welcome_invitation", _("invitation au module d'accueil")
 
     class Recipient(models.TextChoices):
         COMMUNE = "commune", _("commune")
@@ -97,6 +99,15 @@ class Dispatch(models.Model):
     seat = models.ForeignKey(
         "appointments.Seat",
         verbose_name=_("place en séance"),
+        on_delete=models.PROTECT,
+        related_name="dispatches",
+        null=True,
+        blank=True,
+    )
+    # An invitation sent to a person from an action on several files (« actions groupées »).
+    bulk_item = models.ForeignKey(
+        "bulk.BulkItem",
+        verbose_name=_("action groupée"),
         on_delete=models.PROTECT,
         related_name="dispatches",
         null=True,
@@ -166,12 +177,18 @@ class Dispatch(models.Model):
                 condition=models.Q(seat__isnull=False),
                 name="dispatch_one_message_per_seat",
             ),
+            models.UniqueConstraint(
+                fields=["bulk_item", "purpose", "channel"],
+                condition=models.Q(bulk_item__isnull=False),
+                name="dispatch_one_message_per_bulk_item",
+            ),
             models.CheckConstraint(
                 condition=(
                     models.Q(recipient_kind="commune", commune__isnull=False)
                     | models.Q(recipient_kind="cpas", cpas__isnull=False)
                     | models.Q(recipient_kind="person", appointment__isnull=False)
                     | models.Q(recipient_kind="person", seat__isnull=False)
+                    | models.Q(recipient_kind="person", bulk_item__isnull=False)
                 ),
                 name="dispatch_recipient_set",
             ),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beneficiaries.selectors import scoped_files
+from cainamur import exports
 from cainamur.lib.http import is_id
 from cainamur.lib.pagination import CappedCountPaginator
 from cainamur.permissions import FILE_ROLES, AuthenticatedHttpRequest, role_required
@@ -43,7 +44,13 @@ def callback_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "reception/callbacks.html",
-        {"page_obj": page, "callbacks": page.object_list, "offices": offices, "office": office},
+        {
+            "page_obj": page,
+            "callbacks": page.object_list,
+            "offices": offices,
+            "office": office,
+            "export_sources": exports.offered_on("rappels", request.user),
+        },
     )
 
 

@@ -265,6 +265,7 @@ def beneficiary_anonymise(
             Q(attestation__beneficiary=beneficiary)
             | Q(appointment__beneficiary=beneficiary)
             | Q(seat__beneficiary=beneficiary)
+            | Q(bulk_item__beneficiary=beneficiary)
         )
         # What has not gone yet never goes (its address is gone).
         messages.exclude(status=Dispatch.Status.SENT).update(status=Dispatch.Status.CANCELLED)

@@ -134,6 +134,7 @@ def tables(beneficiary: Beneficiary) -> dict[str, list[dict[str, Any]]]:
             Q(attestation__beneficiary=pk)
             | Q(appointment__beneficiary=pk)
             | Q(seat__beneficiary=pk)
+            | Q(bulk_item__beneficiary=pk)
         ),
         "historique": AuditEvent.objects.filter(beneficiary=pk).order_by("at", "id"),
         "journal_des_consultations": ReadEvent.objects.filter(
@@ -214,6 +215,7 @@ def summary_pdf(beneficiary: Beneficiary, data: dict[str, list[dict[str, Any]]])
             Q(attestation__beneficiary=beneficiary)
             | Q(appointment__beneficiary=beneficiary)
             | Q(seat__beneficiary=beneficiary)
+            | Q(bulk_item__beneficiary=beneficiary)
         ).order_by("created_at"),
         "reads": ReadEvent.objects.filter(beneficiary=beneficiary)
         .select_related("actor")

@@ -69,6 +69,8 @@ PROJECT_APPS = (
     "demo",
     "rights",
     "reporting",
+    "imports",
+    "bulk",
 )
 
 

@@ -15,6 +15,13 @@
     if (target.hasAttribute("data-print")) { window.print(); }
     if (target.hasAttribute("data-select-on-click") && target.select) { target.select(); }
   });
+  // An export button in a filter form that htmx drives: the browser submits it itself
+  // (a file download, not a part of the page). Captured before htmx's own listener.
+  document.addEventListener("submit", function (event) {
+    if (event.submitter && event.submitter.hasAttribute("data-export")) {
+      event.stopImmediatePropagation();
+    }
+  }, true);
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var submitter = event.submitter || null;

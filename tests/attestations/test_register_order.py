@@ -31,7 +31,7 @@ def test_the_register_csv_lists_names_in_french_order(
         attestation_issue(parcours=parcours, by=caseworker)
     client = login_client(coordinator)
     response = client.post(reverse("attestations:register"), {"export": "csv"})
-    content = b"".join(response.streaming_content).decode("utf-8-sig")
+    content = response.content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(content), delimiter=";"))
     assert [row[4] for row in rows[1:]] == FRENCH_ORDER
     assert {row[7] for row in rows[1:]} == {"Volontaire"}

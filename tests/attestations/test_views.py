@@ -299,7 +299,7 @@ def test_register_search_filters_and_csv(
     assert second.number in page and first.number not in page
     response = client.post(reverse("attestations:register"), {"export": "csv"})
     assert response["Content-Type"].startswith("text/csv")
-    content = b"".join(response.streaming_content).decode("utf-8-sig")
+    content = response.content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(content), delimiter=";"))
     assert rows[0][0] == "Numéro" and len(rows) == 3
     by_number = {row[0]: row for row in rows[1:]}
@@ -450,7 +450,7 @@ def test_the_csv_never_carries_a_formula(
     parcours = complete_path(beneficiary, caseworker, voluntary=True)
     issued(parcours, caseworker, django_capture_on_commit_callbacks)  # type: ignore[arg-type]
     response = login_client(coordinator).post(reverse("attestations:register"), {"export": "1"})
-    content = b"".join(response.streaming_content).decode("utf-8-sig")
+    content = response.content.decode("utf-8-sig")
     name = next(csv.reader(io.StringIO(content.splitlines()[1]), delimiter=";"))[4]
     assert name.startswith("'=") and "HYPERLINK" in name
 

@@ -78,6 +78,9 @@ TEXT_FIELDS: dict[str, str | NoRule] = {
     "rights.forms.LegalHoldForm.reason": "rights.LegalHold.reason",
     "rights.forms.AnonymiseForm.file_number": "beneficiaries.Beneficiary.file_number",
     "cainamur.second_factor_views.CodeForm.code": NoRule("a one-time code, never stored"),
+    "bulk.forms.BulkForm.selection": NoRule(
+        "the ids of the files selected (hidden), each checked against the user's files"
+    ),
     "cainamur.admin.StaffCreationForm.password1": NoRule("a password, stored hashed"),
     "cainamur.admin.StaffCreationForm.password2": NoRule("the password again, compared"),
 }
@@ -142,6 +145,12 @@ def constructors(caseworker: User) -> dict[str, Callable[[], dict[str, Any]]]:
         "reception.forms.ArrivalForm": lambda: {"files": Beneficiary.objects.all()},
         "rights.forms.AnonymiseForm": lambda: {"expected": person.file_number},
         "reporting.forms.PilotageForm": lambda: {"user": caseworker, "today": date.today()},  # noqa: DTZ011
+        "imports.forms.ColumnsForm": lambda: {"headers": ["Nom", "Prénom", "Sexe"]},
+        "bulk.forms.BulkForm": lambda: {
+            "user": caseworker,
+            "kind": "invite",
+            "office_ids": set(caseworker.office_ids),
+        },
     }
 
 

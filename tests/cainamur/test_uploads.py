@@ -210,7 +210,12 @@ def test_every_uploaded_file_field_is_a_document_field() -> None:
         ("parcours", "pdf"),
         ("reporting", "pdf"),  # the activity report, written by its task
         ("reporting", "xlsx"),
+        ("bulk", "letters"),  # the invitations of a bulk action, one PDF written by its task
+        # A commune's list: a CSV or XLSX table checked by imports.forms.TableFileField,
+        # written by imports.services under a random name (never served back).
+        ("imports", "source"),
         ("cainamur", "logo"),
+        ("cainamur", "file"),  # an export, written by its task (cainamur/exports.py)
     }
     for model in apps.get_models():
         if model._meta.app_label not in PROJECT_APPS:

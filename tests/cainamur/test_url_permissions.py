@@ -38,6 +38,11 @@ URL_ROLES: dict[str, set[str]] = {
     "rights:retention": {"coordinator"},
     "reporting:dashboard": {"caseworker", "coordinator", "outsider"},
     "reporting:reports": {"coordinator"},
+    "bulk:list": {"caseworker", "coordinator", "outsider"},
+    "bulk:new": {"caseworker", "coordinator", "outsider"},
+    "exports:journal": {"reception", "caseworker", "coordinator", "outsider"},
+    "imports:batches": {"coordinator"},
+    "imports:upload": {"coordinator"},
     "password_change": ALL,
     "account-security": ALL,
     "password_change_done": ALL,
@@ -52,6 +57,12 @@ PUBLIC = {
     "health",
     "attestations:verify",
     "operators:report",  # behind its secret token (tests/operators/test_links.py)
+    # The operator's attendance sheet, behind the same token (tests/imports/test_attendance.py)
+    "imports:attendance-upload",
+    "imports:attendance-template",
+    "imports:attendance-sheet",
+    "imports:attendance-confirm",
+    "imports:attendance-abandon",
     "appointments:ical",  # behind its secret token (tests/appointments/test_calendars.py)
 }
 # POST-only or tested separately (the coordinators' actions on one copy: tests/attestations).
@@ -99,7 +110,20 @@ SEPARATE = {
     "otp_webauthn:js-i18n-catalog",
     # An activity report's progress and files (tests/reporting/test_reports.py)
     "reporting:report-state",
+    # Exports (POST, and one's own export's pages): tests/cainamur/test_exports.py
+    "exports:start",
+    "exports:detail",
+    "exports:download",
     "reporting:report-file",
+    # A bulk action's result, progress and letters (tests/bulk/test_views.py)
+    "bulk:detail",
+    "bulk:state",
+    "bulk:letters",
+    # A commune list's columns, preview, confirmation (tests/imports/test_views.py)
+    "imports:batch",
+    "imports:columns",
+    "imports:confirm",
+    "imports:abandon",
     # Non-compliance files (tests/compliance/test_views.py)
     "compliance:open",
     "compliance:case",
@@ -349,7 +373,12 @@ def test_user_without_role_is_refused_everywhere(login_client: Any, db: None) ->
 
 
 @pytest.mark.parametrize(
-    "url_name", sorted(PUBLIC - {"password_reset_confirm", "appointments:ical", "operators:report"})
+    "url_name",
+    sorted(
+        PUBLIC
+        - {"password_reset_confirm", "appointments:ical", "operators:report"}
+        - {name for name in PUBLIC if name.startswith("imports:attendance-")}
+    ),
 )
 def test_public_pages_answer_anonymous(client: Any, url_name: str, db: None) -> None:
     assert client.get(reverse(url_name)).status_code == 200

@@ -252,8 +252,7 @@ REGISTER: Final[dict[str, Entry]] = {
         "The export log (who exported which list, its filters without the search's text, "
         "how many rows) and, for a large export, its file (the list's personal data) and "
         "its parameters (encrypted, erased once built)",
-        "Give staff their lists for partner meetings; accountability for what left the "
-        "application",
+        "Give staff their lists for partner meetings; accountability for what left the application",
         f"{LEGAL_OBLIGATION}; {SECURITY}",
         "The file: CAI_EXPORT_DAYS (7 days by default); the log line: 5 years",
         (K,),

@@ -52,6 +52,7 @@ def agenda_for_export(user: User, params: Mapping[str, str]) -> QuerySet[Appoint
     start, end = localtime.day_bounds(first, (last - first).days + 1)
     return (
         Appointment.objects.filter(office=office, during__overlap=DateTimeTZRange(start, end))
+        .exclude(status=Appointment.Status.CANCELLED)  # as the agenda shows them
         .select_related("type", "staff", "room", "beneficiary", "office")
         .order_by("during", "id")
     )

@@ -15,6 +15,7 @@ from attestations.models import Attestation
 from attestations.selectors import attestation_register
 from cainamur.exports import Column, Source, Table, described_filters, register
 from cainamur.models import User
+from cainamur.permissions import may_see_health
 from cainamur.roles import Role
 from outbox.models import Dispatch
 
@@ -50,7 +51,8 @@ COLUMNS = (
 )
 
 
-def _rows(attestations: QuerySet[Attestation]) -> Iterator[list[Any]]:
+def _rows(attestations: QuerySet[Attestation], *, reasons: bool) -> Iterator[list[Any]]:
+    hidden = _("(motif visible avec la permission santé)")
     for a in attestations.iterator(chunk_size=1000):
         copies = {d.recipient_kind: d.get_status_display() for d in a.dispatches.all()}
         yield [
@@ -64,7 +66,10 @@ def _rows(attestations: QuerySet[Attestation]) -> Iterator[list[Any]]:
             a.get_kind_display(),
             str(a.issued_by),
             a.replaces.number if a.replaces else "",
-            a.revocation_reason or a.reissue_reason,
+            # A reason is typed by a person: it may be health information.
+            (a.revocation_reason or a.reissue_reason)
+            if reasons
+            else (hidden if a.revocation_reason or a.reissue_reason else ""),
             copies.get(Dispatch.Recipient.COMMUNE, ""),
             copies.get(Dispatch.Recipient.CPAS, ""),
         ]
@@ -75,7 +80,7 @@ def build(user: User, params: Mapping[str, str]) -> Table:
     return Table(
         title=_("Registre des attestations"),
         columns=COLUMNS,
-        rows=_rows(attestations),
+        rows=_rows(attestations, reasons=may_see_health(user)),
         count=attestations.count(),
         files=lambda: attestations.values_list("beneficiary_id", flat=True)[:100],
     )

@@ -128,10 +128,11 @@ def commune_xlsx(lines: list[list[Any]], headers: list[str] | None = None) -> by
     return buffer.getvalue()
 
 
-def measure_import(rows: int = 5000, bad: int = 100) -> dict[str, Any]:
+def measure_import(rows: int = 5000, bad: int = 100, seed: int = 16) -> dict[str, Any]:
     """Generate a commune's XLSX list with ``bad`` bad lines (four kinds), upload it, choose
     its columns (the preview), confirm it; time the whole. Django must be set up on a
-    migrated database (its reference communes); a coordinator is made if none exists."""
+    migrated database (its reference communes); a coordinator is made if none exists.
+    ``seed`` makes the people: another seed, other people (a database measured again)."""
     from django.db import transaction
 
     from beneficiaries.models import Commune
@@ -144,7 +145,7 @@ def measure_import(rows: int = 5000, bad: int = 100) -> dict[str, Any]:
     if coordinator is None:
         coordinator = User.objects.create_user(username="banc.imports", first_name="Banc")
         user_set_roles(user=coordinator, roles=[Role.COORDINATOR])
-    lines, bad_lines = commune_rows(rows, bad, rng=random.Random(16))  # noqa: S311
+    lines, bad_lines = commune_rows(rows, bad, rng=random.Random(seed))  # noqa: S311
     data = commune_xlsx(lines)
     commune = Commune.objects.get(name="Namur")
     started = time.monotonic()

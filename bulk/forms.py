@@ -14,10 +14,17 @@ from django.utils.translation import gettext_lazy
 
 from appointments.messages import when_in_words
 from appointments.models import Appointment, Seat
+from bulk import services
 from bulk.models import BulkAction
 from cainamur.lib.name_order import by_name
 from cainamur.models import User
 from cainamur.roles import GROUP_NAMES, Role
+
+
+def too_many_files() -> str:
+    return _("Une action groupée porte sur %(max)s dossiers au plus : réduisez la sélection.") % {
+        "max": f"{services.MAX_FILES:,}".replace(",", "\u202f")
+    }
 
 
 def _ids(text: str) -> list[int]:
@@ -96,6 +103,11 @@ class BulkForm(forms.Form):
         empty_label=gettext_lazy("— Aucune : « prenez rendez-vous » —"),
     )
 
+    reinvite = forms.BooleanField(label=gettext_lazy("Inviter à nouveau"), required=False)
+    #: The confirmation's one-time token: sent twice, the form finds the action it asked
+    #: for instead of asking for another.
+    token = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
     def __init__(
         self, *args: Any, user: User, kind: str, office_ids: set[int], **kwargs: Any
     ) -> None:
@@ -119,6 +131,13 @@ class BulkForm(forms.Form):
         session_field = self.fields["session"]
         assert isinstance(session_field, forms.ModelChoiceField)
         session_field.queryset = future_sessions(visible)
+        if kind == BulkAction.Kind.INVITE:
+            self.fields["reinvite"].help_text = _(
+                "Sans cette case, une personne déjà invitée ces %(days)s derniers jours est "
+                "laissée de côté, avec la date de son invitation."
+            ) % {"days": services.REINVITE_DAYS}
+        else:
+            del self.fields["reinvite"]
         if kind == BulkAction.Kind.ASSIGN:
             del self.fields["channel"], self.fields["session"]
         elif kind == BulkAction.Kind.INVITE:
@@ -142,9 +161,16 @@ class BulkForm(forms.Form):
                 field.widget.attrs["class"] = "form-check-input"
 
     def clean_selection(self) -> list[int]:
-        ids = _ids(self.cleaned_data["selection"])
+        text = self.cleaned_data["selection"]
+        # Counted before anything is read: a selection can never hold more files than an
+        # action takes (the file list offers at most that many).
+        if text.count(",") >= services.MAX_FILES:
+            raise forms.ValidationError(too_many_files())
+        ids = _ids(text)
         if not ids:
             raise forms.ValidationError(_("Aucun dossier n'est sélectionné."))
+        if len(ids) > services.MAX_FILES:
+            raise forms.ValidationError(too_many_files())
         return ids
 
     def clean_session(self) -> Appointment | None:

@@ -88,6 +88,15 @@ class BulkAction(models.Model):
     created_at = models.DateTimeField(_("demandée le"), auto_now_add=True)
     finished_at = models.DateTimeField(_("terminée le"), null=True, blank=True)
     seconds = models.FloatField(_("durée (secondes)"), null=True, blank=True)
+    #: The one-time token of the confirmation form: a second « Confirmer et lancer » (a
+    #: double click, the browser sending the form again) finds this action instead of
+    #: asking for another.
+    token = models.UUIDField(_("jeton de confirmation"), null=True, blank=True, editable=False)
+    #: The last sign of life: queued, started, or a few files further. The watch
+    #: (``bulk_watch``) queues again or resumes an action whose sign of life is too old.
+    heartbeat_at = models.DateTimeField(_("dernier signe de vie"), null=True, blank=True)
+    #: How many times a task started it (a resumed action starts again).
+    runs = models.PositiveSmallIntegerField(_("démarrages"), default=0)
 
     objects = BulkActionQuerySet.as_manager()
 
@@ -99,6 +108,7 @@ class BulkAction(models.Model):
             models.CheckConstraint(
                 condition=models.Q(progress__lte=100), name="bulk_action_progress_percent"
             ),
+            models.UniqueConstraint(fields=["token"], name="bulk_action_one_per_token"),
             models.CheckConstraint(
                 condition=~models.Q(kind="assign") | models.Q(caseworker__isnull=False),
                 name="bulk_action_assign_has_caseworker",

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/etat/", views.state, name="state"),
     path("<int:pk>/lettres/", views.letters, name="letters"),
+    path("<int:pk>/reprendre/", views.resume, name="resume"),
 ]

@@ -4,6 +4,7 @@ re-read through the list's own scoped queryset and filter, ``services`` does the
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,19 +15,19 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from beneficiaries.filters import filtered_files
 from beneficiaries.models import Beneficiary
 from bulk import services
-from bulk.forms import BulkForm
+from bulk.forms import BulkForm, too_many_files
 from bulk.models import BulkAction, BulkItem
 from cainamur.permissions import EDIT_ROLES, AuthenticatedHttpRequest, role_required
 from cainamur.uploads import DOCUMENT_CSP
 from outbox.models import Dispatch
 
-#: The actions' page lists the latest ones.
-ACTIONS_SHOWN = 50
+#: Actions per page of the actions' list (newest first).
+ACTIONS_PER_PAGE = 50
 #: Files per page of an action's result.
 ITEMS_PER_PAGE = 100
 #: Files named on the confirmation page (the others are counted).
@@ -129,7 +130,12 @@ def new(request: AuthenticatedHttpRequest) -> HttpResponse:
             if request.POST.get("portee") == "filtre":
                 files = _filtered_files(user, request.POST)
             else:
-                files = _checked(user, _posted_ids(request.POST.getlist("dossiers")))
+                ticked = _posted_ids(request.POST.getlist("dossiers"))
+                if len(ticked) > services.MAX_FILES:
+                    return render(
+                        request, "bulk/start.html", {"problem": too_many_files()}, status=400
+                    )
+                files = _checked(user, ticked)
         except TooMany:
             problem = _(
                 "Le filtre compte plus de %(max)s dossiers : affinez-le (bureau, commune, "
@@ -151,6 +157,12 @@ def new(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
         return _form_page(request, form, files)
     posted = request.POST.get("selection", "")
+    if posted.count(",") >= services.MAX_FILES:
+        # More files than an action takes (a forged selection): the form says so, before
+        # anything is read.
+        form = BulkForm(request.POST, user=user, kind=kind, office_ids=set())
+        form.is_valid()
+        return _form_page(request, form, [], status=400)
     files = _checked(user, _posted_ids(posted.split(",")))
     if step == "choisir":  # « Modifier » on the confirmation: the choices as they were
         form = BulkForm(
@@ -161,17 +173,33 @@ def new(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _form_page(request, form, files, status=400)
     files = form.cleaned_data["selection"]
-    if step == "lancer":
-        action = services.bulk_request(
+    token = form.cleaned_data.get("token")
+    if step == "lancer" and token is not None:
+        action, created = services.bulk_request(
             kind=kind,
             files=files,
             by=user,
             caseworker=form.cleaned_data.get("caseworker"),
             session=form.cleaned_data.get("session"),
             channel=form.cleaned_data.get("channel") or "",
+            reinvite=bool(form.cleaned_data.get("reinvite")),
+            token=token,
         )
-        messages.success(request, _("L'action groupée est lancée : son avancement s'affiche ici."))
+        if created:
+            messages.success(
+                request, _("L'action groupée est lancée : son avancement s'affiche ici.")
+            )
+        else:
+            messages.info(
+                request,
+                _(
+                    "Cette action groupée était déjà lancée (le formulaire a été envoyé "
+                    "deux fois) : rien n'a été demandé de plus, voici son avancement."
+                ),
+            )
         return redirect("bulk:detail", pk=action.pk)
+    if step == "lancer":  # a confirmation page without its token: confirm once more
+        messages.warning(request, _("Vérifiez l'action puis confirmez-la encore une fois."))
     preview = list(
         Beneficiary.objects.filter(pk__in=files[:PREVIEW]).only(
             "pk", "file_number", "last_name", "first_names"
@@ -189,6 +217,9 @@ def new(request: AuthenticatedHttpRequest) -> HttpResponse:
             "count": len(files),
             "preview": preview,
             "more": max(len(files) - PREVIEW, 0),
+            "token": uuid.uuid4(),
+            "reinvite": bool(form.cleaned_data.get("reinvite")),
+            "reinvite_days": services.REINVITE_DAYS,
             "channel_label": (
                 BulkAction.Channel(form.cleaned_data["channel"]).label
                 if form.cleaned_data.get("channel")
@@ -207,15 +238,20 @@ def _with_counts(actions: QuerySet[BulkAction]) -> QuerySet[BulkAction]:
     return actions.select_related("created_by", "caseworker", "session__type").annotate(
         done=Count("items", filter=Q(items__outcome=BulkItem.Outcome.DONE)),
         refused=Count("items", filter=Q(items__outcome=BulkItem.Outcome.REFUSED)),
+        letters_done=Count(
+            "items", filter=Q(items__outcome=BulkItem.Outcome.DONE, items__letter=True)
+        ),
     )
 
 
 @require_GET
 @role_required(*EDIT_ROLES)
 def actions(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The bulk actions asked for, newest first: the user's own (coordinators: all)."""
-    rows = _with_counts(BulkAction.objects.visible_to(request.user))[:ACTIONS_SHOWN]
-    return render(request, "bulk/list.html", {"actions": rows})
+    """The bulk actions asked for, newest first, a page at a time: the user's own
+    (coordinators: all)."""
+    rows = _with_counts(BulkAction.objects.visible_to(request.user)).order_by("-created_at", "-id")
+    page = Paginator(rows, ACTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "bulk/list.html", {"actions": page, "page_obj": page})
 
 
 def _action(request: AuthenticatedHttpRequest, pk: int) -> BulkAction:
@@ -245,17 +281,25 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "bulk/detail.html",
-        {"action": action, "page_obj": page, "visible": visible, "shown": shown},
+        {
+            "action": action,
+            "page_obj": page,
+            "visible": visible,
+            "shown": shown,
+            "stalled": services.stalled(action),
+        },
     )
 
 
 @require_GET
 @role_required(*EDIT_ROLES)
 def state(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The progress, asked again every two seconds while the task runs; once it is over,
-    the page reloads to show each file's outcome."""
+    """The progress, asked again every two seconds while the task runs; once it is over
+    (done or failed), the page reloads to show each file's outcome, and the asking stops."""
     action = _action(request, pk)
-    response = render(request, "bulk/_progress.html", {"action": action})
+    response = render(
+        request, "bulk/_progress.html", {"action": action, "stalled": services.stalled(action)}
+    )
     if action.finished and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"
     return response
@@ -264,9 +308,15 @@ def state(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @role_required(*EDIT_ROLES)
 def letters(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
+    """The letters of the people invited by letter, as one PDF: built again here when
+    some are missing from it (an action that failed halfway, or whose PDF was lost)."""
     action = get_object_or_404(
-        BulkAction.objects.visible_to(request.user), pk=pk, status=BulkAction.Status.DONE
+        BulkAction.objects.visible_to(request.user),
+        pk=pk,
+        kind=BulkAction.Kind.INVITE,
+        status__in=[BulkAction.Status.DONE, BulkAction.Status.FAILED],
     )
+    services.letters_build(action)
     if not action.letters:
         raise Http404
     response = FileResponse(
@@ -278,3 +328,21 @@ def letters(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = DOCUMENT_CSP
     return response
+
+
+@require_POST
+@role_required(*EDIT_ROLES)
+def resume(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """« Reprendre » a failed action: it goes on from the first file not done."""
+    action = get_object_or_404(BulkAction.objects.visible_to(request.user), pk=pk)
+    if services.bulk_resume(action, by=request.user):
+        messages.success(
+            request,
+            _(
+                "L'action groupée reprend là où elle s'était arrêtée : les dossiers déjà "
+                "traités ne le sont pas une seconde fois."
+            ),
+        )
+    else:
+        messages.info(request, _("Cette action groupée n'est pas en échec : rien à reprendre."))
+    return redirect("bulk:detail", pk=action.pk)

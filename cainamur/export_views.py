@@ -80,6 +80,11 @@ def export_response(request: AuthenticatedHttpRequest, name: str, fmt: str) -> H
         messages.warning(request, _("Rien à exporter : la liste est vide avec ces critères."))
         return redirect(_back(request))
     direct = table.count <= exports.sync_rows()
+    out = io.BytesIO()
+    if direct:
+        # At most CAI_EXPORT_SYNC_ROWS rows: a few megabytes, written in memory first, so
+        # that only a file actually sent is logged as downloaded.
+        exports.write(table, fmt, out)
     export = exports.export_log(
         src=src, fmt=fmt, params=params, rows=table.count, by=request.user, direct=direct
     )
@@ -100,9 +105,6 @@ def export_response(request: AuthenticatedHttpRequest, name: str, fmt: str) -> H
             % {"rows": table.count},
         )
         return redirect("exports:detail", pk=export.pk)
-    # At most CAI_EXPORT_SYNC_ROWS rows: a few megabytes, sent from memory.
-    out = io.BytesIO()
-    exports.write(table, fmt, out)
     response = HttpResponse(out.getvalue(), content_type=exports.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{exports.filename(src, fmt)}"'
     return _protected(response)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -32,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cainamur import audit
-from cainamur.celery import queue_on_commit
+from cainamur.celery import enqueue, queue_on_commit
 from cainamur.models import Export, User
 from cainamur.permissions import user_has_role
 from cainamur.roles import Role
@@ -52,6 +53,9 @@ CONTENT_TYPES: dict[str, str] = {Export.Format.XLSX: XLSX_TYPE, Export.Format.CS
 
 #: Characters that make a spreadsheet read a cell as a formula (OWASP « CSV injection »).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+#: Control characters a workbook cannot hold (openpyxl refuses them): typed or imported
+#: text may carry one; it is dropped rather than failing the whole export.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -136,11 +140,12 @@ def described_filters(form: Any, *, search: str = "q") -> list[tuple[str, str]]:
     """A bound filter form's values as people read them (label, value): choices by their
     label, dates as dd/mm/yyyy, objects by their name; the search field only says a
     search was made (its text may be a name: never in a log)."""
-    if not form.is_bound or not form.is_valid():
+    if not form.is_bound:
         return []
+    form.is_valid()  # a refused value is left out of the list, as it is of the filter
     described: list[tuple[str, str]] = []
     for name, form_field in form.fields.items():
-        value = form.cleaned_data.get(name)
+        value = getattr(form, "cleaned_data", {}).get(name)
         if not value:
             continue
         if name == search:
@@ -152,6 +157,9 @@ def described_filters(form: Any, *, search: str = "q") -> list[tuple[str, str]]:
         else:
             shown = str(value)
         described.append((str(form_field.label), shown))
+    refused = [str(form.fields[name].label) for name in form.errors if name in form.fields]
+    if refused:
+        described.append((_("Filtres ignorés (valeur refusée)"), ", ".join(refused)))
     return described
 
 
@@ -159,9 +167,10 @@ def described_filters(form: Any, *, search: str = "q") -> list[tuple[str, str]]:
 
 
 def safe_text(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula (names and remarks are typed by
-    people); numbers typed as text keep their sign only through the apostrophe Excel hides."""
-    text = "" if value is None else str(value)
+    """A CSV cell a spreadsheet will not run as a formula (names and remarks are typed by
+    people, lists come from communes): such a cell starts with an apostrophe, which Excel
+    shows. Control characters are dropped."""
+    text = _CONTROL.sub("", "" if value is None else str(value))
     return "'" + text if text[:1] in _FORMULA_START else text
 
 
@@ -187,9 +196,9 @@ def _xlsx_cell(value: object, kind: Kind) -> object:
         return timezone.localtime(value).replace(tzinfo=None)
     if kind in ("date", "int", "decimal") and isinstance(value, date | int | Decimal | float):
         return value
-    # Text cells are written as strings, never as formulas (openpyxl would read a
-    # leading « = » as one).
-    return safe_text(value)
+    # Text as it was typed: the writer marks a cell starting with « = » as a string, so a
+    # workbook never holds a formula (and shows « +32… » without an apostrophe).
+    return _CONTROL.sub("", str(value))
 
 
 _NUMBER_FORMATS: dict[Kind, str] = {
@@ -258,7 +267,11 @@ def write_xlsx(table: Table, out: IO[bytes], progress: Callable[[int], None] | N
         cells: list[object] = []
         for value, kind, number_format in zip(row, kinds, formats, strict=True):
             value = _xlsx_cell(value, kind)
-            if number_format and value is not None and not isinstance(value, str):
+            if isinstance(value, str) and value.startswith("="):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"  # text, never a formula
+                cells.append(cell)
+            elif number_format and value is not None and not isinstance(value, str):
                 cell = WriteOnlyCell(sheet, value=value)
                 # The style computed once per format and shared: looking a format up for
                 # each cell costs a sixth of the export's time.
@@ -399,6 +412,34 @@ def export_build(export_id: int) -> Export | None:
         update_fields=["rows", "status", "progress", "finished_at", "seconds", "query", "file"]
     )
     return export
+
+
+#: A queued export not started after this long is queued again (a broker that was down, a
+#: lost message); a running one past its task's time limit died with its worker.
+STALE_QUEUED = timedelta(minutes=3)
+STALE_RUNNING = timedelta(minutes=31)
+
+
+def exports_watch(now: datetime | None = None) -> dict[str, int]:
+    """Every minute (beat): queue again the exports still waiting, and fail those whose
+    worker died while building them (their page then says to export again)."""
+    now = now or timezone.now()
+    waiting = list(
+        Export.objects.filter(
+            status=Export.Status.QUEUED, requested_at__lt=now - STALE_QUEUED
+        ).values_list("pk", flat=True)
+    )
+    for export_id in waiting:
+        enqueue(BUILD_TASK, export_id)
+    died = Export.objects.filter(
+        status=Export.Status.RUNNING, requested_at__lt=now - STALE_RUNNING
+    ).update(
+        status=Export.Status.FAILED,
+        query="",
+        finished_at=now,
+        error=_("La préparation s'est interrompue. Exportez la liste à nouveau."),
+    )
+    return {"requeued": len(waiting), "failed": died}
 
 
 def exports_expire(now: datetime | None = None) -> int:

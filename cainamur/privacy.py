@@ -115,6 +115,22 @@ REGISTER: Final[dict[str, Entry]] = {
         FILE_RETENTION,
         (C, K),
     ),
+    "reporting.HoursSummary": Entry(
+        "Hours attended added up per axis and month, quarter and year (file and axis ids, "
+        "no name), kept from the hours ledger",
+        "Show the dashboard's training figures quickly",
+        LEGAL_OBLIGATION,
+        "As long as the ledger lines they add up (recomputed from them each night)",
+        (K,),
+    ),
+    "reporting.FunnelReach": Entry(
+        "The stages each file has reached (path, welcome module, convention, attestation: "
+        "yes or no, by file id, no name), kept from the paths and attestations",
+        "Show the dashboard's funnel quickly",
+        LEGAL_OBLIGATION,
+        "As long as the file's paths and attestations (recomputed from them each night)",
+        (K,),
+    ),
     "parcours.Extension": Entry(
         "The Minister's extensions and their reasons",
         "Move the deadline",
@@ -351,6 +367,8 @@ NOT_PERSONAL: Final = frozenset(
         "rights.RetentionRun",
         # Counts only, small ones hidden (« < 5 »): no person can be told apart.
         "reporting.ActivityReport",
+        # Appointments counted per day, office, type, language and status: no person.
+        "reporting.AppointmentDay",
         # Which column of a commune's file holds which field: headers only.
         "imports.CommuneMapping",
     }

@@ -389,6 +389,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cainamur.tasks.clear_expired_sessions",
         "schedule": 24 * 60 * 60,
     },
+    # Every minute: a bulk action whose task was lost is queued again; one whose worker
+    # died is resumed, or marked failed after 3 starts (bulk/services.py bulk_watch).
+    "bulk-watch": {
+        "task": "bulk.tasks.bulk_watch",
+        "schedule": 60,
+    },
+    "exports-watch": {
+        "task": "cainamur.tasks.exports_watch_stale",
+        "schedule": 60,
+    },
     # Exports hold personal data: their files are deleted after CAI_EXPORT_DAYS.
     "exports-expire-files": {
         "task": "cainamur.tasks.exports_expire_files",
@@ -424,6 +434,18 @@ CELERY_BEAT_SCHEDULE = {
     "retention-nightly": {
         "task": "rights.tasks.retention_nightly",
         "schedule": crontab(hour=3, minute=0),
+    },
+    # The usual dashboards computed ahead (reporting/cache.py): a little more often than
+    # the figures expire, so people get them from the cache.
+    "pilotage-warm": {
+        "task": "reporting.tasks.warm_dashboards",
+        "schedule": 9 * 60,
+    },
+    # The dashboard's summaries rebuilt from their tables (reporting/summaries.py), at
+    # night: the rebuild holds writes to the ledger, paths and appointments for seconds.
+    "pilotage-rebuild-summaries": {
+        "task": "reporting.tasks.rebuild_summaries",
+        "schedule": crontab(hour=4, minute=0),
     },
 }
 # First retry after about this many seconds, then doubling (with jitter).

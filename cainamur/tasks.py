@@ -8,7 +8,7 @@ from celery import shared_task
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from cainamur.exports import export_build, exports_expire
+from cainamur.exports import export_build, exports_expire, exports_watch
 from cainamur.services import read_alert_mail, roles_change_mail
 from cainamur.workers import heartbeat_record
 
@@ -47,6 +47,12 @@ def build_export(export_id: int) -> str:
     database, encrypted); safe to run twice."""
     export = export_build(export_id)
     return "built" if export else "skipped"
+
+
+@shared_task
+def exports_watch_stale() -> dict[str, int]:
+    """Queue again the exports still waiting; fail those a dead worker left (every minute)."""
+    return exports_watch()
 
 
 @shared_task

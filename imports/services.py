@@ -25,7 +25,7 @@ from cainamur.lib import plausible
 from cainamur.models import AuditEvent, User
 from imports import attendance, communes
 from imports.models import CommuneMapping, ImportBatch
-from imports.tables import Table, read_table
+from imports.tables import Table, TableError, read_table
 from operators.models import ReportingLink
 
 logger = logging.getLogger(__name__)
@@ -34,6 +34,25 @@ logger = logging.getLogger(__name__)
 #: create a file for them (a transaction-scoped advisory lock).
 IMPORT_LOCK = 716_001
 ASSESS_TASK = "imports.tasks.assess_imported"
+
+
+#: Lines of a commune's list, at most: the preview and the confirmation run within the
+#: request, which must end well before gunicorn's timeout (60 s). Measured with
+#: ``bench.imports`` on the 2-core machine under load: 10,000 lines, upload and preview
+#: 16.8 s, confirmation about 34 s; 20,000 lines, preview 31.2 s, confirmation about 77 s.
+COMMUNE_MAX_ROWS = 10_000
+#: The states in which a list's columns may still be chosen (again), and what doing so writes.
+COLUMNS_OPEN = (ImportBatch.Status.MAPPING, ImportBatch.Status.PREVIEW)
+COLUMNS_WRITES = (
+    "columns",
+    "status",
+    "report",
+    "rows_total",
+    "new_count",
+    "existing_count",
+    "error_count",
+    "seconds",
+)
 
 
 class ImportRefused(Exception):
@@ -48,8 +67,14 @@ def _read(batch: ImportBatch) -> Table:
 
 def commune_upload(*, data: bytes, filename: str, commune: Commune, by: User) -> ImportBatch:
     """Keep a commune's list (read once here: ``TableError`` if it is not a table) and
-    suggest its columns: the commune's remembered ones, else the usual headers."""
+    suggest its columns: the commune's remembered ones, else the usual headers. A list
+    longer than ``COMMUNE_MAX_ROWS`` is refused: it is analysed and confirmed within the
+    request, which must end well before the server's timeout."""
     table = read_table(data, filename)
+    if len(table.rows) > COMMUNE_MAX_ROWS:
+        raise TableError(
+            _("Découpez la liste : au plus %(max)s lignes par import.") % {"max": COMMUNE_MAX_ROWS}
+        )
     mapping = CommuneMapping.objects.filter(commune=commune).first()
     with transaction.atomic():
         batch = ImportBatch(
@@ -94,8 +119,11 @@ def _store_report(batch: ImportBatch, lines: list[communes.Line]) -> None:
 
 def commune_columns(*, batch: ImportBatch, columns: dict[str, str], by: User) -> ImportBatch:
     """The columns chosen (field → header), remembered for the commune, and the preview:
-    each line new, existing or in error. Nothing of the lines is written."""
-    if batch.status not in (ImportBatch.Status.MAPPING, ImportBatch.Status.PREVIEW):
+    each line new, existing or in error. Nothing of the lines is written. The list is read
+    unlocked (it takes seconds); the batch is then locked and its state checked again, so
+    that a confirmation or an abandon meanwhile is never undone (back to « à confirmer »
+    with its file deleted)."""
+    if batch.status not in COLUMNS_OPEN:
         raise ImportRefused(_("Cet import est terminé."))
     missing = [f.label for f in communes.FIELDS if f.required and not columns.get(f.name)]
     if missing:
@@ -104,9 +132,15 @@ def commune_columns(*, batch: ImportBatch, columns: dict[str, str], by: User) ->
         )
     assert batch.commune is not None
     started = time.monotonic()
-    table = _read(batch)
+    try:
+        table = _read(batch)
+    except FileNotFoundError as error:  # abandoned meanwhile: its file is deleted
+        raise ImportRefused(_("Cet import a déjà été confirmé ou abandonné.")) from error
     lines = communes.analyse(table, columns, default_commune=batch.commune)
     with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status not in COLUMNS_OPEN:
+            raise ImportRefused(_("Cet import a déjà été confirmé ou abandonné."))
         CommuneMapping.objects.update_or_create(
             commune=batch.commune,
             defaults={
@@ -119,7 +153,7 @@ def commune_columns(*, batch: ImportBatch, columns: dict[str, str], by: User) ->
         batch.status = ImportBatch.Status.PREVIEW
         _store_report(batch, lines)
         batch.seconds = round(time.monotonic() - started, 2)
-        batch.save()
+        batch.save(update_fields=[*COLUMNS_WRITES])
     return batch
 
 

@@ -26,6 +26,16 @@ ACCEPT_ATTRIBUTE: Final = (
 MARKUP_STARTS: Final = (b"<!doctype", b"<html", b"<script", b"<svg", b"<?xml", b"<")
 #: A commune's list is a few thousand lines; far more is a mistake (or an attack).
 MAX_ROWS: Final = 20_000
+#: Lines of a sheet, blank ones included: a sheet reaching this line is refused, so that
+#: a far cell (or a far blank row) never makes the reading go on for a million lines.
+MAX_LINES: Final = MAX_ROWS + 1_000
+#: Columns read: our lists have ten, our attendance sheets five. A cell further right is
+#: refused rather than read (a sheet's declared width is never trusted).
+MAX_COLUMNS: Final = 50
+#: The workbook's parts once decompressed (a 20,000-line list is some 12 MB): past this, a
+#: few kilobytes that inflate to gigabytes (a zip bomb) are refused before they are read.
+#: The sizes declared by the zip are binding: Python's zipfile stops at them.
+MAX_XLSX_BYTES: Final = 48 * 1024 * 1024
 
 Cell = str | date | datetime | int | float | None
 
@@ -112,37 +122,93 @@ def read_csv(data: bytes) -> Table:
                 continue
             rows.append((reader.line_num, cells))
             if len(rows) > MAX_ROWS:
-                raise TableError(
-                    _("Plus de %(max)s lignes : divisez le fichier.") % {"max": MAX_ROWS}
-                )
+                raise _too_many_lines()
     except csv.Error as error:
         raise TableError(_("Ce fichier CSV est mal formé.")) from error
     return Table(kind=CSV, headers=headers or [], rows=rows)
 
 
+def _check_zip(data: bytes) -> None:
+    """Refuse a workbook whose parts, decompressed, would be too large (before openpyxl
+    reads any of them)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise TableError(_("Ce fichier n'est pas un classeur XLSX lisible.")) from error
+    if len(parts) > 1_000 or sum(part.file_size for part in parts) > MAX_XLSX_BYTES:
+        raise TableError(
+            _(
+                "Ce classeur est trop volumineux une fois décompressé : enregistrez la liste "
+                "en CSV ou divisez-la."
+            )
+        )
+
+
+def _too_many_lines() -> TableError:
+    return TableError(_("Plus de %(max)s lignes : divisez le fichier.") % {"max": MAX_ROWS})
+
+
+def _too_many_columns() -> TableError:
+    return TableError(
+        _("Ce classeur a plus de %(max)s colonnes : gardez seulement les colonnes de la liste.")
+        % {"max": MAX_COLUMNS}
+    )
+
+
 def read_xlsx(data: bytes) -> Table:
+    """The first sheet, read in read-only mode within bounds whatever the file claims: its
+    declared dimension is ignored, at most ``MAX_COLUMNS`` columns and ``MAX_LINES`` lines
+    (blank ones counted) are read; a sheet with lines further down, or headers further
+    right, is refused (a value beyond the last header has no column to be chosen for)."""
     from openpyxl import load_workbook
 
+    _check_zip(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
         raise TableError(_("Ce fichier n'est pas un classeur XLSX lisible.")) from error
     try:
         sheet = workbook.worksheets[0]
+        if hasattr(sheet, "reset_dimensions"):  # read-only: forget the declared dimension
+            sheet.reset_dimensions()
         headers: list[str] | None = None
+        header_line = 0
         rows: list[tuple[int, list[Cell]]] = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = _trimmed([_cell(value) for value in values])
-            if _blank(cells):
+        # One column more than allowed: a value there refuses the file. The rows stop at
+        # MAX_LINES: openpyxl yields a row (even blank) at that line only when the sheet
+        # has a row there or further.
+        values_rows = sheet.iter_rows(max_row=MAX_LINES, max_col=MAX_COLUMNS + 1, values_only=True)
+        for number, values in enumerate(values_rows, start=1):
+            if number >= MAX_LINES:
+                raise _too_many_lines()
+            if all(value is None for value in values):
+                continue
+            if values[MAX_COLUMNS:] and values[MAX_COLUMNS] is not None:
+                raise _too_many_columns()
+            cells = _trimmed([_cell(value) for value in values[:MAX_COLUMNS]])
+            while cells and (cells[-1] is None or cells[-1] == ""):
+                cells.pop()  # the padding up to MAX_COLUMNS
+            if not cells:
                 continue
             if headers is None:
                 headers = [str(cell or "") for cell in cells]
+                header_line = number
                 continue
             rows.append((number, cells))
             if len(rows) > MAX_ROWS:
-                raise TableError(
-                    _("Plus de %(max)s lignes : divisez le fichier.") % {"max": MAX_ROWS}
-                )
+                raise _too_many_lines()
+        if headers is not None:
+            # Columns are chosen by their header: a header further right than the bounded
+            # reading sees refuses the file. The header line alone is read unbounded (one
+            # line, as wide as its last cell); a value without a header is never read.
+            line = next(sheet.iter_rows(min_row=header_line, max_row=header_line), ())
+            if any(cell.value is not None for cell in line[MAX_COLUMNS:]):
+                raise _too_many_columns()
+    except TableError:
+        raise
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
+        raise TableError(_("Ce fichier n'est pas un classeur XLSX lisible.")) from error
     finally:
         workbook.close()
     return Table(kind=XLSX, headers=headers or [], rows=rows)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
@@ -15,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.core import is_ratelimited
 
 from beneficiaries.models import Beneficiary
 from cainamur.exports import XLSX_TYPE
@@ -28,8 +30,15 @@ from imports.tables import TableError
 from operators.models import ReportingLink
 from operators.services import LinkRefused, link_resolve
 
-BATCHES_SHOWN = 50
+BATCHES_PER_PAGE = 50
 ROWS_PER_PAGE = 50
+TOO_MANY = 429
+#: Uploads allowed (django-ratelimit syntax: count/period). Reading a file is the costly
+#: step: the operators' link is public, and a coordinator's session could be misused.
+OPERATOR_LINK_RATE = "20/h"  # per reporting link
+OPERATOR_IP_RATE = "30/h"  # per client address, whatever the link
+COORDINATOR_RATE = "30/h"  # per coordinator
+COORDINATOR_IP_RATE = "60/h"  # per client address (an office's coordinators share one)
 #: The preview's filters, as they appear in the page's address.
 STATUS_FILTERS = {
     "nouveaux": communes.NEW,
@@ -46,18 +55,60 @@ def _batch(pk: int) -> ImportBatch:
     )
 
 
+def _rate(name: str, default: str) -> str:
+    """A rate from the settings when set there (``CAI_IMPORT_*_RATE``), else ours."""
+    return str(getattr(settings, name, default))
+
+
+def _upload_limited(request: HttpRequest, *, by: str, who: str, rate: str, ip_rate: str) -> bool:
+    """Whether this upload is one too many, counted for ``who`` (a link, a coordinator) and
+    for the client address. Both are counted on each try; the counts live in the shared
+    cache (Redis), as the other throttles'."""
+    limits = [
+        is_ratelimited(
+            request,
+            group=f"imports-{by}",
+            key=lambda _group, _request: who,
+            rate=rate,
+            increment=True,
+        ),
+        is_ratelimited(request, group=f"imports-{by}-ip", key="ip", rate=ip_rate, increment=True),
+    ]
+    return any(limits)
+
+
+def _too_many_uploads() -> str:
+    return _("Trop de fichiers déposés en peu de temps : réessayez dans une heure.")
+
+
 @role_required(Role.COORDINATOR)
 def batches(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The communes' lists and the operators' attendance sheets, newest first."""
+    """The communes' lists and the operators' attendance sheets, newest first, page by
+    page."""
     rows = ImportBatch.objects.select_related(
         "commune", "link__offer__operator", "created_by", "confirmed_by"
-    )[:BATCHES_SHOWN]
-    return render(request, "imports/batches.html", {"batches": rows})
+    )
+    page = Paginator(rows, BATCHES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "imports/batches.html", {"batches": page.object_list, "page": page})
 
 
 @role_required(Role.COORDINATOR)
 def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = CommuneUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and _upload_limited(
+        request,
+        by="upload",
+        who=str(request.user.pk),
+        rate=_rate("CAI_IMPORT_UPLOAD_RATE", COORDINATOR_RATE),
+        ip_rate=_rate("CAI_IMPORT_UPLOAD_IP_RATE", COORDINATOR_IP_RATE),
+    ):
+        form = CommuneUploadForm(initial={"commune": request.POST.get("commune")})
+        return render(
+            request,
+            "imports/upload.html",
+            {"form": form, "refusal": _too_many_uploads(), "max_rows": services.COMMUNE_MAX_ROWS},
+            status=TOO_MANY,
+        )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -72,7 +123,8 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             return redirect("imports:columns", pk=batch.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "imports/upload.html", {"form": form}, status=status)
+    context = {"form": form, "max_rows": services.COMMUNE_MAX_ROWS}
+    return render(request, "imports/upload.html", context, status=status)
 
 
 @role_required(Role.COORDINATOR)
@@ -210,9 +262,16 @@ def _attendance_for_staff(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     return render(request, "imports/attendance_staff.html", context)
 
 
+def _private(response: HttpResponse) -> HttpResponse:
+    """The operator's pages name people and their hours, and no login sets the staff's
+    ``no-store`` on them: no copy in a shared cache nor in the browser's."""
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
 def _refused(request: HttpRequest) -> HttpResponse:
     # As the link's own page answers: an expired, revoked or unknown token is said so.
-    return render(request, "operators/link_refused.html", status=403)
+    return _private(render(request, "operators/link_refused.html", status=403))
 
 
 def _sheet(link: ReportingLink, pk: int) -> ImportBatch:
@@ -234,7 +293,16 @@ def attendance_upload(request: HttpRequest, token: str) -> HttpResponse:
     except LinkRefused:
         return _refused(request)
     form = AttendanceUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    refusal = ""
+    if request.method == "POST" and _upload_limited(
+        request,
+        by="attendance",
+        who=str(link.pk),
+        rate=_rate("CAI_IMPORT_LINK_RATE", OPERATOR_LINK_RATE),
+        ip_rate=_rate("CAI_IMPORT_IP_RATE", OPERATOR_IP_RATE),
+    ):
+        form, refusal = AttendanceUploadForm(), _too_many_uploads()
+    elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             batch = services.attendance_upload(
@@ -247,11 +315,14 @@ def attendance_upload(request: HttpRequest, token: str) -> HttpResponse:
     sheets = ImportBatch.objects.filter(kind=ImportBatch.Kind.ATTENDANCE, link=link).exclude(
         status=ImportBatch.Status.ABANDONED
     )[:10]
-    return render(
-        request,
-        "imports/attendance_upload.html",
-        {"link": link, "token": token, "form": form, "sheets": sheets},
-        status=400 if request.method == "POST" else 200,
+    status = TOO_MANY if refusal else 400 if request.method == "POST" else 200
+    return _private(
+        render(
+            request,
+            "imports/attendance_upload.html",
+            {"link": link, "token": token, "form": form, "sheets": sheets, "refusal": refusal},
+            status=status,
+        )
     )
 
 
@@ -265,8 +336,7 @@ def attendance_template(request: HttpRequest, token: str) -> HttpResponse:
         return _refused(request)
     response = HttpResponse(attendance.template_xlsx(link), content_type=XLSX_TYPE)
     response["Content-Disposition"] = 'attachment; filename="feuille-de-presence.xlsx"'
-    response["Cache-Control"] = "no-store"  # it names people
-    return response
+    return _private(response)  # it names people
 
 
 @login_not_required
@@ -279,7 +349,7 @@ def attendance_sheet(request: HttpRequest, token: str, pk: int) -> HttpResponse:
         return _refused(request)
     batch = _sheet(link, pk)
     context = {**_attendance_context(request, batch), "link": link, "token": token}
-    return render(request, "imports/attendance_sheet.html", context)
+    return _private(render(request, "imports/attendance_sheet.html", context))
 
 
 @login_not_required

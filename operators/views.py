@@ -244,6 +244,14 @@ def report(request: HttpRequest, token: str) -> HttpResponse:
         link = services.link_resolve(token)
     except services.LinkRefused:
         return render(request, "operators/link_refused.html", status=403)
+    response = _report(request, token, link)
+    # Names and hours without a login (the staff's pages get it from the middleware): no
+    # copy in a shared cache nor in the browser's.
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+def _report(request: HttpRequest, token: str, link: ReportingLink) -> HttpResponse:
     people = services.reportable(link)
     values: dict[str, str] = {}
     problems: dict[services.ReportField, list[str]] = {}

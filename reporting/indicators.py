@@ -69,6 +69,7 @@ from parcours.models import (
     WelcomeModule,
 )
 from reception.models import Callback, QueueTicket
+from reporting import summaries
 from reporting.expressions import (
     Percentile,
     attestation_deadline_in_force,
@@ -76,6 +77,7 @@ from reporting.expressions import (
     interval_days,
     merged,
 )
+from reporting.models import AppointmentDay, FunnelReach, HoursSummary
 from reporting.periods import Bucket, Period, PeriodKind, buckets, weekly
 from reporting.scope import Scope, scoped_files
 
@@ -647,6 +649,34 @@ def copy_files(scope: Scope, value: str) -> QuerySet[Beneficiary]:
     return _with(scoped_files(scope), rows, "attestation__beneficiary")
 
 
+def _hours_ledger(scope: Scope) -> QuerySet[Any]:
+    """The hours of the period per axis kind, operator and person (rows ``kind``,
+    ``operator``, ``person``, ``amount``): from the summary kept by triggers
+    (``HoursSummary``, a row per axis) for a whole month, quarter or year, else from the
+    ledger's lines."""
+    covering = summaries.grain_of(scope.period)
+    if covering is not None:
+        grain, start = covering
+        rows = HoursSummary.objects.filter(grain=grain, start=start)
+        if scope.restricts_files:
+            rows = rows.filter(person__in=scoped_files(scope).values("pk"))
+        return rows.values("kind", "operator", "person", amount=F("hours"))
+    return (
+        _files_of(
+            HoursEntry.objects.filter(on__range=_days(scope.period)),
+            scope,
+            "axis__parcours__beneficiary",
+        )
+        .annotate(
+            kind=F("axis__kind"),
+            operator=F("axis__operator"),
+            person=F("axis__parcours__beneficiary_id"),
+        )
+        .values("kind", "operator", "person")
+        .annotate(amount=Sum("hours"))  # first per person (hashed), then the sets
+    )
+
+
 def path_figures(scope: Scope) -> dict[str, Any]:
     """The path's steps in the period (a query per table: paths, suspensions, welcome
     modules, conventions, axes, hours, attestations, copies)."""
@@ -689,16 +719,7 @@ def path_figures(scope: Scope) -> dict[str, Any]:
         .annotate(n=Count("pk"))
         .order_by()
     }
-    ledger = (
-        _files_of(HoursEntry.objects.filter(on__range=days), scope, "axis__parcours__beneficiary")
-        .annotate(
-            kind=F("axis__kind"),
-            operator=F("axis__operator"),
-            person=F("axis__parcours__beneficiary_id"),
-        )
-        .values("kind", "operator", "person")
-        .annotate(amount=Sum("hours"))  # first per person (hashed), then the sets
-    )
+    ledger = _hours_ledger(scope)
     hours: list[dict[str, Any]] = []
     hours_people: dict[str, int] = {}
     for row in grouping_sets(
@@ -773,10 +794,12 @@ def _attestation_deadlines(scope: Scope) -> QuerySet[Parcours]:
     attestation, not revoked, issued on or before it)."""
     general = _general_suspensions(scope.today)
     period = scope.period
-    latest = (
-        Parcours.objects.order_by("beneficiary_id", "-opened_on", "-id")
-        .distinct("beneficiary_id")
-        .values("pk")
+    # The person's latest path: none opened after it (nor the same day with a higher
+    # id). Checked for the few candidates only (an anti-join on the file's paths), not by
+    # sorting every path of the centre.
+    later = Parcours.objects.filter(beneficiary=OuterRef("beneficiary")).filter(
+        Q(opened_on__gt=OuterRef("opened_on"))
+        | Q(opened_on=OuterRef("opened_on"), pk__gt=OuterRef("pk"))
     )
     in_time = Attestation.objects.filter(
         parcours=OuterRef("pk"),
@@ -796,7 +819,7 @@ def _attestation_deadlines(scope: Scope) -> QuerySet[Parcours]:
         _paths(scope)
         .filter(candidates, kind=Parcours.Kind.OBLIGED)
         .exclude(status__in=DEADLINE_LIFTED)
-        .filter(pk__in=latest)
+        .filter(~Exists(later))
         .annotate(deadline=attestation_deadline_in_force(general))
         .filter(deadline__range=_days(period))
         .annotate(attested=Exists(in_time))
@@ -989,20 +1012,44 @@ def interpreter_files(scope: Scope, value: str) -> QuerySet[Beneficiary]:
     )
 
 
-def appointment_figures(scope: Scope) -> dict[str, Any]:
-    """Per appointment type, each outcome; per language, the sessions with an interpreter
-    (one query for individual appointments, one for the seats of group sessions)."""
-    alone = list(
-        _appointments(scope)
-        .values("type_id", "interpreter_language")
+def _appointment_counts(scope: Scope) -> list[dict[str, Any]]:
+    """Individual appointments of the period per type and interpreter language, each
+    outcome counted (rows ``type_id``, ``interpreter_language``, the outcomes): from the
+    per-day counts kept by triggers (``AppointmentDay``) unless a filter on the person is
+    chosen (then from the appointments)."""
+    if scope.filters.on_people:
+        return list(
+            _appointments(scope)
+            .values("type_id", "interpreter_language")
+            .annotate(
+                **{
+                    outcome: Count("pk", filter=Q(status__in=statuses))
+                    for outcome, statuses in _APPOINTMENT_STATUSES.items()
+                }
+            )
+            .order_by()
+        )
+    rows = AppointmentDay.objects.filter(day__range=_days(scope.period))
+    offices = scope.office_ids
+    if offices is not None:
+        rows = rows.filter(office__in=offices)
+    counted = (
+        rows.values("interpreter_language", type_id=F("type"))
         .annotate(
             **{
-                outcome: Count("pk", filter=Q(status__in=statuses))
+                outcome: Sum("appointments", filter=Q(status__in=statuses))
                 for outcome, statuses in _APPOINTMENT_STATUSES.items()
             }
         )
         .order_by()
     )
+    return [row | {key: _count(row[key]) for key in _APPOINTMENT_STATUSES} for row in counted]
+
+
+def appointment_figures(scope: Scope) -> dict[str, Any]:
+    """Per appointment type, each outcome; per language, the sessions with an interpreter
+    (one query for individual appointments, one for the seats of group sessions)."""
+    alone = _appointment_counts(scope)
     seats = list(
         _seats(scope)
         .values("session__type_id", "interpreter_language")
@@ -1195,41 +1242,19 @@ def _funnel_conditions() -> dict[str, Q]:
     }
 
 
-def _stage_rows() -> dict[str, QuerySet[Any]]:
-    """Each stage of the funnel as rows naming a file (``person``)."""
-    return {
-        "path": Parcours.objects.annotate(person=F("beneficiary_id")),
-        "welcome": _welcome_done().annotate(person=F("parcours__beneficiary_id")),
-        "convention": Convention.objects.annotate(person=F("parcours__beneficiary_id")),
-        "attestation": Attestation.objects.filter(replaces__isnull=True).annotate(
-            person=F("beneficiary_id")
-        ),
-    }
+#: The stages after the first contact, as ``FunnelReach`` names them.
+_REACHED = ("path", "welcome", "convention", "attestation")
 
 
 def funnel_figures(scope: Scope, received: int) -> dict[str, int]:
-    """How many of the people received in the period reached each stage: the stages'
-    rows (paths, welcome modules, conventions, attestations) in one ``UNION ALL``, kept to
-    the cohort by a hash semi-join, each file counted once per stage (one query)."""
-    stages = [
-        rows.annotate(stage=Value(name)).values("stage", "person").order_by()
-        for name, rows in _stage_rows().items()
-    ]
+    """How many of the people received in the period reached each stage: the stages each
+    file has reached (``FunnelReach``, kept by triggers), for the cohort (one query)."""
     if not received:  # nobody received (or a scope that keeps nothing: ``IN ()``)
         return dict.fromkeys(FUNNEL_STAGES, 0)
-    union = stages[0].union(*stages[1:], all=True)
-    inner, params = union.query.sql_with_params()
-    cohort, cohort_params = (
-        received_files(scope, "").values("pk").order_by().query.sql_with_params()
-    )
-    sql = (
-        "SELECT stage, COUNT(*) FROM (SELECT DISTINCT stage, person "  # noqa: S608 - SQL of the ORM, values as parameters
-        f"FROM ({inner}) AS stages WHERE person IN ({cohort})) AS reached GROUP BY stage"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, *cohort_params))
-        counted = dict(cursor.fetchall())
-    return {"received": received} | {stage: int(counted.get(stage, 0)) for stage in _stage_rows()}
+    reached = FunnelReach.objects.filter(
+        person__in=received_files(scope, "").values("pk").order_by()
+    ).aggregate(**{stage: Count("pk", filter=Q(**{stage: True})) for stage in _REACHED})
+    return {"received": received} | {stage: _count(reached[stage]) for stage in _REACHED}
 
 
 @indicator("funnel", gettext_lazy("Du premier contact à l'attestation"), FUNNEL_STAGES)

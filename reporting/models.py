@@ -70,3 +70,97 @@ class ActivityReport(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.READY, self.Status.FAILED)
+
+
+class HoursSummary(models.Model):
+    """The hours ledger (``parcours.HoursEntry``) added up per axis and calendar month,
+    quarter and year, with the axis's kind and operator and the file it belongs to: the
+    dashboard's hours are read from here instead of every ledger line. Kept by database
+    triggers (migration 0002: every insert, update and delete of a ledger line, a change
+    of an axis's kind or operator, a path moved to another file) and rebuilt each night
+    (``reporting.tasks.rebuild_summaries``). Ids only, no name."""
+
+    class Grain(models.TextChoices):
+        MONTH = "M", _("mois")
+        QUARTER = "Q", _("trimestre")
+        YEAR = "Y", _("année")
+
+    #: The axis (``parcours.Axis``), by id: the triggers keep these rows, not Django.
+    axis = models.BigIntegerField(_("axe"))
+    grain = models.CharField(_("découpage"), max_length=1, choices=Grain.choices)
+    #: The first day of the month, quarter or year.
+    start = models.DateField(_("début"))
+    kind = models.CharField(_("type d'axe"), max_length=20)
+    operator = models.CharField(_("opérateur"), max_length=200, blank=True)
+    #: The file (``beneficiaries.Beneficiary``), by id.
+    person = models.BigIntegerField(_("dossier"))
+    hours = models.DecimalField(_("heures"), max_digits=12, decimal_places=2)
+    #: How many ledger lines: a person with lines in the period counts, even netted to 0.
+    lines = models.IntegerField(_("lignes"))
+
+    class Meta:
+        verbose_name = _("heures par période")
+        verbose_name_plural = _("heures par période")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("axis", "grain", "start"), name="hours_summary_once_per_period"
+            ),
+        ]
+        indexes = [models.Index(fields=("grain", "start"), name="hours_summary_period")]
+
+    def __str__(self) -> str:
+        return f"{self.axis} {self.grain} {self.start}"
+
+
+class FunnelReach(models.Model):
+    """How far each file has gone, to this day: a path opened, a welcome module complete,
+    a convention signed, an attestation issued (a first issue). The funnel of the
+    dashboard counts the people received in a period from here in one scan. Kept by
+    database triggers (migration 0003: every write of the paths, welcome modules,
+    conventions and attestations) and rebuilt each night
+    (``reporting.tasks.rebuild_summaries``). Ids and yes/no only."""
+
+    #: The file (``beneficiaries.Beneficiary``), by id: the triggers keep these rows.
+    person = models.BigIntegerField(_("dossier"), primary_key=True)
+    path = models.BooleanField(_("parcours ouvert"), default=False)
+    welcome = models.BooleanField(_("module d'accueil terminé"), default=False)
+    convention = models.BooleanField(_("convention signée"), default=False)
+    attestation = models.BooleanField(_("attestation délivrée"), default=False)
+
+    class Meta:
+        verbose_name = _("étape atteinte")
+        verbose_name_plural = _("étapes atteintes")
+
+    def __str__(self) -> str:
+        return str(self.person)
+
+
+class AppointmentDay(models.Model):
+    """Individual appointments with a file, counted per day they start (in Brussels),
+    office of the file, type, interpreter language and status: the dashboard's
+    appointments for the whole centre or some offices are read from here instead of
+    every appointment. Kept by database triggers (migration 0004: every write of an
+    appointment, a file moved to another office) and rebuilt each night
+    (``reporting.tasks.rebuild_summaries``). Counts only."""
+
+    day = models.DateField(_("jour"))
+    #: The office of the file (``offices.Office``), by id.
+    office = models.BigIntegerField(_("bureau"))
+    #: The appointment type (``appointments.AppointmentType``), by id.
+    type = models.BigIntegerField(_("type"))
+    interpreter_language = models.CharField(_("langue de l'interprète"), max_length=3)
+    status = models.CharField(_("état"), max_length=10)
+    appointments = models.IntegerField(_("rendez-vous"))
+
+    class Meta:
+        verbose_name = _("rendez-vous par jour")
+        verbose_name_plural = _("rendez-vous par jour")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("day", "office", "type", "interpreter_language", "status"),
+                name="appointment_day_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.office} {self.type} {self.status}"

@@ -36,4 +36,32 @@
     }
   });
   document.addEventListener("htmx:afterSwap", refresh);
+  /* « Confirmer et lancer », « Reprendre »: sent once. The buttons are disabled after
+     the click (the server also finds the action a second sending asked for); the
+     button's own name and value still go with the form. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-bulk-once]")) { return; }
+    if (form.getAttribute("data-sent")) { event.preventDefault(); return; }
+    form.setAttribute("data-sent", "1");
+    /* Disabled once the form's data is taken (right after this event), so that the
+       clicked button's own name and value still go with it. */
+    window.setTimeout(function () {
+      form.querySelectorAll("button").forEach(function (button) {
+        button.disabled = true;
+        button.setAttribute("aria-disabled", "true");
+      });
+    }, 0);
+  });
+  /* Back to the page from the browser's cache (« précédent »): the buttons work again. */
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) { return; }
+    document.querySelectorAll("form[data-bulk-once][data-sent]").forEach(function (form) {
+      form.removeAttribute("data-sent");
+      form.querySelectorAll("button").forEach(function (button) {
+        button.disabled = false;
+        button.removeAttribute("aria-disabled");
+      });
+    });
+  });
 })();

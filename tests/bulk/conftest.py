@@ -71,7 +71,7 @@ def run(django_capture_on_commit_callbacks: Any) -> Callable[..., BulkAction]:
 
     def make(**kwargs: Any) -> BulkAction:
         with django_capture_on_commit_callbacks(execute=True):
-            action = services.bulk_request(**kwargs)
+            action, _created = services.bulk_request(**kwargs)
         action.refresh_from_db()
         return action
 

@@ -4,6 +4,7 @@ result; roles and scope (a file outside the user's offices is a 404, never acted
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +17,7 @@ from pypdf import PdfReader
 
 from beneficiaries.models import Beneficiary
 from bulk import services
-from bulk.models import BulkAction
+from bulk.models import BulkAction, BulkItem
 from cainamur.models import User
 from offices.models import Office
 from outbox.models import Dispatch
@@ -146,8 +147,10 @@ def test_invite_from_the_list_to_the_letters(
     assert "Inviter 3 personnes au module d&#x27;accueil ?" in page
     assert "HADDAD Amina" in page
     assert not BulkAction.objects.exists()  # nothing before the confirmation
+    token = re.search(r'name="token" value="([0-9a-f-]{36})"', page)
+    assert token is not None
     with django_capture_on_commit_callbacks(execute=True):
-        launched = client.post(NEW, {**data, "etape": "lancer"})
+        launched = client.post(NEW, {**data, "token": token[1], "etape": "lancer"})
     action = BulkAction.objects.get()
     assert launched.status_code == 302 and launched.url == reverse("bulk:detail", args=[action.pk])
     result = client.get(launched.url).content.decode()
@@ -204,23 +207,40 @@ def test_the_progress_reloads_the_page_once_done(
     )
 
 
-def test_the_actions_list_has_a_fixed_query_count(
+def test_the_actions_list_has_a_fixed_query_count_and_pages(
     login_client: Any, coordinator: User, caseworker: User, namur: Office
 ) -> None:
     client = login_client(coordinator)
 
-    def count() -> int:
+    def count(url: str = reverse("bulk:list")) -> tuple[int, str]:
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(reverse("bulk:list")).status_code == 200
-        return len(queries)
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(queries), response.content.decode()
+
+    def actions(n: int) -> None:
+        made = BulkAction.objects.bulk_create(
+            BulkAction(kind="assign", caseworker=caseworker, created_by=coordinator, total=3)
+            for _n in range(n)
+        )
+        BulkItem.objects.bulk_create(
+            BulkItem(action=action, beneficiary=person, position=position)
+            for action in made
+            for position, person in enumerate(people, start=1)
+        )
 
     people = BeneficiaryFactory.create_batch(3, office=namur)
-    services.bulk_request(
-        kind="assign", files=[p.pk for p in people], by=coordinator, caseworker=caseworker
-    )
-    one = count()
-    for _n in range(20):
-        services.bulk_request(
-            kind="assign", files=[p.pk for p in people], by=coordinator, caseworker=caseworker
-        )
-    assert count() == one
+    actions(1)
+    one, page = count()
+    assert page.count('data-testid="bulk-action"') == 1 and "Page 1 sur" not in page
+    actions(49)
+    fifty, page = count()
+    assert fifty == one and page.count('data-testid="bulk-action"') == 50
+    # The 51st: a second page, the oldest on it.
+    actions(1)
+    first, page = count()
+    assert page.count('data-testid="bulk-action"') == 50 and "Page 1 sur 2" in page
+    assert 'href="?page=2"' in page
+    second, page = count(reverse("bulk:list") + "?page=2")
+    assert page.count('data-testid="bulk-action"') == 1 and "Page 2 sur 2" in page
+    assert first == second == one

@@ -81,7 +81,8 @@ def test_the_file_list_as_a_workbook_people_can_work_with(
     assert birth.is_date and birth.number_format == "DD/MM/YYYY"
     formula = next(r for r in body if r[0] == files["formula"].file_number)
     # Typed by a person, never run as a formula.
-    assert formula[1] == '\'=HYPERLINK("http://x")' and formula[2] == "'-2+3"
+    # Typed by a person: shown as typed, as text, never run as a formula.
+    assert formula[1] == '=HYPERLINK("http://x")' and formula[2] == "-2+3"
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
 
 
@@ -291,3 +292,59 @@ def test_an_empty_list_says_there_is_nothing_to_export(
     assert response.redirect_chain == [("http://testserver/dossiers/", 302)]
     assert "Rien à exporter" in response.content.decode()
     assert not Export.objects.exists()
+
+
+def test_a_control_character_never_breaks_an_export(
+    caseworker: User, namur: Office, login_client: Callable[[User], Client]
+) -> None:
+    odd = BeneficiaryFactory(last_name="Ver\x0bheyen", first_names="Ana\x1f", office=namur)
+    client = login_client(caseworker)
+    sheet = _sheet(_export(client, "dossiers", "xlsx"))
+    assert [r[1:3] for r in sheet.iter_rows(min_row=2, values_only=True)] == [("Verheyen", "Ana")]
+    rows = _csv(_export(client, "dossiers", "csv"))
+    assert rows[1][0] == odd.file_number and rows[1][1] == "Verheyen"
+    assert Export.objects.filter(status=Export.Status.DOWNLOADED).count() == 2
+
+
+def test_the_watch_requeues_waiting_exports_and_fails_those_a_dead_worker_left(
+    caseworker: User, files: dict[str, Beneficiary], django_capture_on_commit_callbacks: Any
+) -> None:
+    now = timezone.now()
+    waiting = Export.objects.create(
+        source="dossiers",
+        label="Dossiers",
+        format="csv",
+        query="{}",
+        requested_by=caseworker,
+        requested_at=now - timedelta(minutes=5),
+    )
+    fresh = Export.objects.create(
+        source="dossiers", label="Dossiers", format="csv", query="{}", requested_by=caseworker
+    )
+    dead = Export.objects.create(
+        source="dossiers",
+        label="Dossiers",
+        format="csv",
+        query="{}",
+        status=Export.Status.RUNNING,
+        requested_by=caseworker,
+        requested_at=now - timedelta(hours=1),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert exports.exports_watch(now) == {"requeued": 1, "failed": 1}
+    waiting.refresh_from_db()
+    fresh.refresh_from_db()
+    dead.refresh_from_db()
+    assert waiting.status == Export.Status.READY and waiting.rows == 2  # built (in process)
+    assert fresh.status == Export.Status.QUEUED  # its own task is still on its way
+    assert dead.status == Export.Status.FAILED and dead.query == ""
+    assert "Exportez la liste à nouveau" in dead.error
+
+
+def test_a_refused_filter_is_named_in_the_log(
+    caseworker: User, login_client: Callable[[User], Client], files: dict[str, Beneficiary]
+) -> None:
+    _export(login_client(caseworker), "dossiers", "csv", office="999999", q="Haddad")
+    logged = Export.objects.get().filters
+    assert ["Rechercher", "recherche par nom ou numéro"] in logged
+    assert ["Filtres ignorés (valeur refusée)", "Bureau"] in logged

@@ -139,6 +139,14 @@ DATE_FIELDS: dict[str, tuple[str, ...] | NoRule] = {
         "2016, not starting after today, at most five years)"
     ),
     "reporting.ActivityReport.period_end": NoRule("the end of that checked period"),
+    "reporting.HoursSummary.start": NoRule(
+        "the first day of a month, quarter or year of a ledger line's date, written by a "
+        "database trigger (reporting migration 0002), never typed"
+    ),
+    "reporting.AppointmentDay.day": NoRule(
+        "the day an appointment starts, written by a database trigger (reporting migration "
+        "0004), never typed"
+    ),
 }
 
 

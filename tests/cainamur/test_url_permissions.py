@@ -119,6 +119,7 @@ SEPARATE = {
     "bulk:detail",
     "bulk:state",
     "bulk:letters",
+    "bulk:resume",  # POST: « Reprendre » a failed action (tests/bulk/test_safety.py)
     # A commune list's columns, preview, confirmation (tests/imports/test_views.py)
     "imports:batch",
     "imports:columns",

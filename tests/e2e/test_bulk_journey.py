@@ -1,6 +1,7 @@
 """A coordinator filters the file list, ticks files, invites them to the welcome module,
 confirms, watches the action run, downloads the letters as one PDF and sees the e-mails
-that went through the outbox; the result reads on a phone."""
+that went through the outbox; the result reads on a phone. A double click on « Confirmer
+et lancer » asks for one action."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
+from bulk.models import BulkAction
 from cainamur.models import User
 from outbox.models import Dispatch
 from parcours.services import parcours_open
@@ -56,9 +58,41 @@ def test_a_coordinator_invites_people_to_the_welcome_module(
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Inviter 2 personnes au module d'accueil ?"
     )
-    page.get_by_role("button", name="Confirmer et lancer").click()
-
+    # « Confirmer et lancer » is sent once: the first click disables the buttons
+    # (static/js/bulk.js), a second click sends nothing. The page keeps the submission
+    # here while the test looks (the server would also find the action the form's
+    # one-time token already asked for).
+    page.evaluate(
+        """() => {
+          window.submits = 0;
+          window.holdSubmit = true;
+          document.querySelector("form[data-bulk-once]").addEventListener("submit", (e) => {
+            window.submits += 1;
+            if (window.holdSubmit) { e.preventDefault(); }
+          });
+        }"""
+    )
+    launch = page.get_by_role("button", name="Confirmer et lancer")
+    launch.click()
+    expect(launch).to_be_disabled()
+    expect(page.get_by_role("button", name="Modifier")).to_be_disabled()
+    launch.click(force=True)  # a second click, on the disabled button
+    assert page.evaluate("window.submits") == 1
+    # Let it go, as when the page comes back from the browser's cache (« précédent »).
+    page.evaluate(
+        """() => {
+          window.holdSubmit = false;
+          const form = document.querySelector("form[data-bulk-once]");
+          form.removeAttribute("data-sent");
+          form.querySelectorAll("button").forEach((b) => {
+            b.disabled = false;
+            b.removeAttribute("aria-disabled");
+          });
+        }"""
+    )
+    launch.click()
     expect(page.get_by_test_id("bulk-status")).to_have_text("terminée")
+    assert BulkAction.objects.count() == 1
     expect(page.get_by_test_id("bulk-counts")).to_have_text("2 dossiers : 2 faits, 0 refusés.")
     rows = page.get_by_test_id("bulk-item")
     expect(rows).to_have_count(2)

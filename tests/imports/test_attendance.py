@@ -330,7 +330,7 @@ def test_the_template_lists_exactly_the_links_people(
         "application/vnd.openxmlformats-officedocument.spreadsheetml"
     )
     assert "attachment" in response["Content-Disposition"]
-    assert response["Cache-Control"] == "no-store"
+    assert "no-store" in response["Cache-Control"]
     workbook = load_workbook(io.BytesIO(response.content))
     rows = list(workbook.worksheets[0].iter_rows(values_only=True))
     assert list(rows[0]) == HEADERS
@@ -426,3 +426,44 @@ def test_a_date_cell_and_typed_dates_agree(setting: dict[str, Any]) -> None:
     assert by_line[2]["period_start"] == by_line[3]["period_start"] == day.isoformat()
     assert "Même personne et même période qu'à la ligne 2." in by_line[3]["reason"]
     assert isinstance(day, date)
+
+
+def test_the_operators_pages_are_never_stored(setting: dict[str, Any], client: Any) -> None:
+    """Names and hours, shown without a login: ``no-store`` on each page of the link (its
+    own report page too), so that no shared or browser cache keeps a copy."""
+    token = setting["token"]
+    upload(client, token, sheet(good_rows(setting)))
+    batch = ImportBatch.objects.get()
+    urls = [
+        reverse("operators:report", args=[token]),
+        reverse("imports:attendance-upload", args=[token]),
+        reverse("imports:attendance-template", args=[token]),
+        reverse("imports:attendance-sheet", args=[token, batch.pk]),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response["Cache-Control"], url
+    refused = upload(client, token, b"<html></html>", "presences.csv")  # the form again
+    assert refused.status_code == 400 and "no-store" in refused["Cache-Control"]
+    posted = client.post(reverse("operators:report", args=[token]), {"period_start": "x"})
+    assert posted.status_code == 400 and "no-store" in posted["Cache-Control"]
+
+
+def test_an_operators_uploads_are_throttled_per_link_and_per_address(
+    setting: dict[str, Any], coordinator: User, client: Any, settings: Any
+) -> None:
+    settings.CAI_IMPORT_LINK_RATE = "2/h"
+    settings.CAI_IMPORT_IP_RATE = "3/h"
+    token, data = setting["token"], sheet(good_rows(setting))
+    assert [upload(client, token, data).status_code for _i in range(2)] == [302, 302]
+    response = upload(client, token, data)
+    assert response.status_code == 429
+    assert "Trop de fichiers déposés en peu de temps" in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    # Another link, from the same address: refused too (the address's limit is reached).
+    _other, other_token = operator_services.link_create(
+        offer=Offer.objects.get(title="Autre groupe"), by=coordinator
+    )
+    assert upload(client, other_token, sheet([])).status_code == 429
+    assert ImportBatch.objects.count() == 2

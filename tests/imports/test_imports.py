@@ -5,6 +5,7 @@ nothing written before the confirmation, all or nothing, and never twice."""
 from __future__ import annotations
 
 import io
+import time
 from datetime import date
 from typing import Any
 
@@ -13,12 +14,18 @@ from openpyxl import Workbook
 
 from beneficiaries.models import Beneficiary, Commune
 from cainamur.models import AuditEvent, User
-from imports import communes, services
+from imports import communes, services, tables
 from imports.models import CommuneMapping, ImportBatch
 from imports.tables import TableError, read_table
 from parcours.models import ObligationAssessment
 from tests.factories import BeneficiaryFactory
-from tests.imports.conftest import commune_csv, commune_xlsx, register_number, sample
+from tests.imports.conftest import (
+    commune_csv,
+    commune_xlsx,
+    hostile_xlsx,
+    register_number,
+    sample,
+)
 
 
 def imported(data: bytes, name: str, by: User, commune: str = "Namur") -> ImportBatch:
@@ -210,3 +217,74 @@ def test_a_confirmed_batch_is_not_confirmed_again(coordinator: User) -> None:
     )
     with pytest.raises(services.ImportRefused):
         services.commune_confirm(batch=batch, by=coordinator)
+
+
+# --- Hostile workbooks: read within bounds, whatever they claim -----------------------------
+
+
+def _timed_read(data: bytes) -> tuple[float, Any]:
+    started = time.monotonic()
+    try:
+        outcome: Any = read_table(data, "liste.xlsx")
+    except TableError as error:
+        outcome = error
+    return time.monotonic() - started, outcome
+
+
+def test_a_tiny_workbook_claiming_the_widest_sheet_is_read_at_once() -> None:
+    """5 KB claiming 16,384 columns and 20,000 lines (one far cell): read in well under a
+    second (it froze a worker for 30 s), its two real lines with their numbers."""
+    data = hostile_xlsx(claimed="A1:XFD20000", far_cell="A20000")
+    assert len(data) < 10_000
+    seconds, table = _timed_read(data)
+    assert seconds < 1.0
+    assert table.headers == ["Nom", "Prénom"]
+    assert table.rows == [(2, ["Haddad", "Aïcha"]), (20000, ["x"])]
+
+
+def test_blank_lines_count_towards_the_limit() -> None:
+    """A cell past the last line allowed refuses the sheet, however blank the lines before."""
+    seconds, error = _timed_read(
+        hostile_xlsx(claimed="A1:XFD1048576", far_cell=f"A{tables.MAX_LINES + 5}")
+    )
+    assert seconds < 1.0
+    assert isinstance(error, TableError) and "divisez le fichier" in str(error)
+
+
+@pytest.mark.parametrize(("row", "column"), [(1, 78), (1, 16384), (3, 51)])
+def test_columns_past_the_limit_are_refused(row: int, column: int) -> None:
+    """A header far to the right (BZ, XFD), or any value just past the limit."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Nom", "Prénom"])
+    sheet.append(["Haddad", "Aïcha"])
+    sheet.cell(row=row, column=column, value="Remarque")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    seconds, error = _timed_read(buffer.getvalue())
+    assert seconds < 1.0
+    assert isinstance(error, TableError)
+    assert str(error) == (
+        f"Ce classeur a plus de {tables.MAX_COLUMNS} colonnes : gardez seulement les "
+        "colonnes de la liste."
+    )
+
+
+def test_a_zip_bomb_is_refused_before_it_is_read() -> None:
+    """A sheet whose XML inflates past the limit (a few kilobytes on the wire)."""
+    data = hostile_xlsx(claimed="A1:B3", far_cell="A3", padding=tables.MAX_XLSX_BYTES + 1)
+    assert len(data) < 200_000
+    seconds, error = _timed_read(data)
+    assert seconds < 1.0
+    assert isinstance(error, TableError) and "trop volumineux" in str(error)
+
+
+def test_an_ordinary_workbook_keeps_its_cells() -> None:
+    """The bounds change nothing for a list within them (ten columns, blank cells kept)."""
+    lines, _bad = sample(rows=3, bad=0)
+    lines[1][5] = None  # a blank cell in the middle of a line
+    table = read_table(commune_xlsx(lines), "liste.xlsx")
+    assert len(table.headers) == 10
+    assert [number for number, _cells in table.rows] == [2, 3, 4]
+    assert table.rows[1][1][5] is None and table.rows[1][1][9] == lines[1][9]

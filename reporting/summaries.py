@@ -1,0 +1,68 @@
+"""Summaries the dashboard reads instead of scanning whole tables, kept by database
+triggers (see the reporting migrations) and rebuilt each night in case anything slipped
+past them (a restored backup, a manual fix in SQL).
+
+``HoursSummary``: the hours ledger per axis and calendar month, quarter and year;
+``FunnelReach``: the stages each file has reached (the funnel); ``AppointmentDay``: the
+appointments per day, office of the file, type, interpreter language and status."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from django.db import connection, transaction
+
+from reporting.models import HoursSummary
+from reporting.periods import Period
+
+logger = logging.getLogger(__name__)
+
+
+def _quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def _next_start(start: date, months: int) -> date:
+    month = start.month - 1 + months
+    return date(start.year + month // 12, month % 12 + 1, 1)
+
+
+def grain_of(period: Period) -> tuple[str, date] | None:
+    """The summary's rows that cover exactly ``period`` (its grain and first day), by its
+    dates whatever its kind; None for dates that are no whole calendar month, quarter or
+    year (the figures are then counted on the ledger itself)."""
+    start, end = period.start, period.end
+    if start.day != 1:
+        return None
+    for grain, months in (
+        (HoursSummary.Grain.MONTH, 1),
+        (HoursSummary.Grain.QUARTER, 3),
+        (HoursSummary.Grain.YEAR, 12),
+    ):
+        if grain == HoursSummary.Grain.QUARTER and start != _quarter_start(start):
+            continue
+        if grain == HoursSummary.Grain.YEAR and start.month != 1:
+            continue
+        if end == _next_start(start, months) - timedelta(days=1):
+            return grain, start
+    return None
+
+
+def rebuild() -> int:
+    """Compute the summaries again from their tables (the nightly task); returns how many
+    rows they have. Writes to the tables they follow wait the second or two it takes."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT reporting_hours_summary_rebuild()")
+        (hours,) = cursor.fetchone() or (0,)
+        cursor.execute("SELECT reporting_funnel_rebuild()")
+        (funnel,) = cursor.fetchone() or (0,)
+        cursor.execute("SELECT reporting_appointment_day_rebuild()")
+        (appointments,) = cursor.fetchone() or (0,)
+    logger.info(
+        "Pilotage: summaries rebuilt: %d rows of hours, %d files' stages, %d of appointments",
+        hours,
+        funnel,
+        appointments,
+    )
+    return int(hours) + int(funnel) + int(appointments)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -597,3 +598,17 @@ def outcome_counts(action: BulkAction) -> dict[str, int]:
     for row in rows:
         counts[row["outcome"]] = row["n"]
     return counts
+
+
+def letters_expire(now: datetime | None = None) -> int:
+    """Delete the merged letters of actions finished more than ``CAI_EXPORT_DAYS`` ago
+    (names and addresses, printed by then); « Télécharger » builds them again from the
+    files done if someone still needs them. Returns how many were deleted."""
+    limit = (now or timezone.now()) - timedelta(days=int(settings.CAI_EXPORT_DAYS))
+    deleted = 0
+    old = BulkAction.objects.filter(finished_at__lt=limit).exclude(letters="")
+    for action in old.iterator():
+        action.letters.delete(save=False)
+        BulkAction.objects.filter(pk=action.pk).update(letters="", letters_count=0)
+        deleted += 1
+    return deleted

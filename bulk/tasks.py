@@ -25,3 +25,10 @@ def bulk_watch() -> dict[str, int]:
     if any(result.values()):
         logger.info("Bulk actions watch: %s", result)
     return result
+
+
+@shared_task
+def letters_expire() -> int:
+    """Nightly: the merged letters of actions finished more than CAI_EXPORT_DAYS ago are
+    deleted (built again on demand)."""
+    return services.letters_expire()

@@ -314,7 +314,8 @@ REGISTER: Final[dict[str, Entry]] = {
         "Open the files of the people a commune registered, without typing them again; "
         "show what was imported and why a line was not",
         LEGAL_OBLIGATION,
-        FILE_RETENTION + "; an abandoned import: its file deleted at once",
+        FILE_RETENTION + " for the report; the list's file: 30 days after its import, at once "
+        "when abandoned (a list not confirmed within 7 days is abandoned)",
         (K,),
     ),
     "rights.Anonymisation": Entry(
@@ -330,7 +331,8 @@ REGISTER: Final[dict[str, Entry]] = {
         "as one PDF (names and postal addresses, encrypted at rest)",
         "Run the integration path for many people at once; show what was done",
         LEGAL_OBLIGATION,
-        FILE_RETENTION,
+        FILE_RETENTION + "; the letters' PDF: CAI_EXPORT_DAYS after the action (built "
+        "again on demand)",
         (C, K),
     ),
     "bulk.BulkItem": Entry(

@@ -399,6 +399,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cainamur.tasks.exports_watch_stale",
         "schedule": 60,
     },
+    # Files that hold personal data only for a while: a bulk action's merged letters after
+    # CAI_EXPORT_DAYS, a commune's list 30 days after its import (its report stays).
+    "bulk-letters-expire": {
+        "task": "bulk.tasks.letters_expire",
+        "schedule": crontab(hour=2, minute=20),
+    },
+    "imports-sources-expire": {
+        "task": "imports.tasks.sources_expire",
+        "schedule": crontab(hour=2, minute=25),
+    },
     # Exports hold personal data: their files are deleted after CAI_EXPORT_DAYS.
     "exports-expire-files": {
         "task": "cainamur.tasks.exports_expire_files",

@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -416,3 +417,29 @@ def attendance_confirm(*, batch: ImportBatch, ip: str) -> ImportBatch:
 def attendance_blank_lines(batch: ImportBatch) -> int:
     """Lines of the sheet without hours (not in the report)."""
     return max(0, batch.rows_total - len(batch.rows()))
+
+
+#: A list confirmed is kept this long as the commune sent it (to check a line against it),
+#: then only its report stays; a list never confirmed is abandoned after a week.
+SOURCE_KEEP_DAYS = 30
+PREVIEW_KEEP_DAYS = 7
+
+
+def sources_expire(now: datetime | None = None) -> dict[str, int]:
+    """Nightly: delete the files of lists confirmed more than ``SOURCE_KEEP_DAYS`` ago (the
+    raw list holds register numbers; the batch keeps its report), and abandon the batches
+    left unconfirmed more than ``PREVIEW_KEEP_DAYS`` (their file deleted)."""
+    now = now or timezone.now()
+    confirmed = ImportBatch.objects.filter(
+        status=ImportBatch.Status.DONE, confirmed_at__lt=now - timedelta(days=SOURCE_KEEP_DAYS)
+    ).exclude(source="")
+    removed = 0
+    for batch in confirmed.iterator():
+        batch.source.delete(save=False)
+        ImportBatch.objects.filter(pk=batch.pk).update(source="")
+        removed += 1
+    stale = ImportBatch.objects.filter(
+        created_at__lt=now - timedelta(days=PREVIEW_KEEP_DAYS)
+    ).exclude(status__in=[ImportBatch.Status.DONE, ImportBatch.Status.ABANDONED])
+    abandoned = sum(1 for batch in stale.iterator() if batch_abandon(batch=batch, by=None))
+    return {"sources_deleted": removed, "abandoned": abandoned}

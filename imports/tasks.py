@@ -11,3 +11,10 @@ from imports import services
 def assess_imported(batch_id: int) -> int:
     """Assess the obligation of the files an import opened; safe to run twice."""
     return services.imported_assess(batch_id)
+
+
+@shared_task
+def sources_expire() -> dict[str, int]:
+    """Nightly: confirmed lists' files deleted after 30 days, unconfirmed ones abandoned
+    after 7."""
+    return services.sources_expire()

@@ -232,3 +232,28 @@ def test_seats_in_a_group_session(
     assert AuditEvent.objects.filter(action="appointments.seat_book").count() == 2
     assert services.bulk_run(again.pk) is False
     assert Seat.objects.filter(session=session).count() == 2
+
+
+def test_old_merged_letters_are_deleted_and_built_again_on_demand(
+    coordinator: User,
+    welcome_file: Callable[..., Beneficiary],
+    run: Callable[..., BulkAction],
+) -> None:
+    person = welcome_file(last_name="Haddad", first_names="Amina")
+    action = run(
+        kind=BulkAction.Kind.INVITE,
+        files=[person.pk],
+        by=coordinator,
+        channel=BulkAction.Channel.LETTER,
+    )
+    name = action.letters.name
+    storage = action.letters.storage
+    assert name and storage.exists(name)
+    assert services.letters_expire(timezone.now() + timedelta(days=6)) == 0
+    assert services.letters_expire(timezone.now() + timedelta(days=8)) == 1
+    action.refresh_from_db()
+    assert not action.letters and not storage.exists(name)
+    # Someone still needs them: built again from the files done.
+    assert services.letters_build(action) == 1
+    action.refresh_from_db()
+    assert action.letters and "HADDAD" in " ".join(letters_text(action)).upper()

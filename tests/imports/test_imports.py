@@ -288,3 +288,33 @@ def test_an_ordinary_workbook_keeps_its_cells() -> None:
     assert len(table.headers) == 10
     assert [number for number, _cells in table.rows] == [2, 3, 4]
     assert table.rows[1][1][5] is None and table.rows[1][1][9] == lines[1][9]
+
+
+def test_lists_are_not_kept_forever(coordinator: User) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    lines, _bad = sample(rows=4, bad=0)
+    done = services.commune_confirm(
+        batch=imported(commune_xlsx(lines), "done.xlsx", coordinator), by=coordinator
+    )
+    other, _bad = sample(rows=3, bad=0, seed=8)
+    waiting = imported(commune_xlsx(other), "waiting.xlsx", coordinator)
+    storage = done.source.storage
+    kept = {done.pk: done.source.name, waiting.pk: waiting.source.name}
+    assert services.sources_expire(timezone.now() + timedelta(days=6)) == {
+        "sources_deleted": 0,
+        "abandoned": 0,
+    }
+    # A week on, the list never confirmed is abandoned; a month on, the confirmed list's
+    # file goes, and its report stays.
+    assert services.sources_expire(timezone.now() + timedelta(days=31)) == {
+        "sources_deleted": 1,
+        "abandoned": 1,
+    }
+    done.refresh_from_db()
+    waiting.refresh_from_db()
+    assert not done.source and done.status == ImportBatch.Status.DONE and done.rows()
+    assert waiting.status == ImportBatch.Status.ABANDONED
+    assert not storage.exists(kept[done.pk])

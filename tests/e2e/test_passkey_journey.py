@@ -5,6 +5,7 @@ here for real): added from « Sécurité du compte », then used after the passw
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import pytest
@@ -34,6 +35,14 @@ def test_add_a_passkey_then_log_in_with_it(page: Any, caseworker: User) -> None:
             }
         },
     )
+    # The passkey scripts' translations arrive late (a slow network): the scripts must
+    # still wait for them (the library loaded them « async », and the button then failed
+    # now and then with « gettext is not defined »).
+    def late(route: Any) -> None:
+        time.sleep(0.4)
+        route.continue_()
+
+    page.route("**/webauthn/jsi18n/", late)
     log_in(page, caseworker.username, PASSWORD)
     page.goto("/compte/securite/")
     page.get_by_role("button", name="Ajouter une clé d'accès").click()

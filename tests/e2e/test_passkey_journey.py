@@ -35,6 +35,7 @@ def test_add_a_passkey_then_log_in_with_it(page: Any, caseworker: User) -> None:
             }
         },
     )
+
     # The passkey scripts' translations arrive late (a slow network): the scripts must
     # still wait for them (the library loaded them « async », and the button then failed
     # now and then with « gettext is not defined »).

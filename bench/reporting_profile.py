@@ -53,7 +53,7 @@ def profile(runs: int, *, explain: bool, office: int | None, period: str) -> Non
             "tickets": lambda: indicators.ticket_figures(scope),
             "callbacks": lambda: indicators.callback_figures(scope),
             "series": lambda: indicators.series_figures(scope, files),
-            "funnel": lambda: indicators.funnel_figures(scope, files.totals["received"]),
+            "funnel": lambda: indicators.funnel_figures(files),
         }
 
     best: dict[str, float] = {}

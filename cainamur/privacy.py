@@ -123,12 +123,16 @@ REGISTER: Final[dict[str, Entry]] = {
         "As long as the ledger lines they add up (recomputed from them each night)",
         (K,),
     ),
-    "reporting.FunnelReach": Entry(
-        "The stages each file has reached (path, welcome module, convention, attestation: "
-        "yes or no, by file id, no name), kept from the paths and attestations",
-        "Show the dashboard's funnel quickly",
-        LEGAL_OBLIGATION,
-        "As long as the file's paths and attestations (recomputed from them each night)",
+    "reporting.FileFacts": Entry(
+        "What the dashboard counts of each file, by file id, no name, number or contact: "
+        "office, commune, caseworker, sex, nationality, birth date, opening and first "
+        "contact dates, obligation outcome and its exemption reasons (a medical one is "
+        "health data), the stages reached (path, welcome module, convention, attestation: "
+        "yes or no); kept from the file, its assessments, paths and attestations; only "
+        "ever shown added up",
+        "Show the dashboard's figures and funnel quickly",
+        f"{LEGAL_OBLIGATION}; {HEALTH}",
+        "As long as the file (removed with it; recomputed from it each night)",
         (K,),
     ),
     "parcours.Extension": Entry(

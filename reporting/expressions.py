@@ -4,7 +4,7 @@ days, and the attestation deadline in force computed in the database."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -60,6 +60,22 @@ class PlusDays(Func):
     template = "(%(expressions)s)"
     arg_joiner = " + "
     output_field = DateField()
+
+
+class WidthBucket(Func):
+    """Which of the slices starting at ``thresholds`` (sorted) a value falls in: 1 for
+    the first, ``len(thresholds) - 1`` for the last (the last threshold ends it), 0
+    before and ``len(thresholds)`` after (PostgreSQL ``width_bucket``: a binary search,
+    cheaper per row than truncating a time to a month in Brussels)."""
+
+    function = "width_bucket"
+    output_field = IntegerField()
+
+    def __init__(self, expression: Any, thresholds: Sequence[date | datetime]) -> None:
+        kind = "timestamptz[]" if isinstance(thresholds[0], datetime) else "date[]"
+        super().__init__(
+            expression, Value(list(thresholds)), template=f"%(function)s(%(expressions)s::{kind})"
+        )
 
 
 class EpochDays(Func):

@@ -24,7 +24,6 @@ from django.db import connection, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.db.models import (
     BooleanField,
-    Case,
     Count,
     DateField,
     Exists,
@@ -38,7 +37,6 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth, TruncWeek
 from django.utils import timezone
@@ -49,7 +47,7 @@ from appointments.models import Appointment, AppointmentType, Seat
 from attestations.models import Attestation
 from beneficiaries.languages import LANGUAGE_CHOICES
 from beneficiaries.models import Arrondissement, Beneficiary, Commune, ObligationStatus
-from cainamur.lib.localtime import BRUSSELS
+from cainamur.lib.localtime import day_bounds
 from cainamur.models import AuditEvent
 from operators.models import OFFER_AXES, Orientation
 from operators.services import ORIENTATION_STEP
@@ -72,14 +70,15 @@ from reception.models import Callback, QueueTicket
 from reporting import summaries
 from reporting.expressions import (
     Percentile,
+    WidthBucket,
     attestation_deadline_in_force,
     grouping_sets,
     interval_days,
     merged,
 )
-from reporting.models import AppointmentDay, FunnelReach, HoursSummary
+from reporting.models import AppointmentDay, HoursSummary
 from reporting.periods import Bucket, Period, PeriodKind, buckets, weekly
-from reporting.scope import Scope, scoped_files
+from reporting.scope import Scope, scoped_facts, scoped_files
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -210,7 +209,7 @@ def _files_of(rows: QuerySet[M], scope: Scope, path: str) -> QuerySet[M]:
     and no filter: the figures of the whole centre)."""
     if not scope.restricts_files:
         return rows
-    return rows.filter(**{f"{path}__in": scoped_files(scope)})
+    return rows.filter(**{f"{path}__in": scoped_facts(scope).values("pk")})
 
 
 def _office_rows(rows: QuerySet[M], scope: Scope, *, office: str, file: str) -> QuerySet[M]:
@@ -220,7 +219,7 @@ def _office_rows(rows: QuerySet[M], scope: Scope, *, office: str, file: str) -> 
     if offices is not None:
         rows = rows.filter(**{f"{office}__in": offices})
     if scope.filters.on_people:
-        rows = rows.filter(**{f"{file}__in": scoped_files(scope)})
+        rows = rows.filter(**{f"{file}__in": scoped_facts(scope).values("pk")})
     return rows
 
 
@@ -310,15 +309,6 @@ def _flag(condition: Q) -> ExpressionWrapper:
     return ExpressionWrapper(condition, output_field=BooleanField())
 
 
-#: What the one scan of the files counts, by name: a flag per file (see file_figures).
-FILE_COUNTS = (
-    "received",
-    "opened",
-    *(f"presentation_{outcome}" for outcome in PRESENTATION_OUTCOMES),
-    *(f"status_{status}" for status in (*rules.ASSESSMENT_STATUSES, "unassessed")),
-)
-
-
 @dataclass(frozen=True)
 class FileFigures:
     """What one scan of the files in scope gives (``file_figures``)."""
@@ -337,70 +327,70 @@ def period_is_current(scope: Scope) -> bool:
 
 
 def file_figures(scope: Scope) -> FileFigures:
-    """One scan of the files in scope, grouped three ways at once (per commune, per month
-    or week of the first contact, per month or week of opening) and in total: people
-    received, files opened, presentation deadlines met, missed and to come, the funnel
-    of the people received, and — while the period runs — the obligation outcomes of the
-    files opened. Each stage of the funnel is an uncorrelated ``IN`` (hashed once)."""
+    """The files in scope, read from their narrow rows of facts (``FileFacts``): in total
+    (one aggregate) people received, files opened, presentation deadlines met, missed and
+    to come, the stages the people received have reached (the funnel), and — while the
+    period runs — the obligation outcomes of the files opened with each exemption reason;
+    then people received and files opened grouped three ways at once (per commune, per
+    month or week of the first contact, per month or week of opening)."""
     lo, hi = scope.period.bounds()
     received = Q(presented_on__range=_days(scope.period))
     opened = Q(created_at__gte=lo, created_at__lt=hi)
-    by_week = weekly(scope.period)
-    trunc = TruncWeek if by_week else TruncMonth
-    flags: dict[str, Any] = {
-        "received": _flag(received),
-        "opened": _flag(opened),
+    counted: dict[str, Q] = {
+        "received": received,
+        "opened": opened,
         **{
-            f"presentation_{outcome}": _flag(_presentation_q(scope, outcome))
+            f"presentation_{outcome}": _presentation_q(scope, outcome)
             for outcome in PRESENTATION_OUTCOMES
         },
+        **{f"reached_{stage}": received & Q(**{stage: True}) for stage in _REACHED},
     }
     if period_is_current(scope):
-        flags |= {
-            f"status_{status}": _flag(opened & Q(obligation_status=status))
+        counted |= {
+            f"status_{status}": opened & Q(obligation_status=status)
             for status in rules.ASSESSMENT_STATUSES
         }
-        flags["status_unassessed"] = _flag(opened & Q(obligation_status=ObligationStatus.UNKNOWN))
+        counted["status_unassessed"] = opened & Q(obligation_status=ObligationStatus.UNKNOWN)
+        exempt = opened & Q(obligation_status=rules.EXEMPT)
+        counted |= {
+            f"reason_{reason}": exempt & Q(exemption_reasons__contains=[reason])
+            for reason in EXEMPTION_LABELS
+        }
+    facts = scoped_facts(scope)
+    found = facts.aggregate(**{name: Count("pk", filter=q) for name, q in counted.items()})
+    totals = {name: _count(value) for name, value in found.items()}
+
+    # Slices of the period by the day they start (the first contact's day) and by the
+    # moment (the opening, from Brussels midnight).
+    slices = buckets(scope.period)
+    days = [piece.start for piece in slices]
     rows = (
-        scoped_files(scope)
+        facts.filter(received | opened)
         .annotate(
             home=F("commune_id"),
-            received_in=Case(
-                When(received, then=trunc("presented_on", output_field=DateField())),
-                default=None,
-                output_field=DateField(),
-            ),
-            opened_in=Case(
-                When(
-                    opened,
-                    then=trunc("created_at", output_field=DateField(), tzinfo=BRUSSELS),
-                ),
-                default=None,
-                output_field=DateField(),
-            ),
-            **flags,
+            received_in=WidthBucket("presented_on", [*days, scope.period.end + timedelta(days=1)]),
+            opened_in=WidthBucket("created_at", [*(day_bounds(day)[0] for day in days), hi]),
+            is_received=_flag(received),
+            is_opened=_flag(opened),
         )
-        .values("home", "received_in", "opened_in", *flags)
+        .values("home", "received_in", "opened_in", "is_received", "is_opened")
     )
-    found = grouping_sets(
-        rows,
-        sets=[("home",), ("received_in",), ("opened_in",), ()],
-        counts={name: name for name in flags},
-    )
-    totals: dict[str, int] = dict.fromkeys(FILE_COUNTS, 0)
+    inside = range(1, len(slices) + 1)  # 0: before, len + 1: after, None: no date
     by_commune: dict[int, dict[str, int]] = {}
     received_by_bucket: dict[date, int] = {}
     opened_by_bucket: dict[date, int] = {}
-    for row in found:
+    for row in grouping_sets(
+        rows,
+        sets=[("home",), ("received_in",), ("opened_in",)],
+        counts={"received": "is_received", "opened": "is_opened"},
+    ):
         grouped = row["grouped"]
-        if grouped == ():
-            totals |= {name: row[name] for name in flags}
-        elif grouped == ("home",):
+        if grouped == ("home",):
             by_commune[row["home"]] = {"received": row["received"], "opened": row["opened"]}
-        elif grouped == ("received_in",) and row["received_in"] is not None:
-            received_by_bucket[_day(row["received_in"])] = row["received"]
-        elif grouped == ("opened_in",) and row["opened_in"] is not None:
-            opened_by_bucket[_day(row["opened_in"])] = row["opened"]
+        elif grouped == ("received_in",) and row["received_in"] in inside:
+            received_by_bucket[slices[row["received_in"] - 1].key] = row["received"]
+        elif grouped == ("opened_in",) and row["opened_in"] in inside:
+            opened_by_bucket[slices[row["opened_in"] - 1].key] = row["opened"]
     return FileFigures(totals, by_commune, received_by_bucket, opened_by_bucket)
 
 
@@ -426,15 +416,14 @@ EXEMPTION_LABELS: dict[str, StrOrPromise] = {
 }
 
 
-def _latest_assessments(scope: Scope, files: QuerySet[Beneficiary] | None = None) -> QuerySet[Any]:
-    """For each file opened in the period (or of ``files``), the id of its latest
-    assessment made by the end of the period. Assessments are only ever added (their time
-    set on creation), so a file's latest one is the one with the highest id: a hashed
-    aggregate, not a sort."""
-    _lo, hi = scope.period.bounds()
-    files = opened_files(scope, "") if files is None else files
+def _latest_assessments(scope: Scope) -> QuerySet[Any]:
+    """For each file opened in the period, the id of its latest assessment made by the
+    end of the period. Assessments are only ever added (their time set on creation), so
+    a file's latest one is the one with the highest id: a hashed aggregate, not a sort."""
+    lo, hi = scope.period.bounds()
+    opened = scoped_facts(scope).filter(created_at__gte=lo, created_at__lt=hi)
     return (
-        ObligationAssessment.objects.filter(beneficiary__in=files, assessed_at__lt=hi)
+        ObligationAssessment.objects.filter(beneficiary__in=opened.values("pk"), assessed_at__lt=hi)
         .values("beneficiary_id")
         .annotate(last=Max("id"))
         .values("last")
@@ -464,29 +453,26 @@ def exemption_files(scope: Scope, value: str) -> QuerySet[Beneficiary]:
 
 
 def obligation_figures(scope: Scope, files: FileFigures) -> dict[str, int]:
-    """Outcomes of the files opened in the period, with each exemption reason (one
-    query). While the period runs the outcomes come with the scan of the files
-    (``files``), and only the exempt files' assessments are read, for their reasons."""
-    reasons = {
-        f"reason_{reason}": Count("pk", filter=Q(status=rules.EXEMPT, reasons__contains=[reason]))
-        for reason in EXEMPTION_LABELS
-    }
+    """Outcomes of the files opened in the period, with each exemption reason. While the
+    period runs they come with the scan of the files (``files``: the outcome and reasons
+    of each file's latest assessment, kept on its facts); for a period that has ended,
+    from the assessments made by its end (one query)."""
     if period_is_current(scope):
-        exempt = opened_files(scope, "").filter(obligation_status=rules.EXEMPT)
-        latest = _latest_assessments(scope, exempt)
-        counts = ObligationAssessment.objects.filter(pk__in=latest).aggregate(**reasons)
-        for status in (*rules.ASSESSMENT_STATUSES, "unassessed"):
-            counts[status] = files.totals[f"status_{status}"]
-    else:
-        latest = _latest_assessments(scope)
-        counts = ObligationAssessment.objects.filter(pk__in=latest).aggregate(
-            **{
-                status: Count("pk", filter=Q(status=status)) for status in rules.ASSESSMENT_STATUSES
-            },
-            **reasons,
-            assessed=Count("pk"),
-        )
-        counts["unassessed"] = files.totals["opened"] - _count(counts.pop("assessed"))
+        return {
+            key: files.totals[f"status_{key}"] for key in (*rules.ASSESSMENT_STATUSES, "unassessed")
+        } | {f"reason_{reason}": files.totals[f"reason_{reason}"] for reason in EXEMPTION_LABELS}
+    latest = _latest_assessments(scope)
+    counts = ObligationAssessment.objects.filter(pk__in=latest).aggregate(
+        **{status: Count("pk", filter=Q(status=status)) for status in rules.ASSESSMENT_STATUSES},
+        **{
+            f"reason_{reason}": Count(
+                "pk", filter=Q(status=rules.EXEMPT, reasons__contains=[reason])
+            )
+            for reason in EXEMPTION_LABELS
+        },
+        assessed=Count("pk"),
+    )
+    counts["unassessed"] = files.totals["opened"] - _count(counts.pop("assessed"))
     return {key: _count(value) for key, value in counts.items()}
 
 
@@ -659,7 +645,7 @@ def _hours_ledger(scope: Scope) -> QuerySet[Any]:
         grain, start = covering
         rows = HoursSummary.objects.filter(grain=grain, start=start)
         if scope.restricts_files:
-            rows = rows.filter(person__in=scoped_files(scope).values("pk"))
+            rows = rows.filter(person__in=scoped_facts(scope).values("pk"))
         return rows.values("kind", "operator", "person", amount=F("hours"))
     return (
         _files_of(
@@ -1246,15 +1232,13 @@ def _funnel_conditions() -> dict[str, Q]:
 _REACHED = ("path", "welcome", "convention", "attestation")
 
 
-def funnel_figures(scope: Scope, received: int) -> dict[str, int]:
-    """How many of the people received in the period reached each stage: the stages each
-    file has reached (``FunnelReach``, kept by triggers), for the cohort (one query)."""
-    if not received:  # nobody received (or a scope that keeps nothing: ``IN ()``)
-        return dict.fromkeys(FUNNEL_STAGES, 0)
-    reached = FunnelReach.objects.filter(
-        person__in=received_files(scope, "").values("pk").order_by()
-    ).aggregate(**{stage: Count("pk", filter=Q(**{stage: True})) for stage in _REACHED})
-    return {"received": received} | {stage: _count(reached[stage]) for stage in _REACHED}
+def funnel_figures(files: FileFigures) -> dict[str, int]:
+    """How many of the people received in the period reached each stage: counted with
+    the scan of the files (the stages each file has reached are kept on its facts)."""
+    totals = files.totals
+    return {"received": totals["received"]} | {
+        stage: totals[f"reached_{stage}"] for stage in _REACHED
+    }
 
 
 @indicator("funnel", gettext_lazy("Du premier contact à l'attestation"), FUNNEL_STAGES)
@@ -1300,7 +1284,7 @@ def dashboard(scope: Scope) -> Dashboard:
         tickets = ticket_figures(scope)
         callbacks = callback_figures(scope)
         series = series_figures(scope, files)
-        funnel = funnel_figures(scope, files.totals["received"])
+        funnel = funnel_figures(files)
         communes = list(in_scope)
         type_names = dict(AppointmentType.objects.values_list("pk", "name"))
     totals = files.totals

@@ -106,33 +106,89 @@ class HoursSummary(models.Model):
                 fields=("axis", "grain", "start"), name="hours_summary_once_per_period"
             ),
         ]
-        indexes = [models.Index(fields=("grain", "start"), name="hours_summary_period")]
+        indexes = [
+            # A period's rows in the order the dashboard groups them, with the hours:
+            # added up straight from the index (no sort of the year's 100,000 rows).
+            models.Index(
+                fields=("grain", "start", "kind", "operator", "person"),
+                include=("hours",),
+                name="hours_summary_grouped",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.axis} {self.grain} {self.start}"
 
 
-class FunnelReach(models.Model):
-    """How far each file has gone, to this day: a path opened, a welcome module complete,
-    a convention signed, an attestation issued (a first issue). The funnel of the
-    dashboard counts the people received in a period from here in one scan. Kept by
-    database triggers (migration 0003: every write of the paths, welcome modules,
-    conventions and attestations) and rebuilt each night
-    (``reporting.tasks.rebuild_summaries``). Ids and yes/no only."""
+class FileFacts(models.Model):
+    """What the dashboard counts of each file, in a narrow row (the files' table is wide:
+    reading it whole took most of the dashboard's time): the file's office, commune,
+    caseworker, sex, nationality, birth date, opening, first contact, presentation
+    deadline and obligation outcome, its latest assessment's exemption reasons, and how
+    far it has gone to this day (a path opened, a welcome module complete, a convention
+    signed, an attestation issued: the funnel). The fields are named as the file's, so
+    that the dashboard's filters (``reporting.scope``) read both alike.
 
-    #: The file (``beneficiaries.Beneficiary``), by id: the triggers keep these rows.
-    person = models.BigIntegerField(_("dossier"), primary_key=True)
+    Kept by database triggers (migration 0005: every write of the files, assessments,
+    paths, welcome modules, conventions and attestations) and rebuilt each night
+    (``reporting.tasks.rebuild_summaries``). No name, no number, no contact."""
+
+    beneficiary = models.OneToOneField(
+        "beneficiaries.Beneficiary",
+        verbose_name=_("dossier"),
+        primary_key=True,
+        on_delete=models.DO_NOTHING,  # the triggers remove the row with the file
+        db_constraint=False,
+        related_name="+",
+    )
+    office = models.ForeignKey(
+        "offices.Office",
+        verbose_name=_("bureau"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    commune = models.ForeignKey(
+        "beneficiaries.Commune",
+        verbose_name=_("commune"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
+    )
+    caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("référent·e"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
+    )
+    sex = models.CharField(_("sexe"), max_length=1)
+    nationality = models.CharField(_("nationalité"), max_length=2)
+    birth_date = models.DateField(_("date de naissance"))
+    created_at = models.DateTimeField(_("créé le"))
+    presented_on = models.DateField(_("présenté·e le"), null=True)
+    presentation_deadline = models.DateField(_("se présenter avant le"), null=True)
+    obligation_status = models.CharField(_("obligation"), max_length=20)
+    #: The reasons of the file's latest assessment (those of an exemption).
+    exemption_reasons = ArrayField(
+        models.CharField(max_length=40), verbose_name=_("motifs"), default=list
+    )
     path = models.BooleanField(_("parcours ouvert"), default=False)
     welcome = models.BooleanField(_("module d'accueil terminé"), default=False)
     convention = models.BooleanField(_("convention signée"), default=False)
     attestation = models.BooleanField(_("attestation délivrée"), default=False)
 
     class Meta:
-        verbose_name = _("étape atteinte")
-        verbose_name_plural = _("étapes atteintes")
+        verbose_name = _("faits d'un dossier (pilotage)")
+        verbose_name_plural = _("faits des dossiers (pilotage)")
 
     def __str__(self) -> str:
-        return str(self.person)
+        return str(self.pk)
 
 
 class AppointmentDay(models.Model):

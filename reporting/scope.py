@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -15,10 +15,13 @@ from parcours import rules
 from parcours.models import Parcours
 from parcours.rules import add_months
 from reporting import nationality
+from reporting.models import FileFacts
 from reporting.periods import Period
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
+
+F = TypeVar("F", Beneficiary, FileFacts)
 
 #: Age bands (age in full years on the last day of the period): key -> (label, from, to).
 AGE_BANDS: dict[str, tuple[StrOrPromise, int, int | None]] = {
@@ -110,7 +113,18 @@ def age_band_birth_dates(band: str, on: date) -> tuple[date | None, date]:
 def scoped_files(scope: Scope) -> QuerySet[Beneficiary]:
     """The files the figures of ``scope`` may count: the user's offices and the filters.
     Anonymised files stay (year of birth, sex, nationality, commune are kept for this)."""
-    files = Beneficiary.objects.all()
+    return in_scope(Beneficiary.objects.all(), scope)
+
+
+def scoped_facts(scope: Scope) -> QuerySet[FileFacts]:
+    """The same files as :func:`scoped_files`, as their narrow rows of facts (what the
+    dashboard scans)."""
+    return in_scope(FileFacts.objects.all(), scope)
+
+
+def in_scope(files: QuerySet[F], scope: Scope) -> QuerySet[F]:
+    """``files`` (the files themselves or their facts: the fields have the same names)
+    kept to the user's offices and the filters."""
     offices = scope.office_ids
     if offices is not None:
         files = files.filter(office_id__in=offices)

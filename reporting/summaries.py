@@ -3,7 +3,8 @@ triggers (see the reporting migrations) and rebuilt each night in case anything 
 past them (a restored backup, a manual fix in SQL).
 
 ``HoursSummary``: the hours ledger per axis and calendar month, quarter and year;
-``FunnelReach``: the stages each file has reached (the funnel); ``AppointmentDay``: the
+``FileFacts``: what the dashboard counts of each file, with the stages it has reached
+(the funnel), in a narrow row; ``AppointmentDay``: the
 appointments per day, office of the file, type, interpreter language and status."""
 
 from __future__ import annotations
@@ -55,14 +56,14 @@ def rebuild() -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT reporting_hours_summary_rebuild()")
         (hours,) = cursor.fetchone() or (0,)
-        cursor.execute("SELECT reporting_funnel_rebuild()")
-        (funnel,) = cursor.fetchone() or (0,)
+        cursor.execute("SELECT reporting_file_facts_rebuild()")
+        (files,) = cursor.fetchone() or (0,)
         cursor.execute("SELECT reporting_appointment_day_rebuild()")
         (appointments,) = cursor.fetchone() or (0,)
     logger.info(
-        "Pilotage: summaries rebuilt: %d rows of hours, %d files' stages, %d of appointments",
+        "Pilotage: summaries rebuilt: %d rows of hours, %d files' facts, %d of appointments",
         hours,
-        funnel,
+        files,
         appointments,
     )
-    return int(hours) + int(funnel) + int(appointments)
+    return int(hours) + int(files) + int(appointments)

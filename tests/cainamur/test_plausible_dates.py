@@ -147,6 +147,13 @@ DATE_FIELDS: dict[str, tuple[str, ...] | NoRule] = {
         "the day an appointment starts, written by a database trigger (reporting migration "
         "0004), never typed"
     ),
+    **{
+        f"reporting.FileFacts.{name}": NoRule(
+            "a copy of the file's own date (checked there), written by a database trigger "
+            "(reporting migration 0005), never typed"
+        )
+        for name in ("birth_date", "presented_on", "presentation_deadline")
+    },
 }
 
 

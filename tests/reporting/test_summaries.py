@@ -1,9 +1,11 @@
 """The summaries the dashboard reads: the hours (``reporting.HoursSummary``) for a whole
-month, quarter or year, and each file's stages for the funnel (``reporting.FunnelReach``).
+month, quarter or year, each file's facts with the stages it has reached (the funnel,
+``reporting.FileFacts``) and the appointments per day (``reporting.AppointmentDay``).
 Database triggers keep them equal to their tables through every write (one row, bulk
 inserts, bulk updates and deletes, past the append-only guard too, an axis's operator
-changed, a path moved to another file), and the nightly rebuild repairs a drift. Checked
-against figures made here from the ledger's lines, the paths and the attestations."""
+changed, a path moved to another file, a file moved, assessed again or deleted), and the
+nightly rebuild repairs a drift. Checked against figures made here from the ledger's
+lines, the files, their assessments, paths and attestations."""
 
 from __future__ import annotations
 
@@ -21,10 +23,18 @@ from attestations.models import Attestation
 from beneficiaries.models import Beneficiary
 from cainamur.models import User
 from offices.models import Office
-from parcours.models import Axis, Convention, FrenchLevel, HoursEntry, Parcours, WelcomeModule
-from parcours.services import axis_set_operator, parcours_open
+from parcours.models import (
+    Axis,
+    Convention,
+    FrenchLevel,
+    HoursEntry,
+    ObligationAssessment,
+    Parcours,
+    WelcomeModule,
+)
+from parcours.services import axis_set_operator, obligation_assess, parcours_open
 from reporting import indicators, periods, tasks
-from reporting.models import AppointmentDay, FunnelReach, HoursSummary
+from reporting.models import AppointmentDay, FileFacts, HoursSummary
 from reporting.periods import Period
 from reporting.scope import Filters, Scope
 from tests.factories import BeneficiaryFactory, obliged_file
@@ -186,11 +196,14 @@ def test_the_dashboard_hours_equal_the_ledger(
     assert ledger_hours(periods.year(2026), files=in_namur)["hours"]
 
 
-# --- The funnel: the stages each file has reached ---------------------------------------
+# --- Each file's facts and the stages it has reached (the funnel) ----------------------
+
+Facts = tuple[Any, ...]
 
 
-def expected_reach() -> dict[int, tuple[bool, bool, bool, bool]]:
-    """Each file's stages as its paths and attestations make them, looked at here."""
+def expected_facts() -> dict[int, Facts]:
+    """Each file's facts as the file, its latest assessment, its paths and attestations
+    make them, looked at here one object at a time."""
     reach: dict[int, list[bool]] = defaultdict(lambda: [False] * 4)
     for path in Parcours.objects.select_related("welcome"):
         reach[path.beneficiary_id][0] = True
@@ -202,71 +215,142 @@ def expected_reach() -> dict[int, tuple[bool, bool, bool, bool]]:
     for attestation in Attestation.objects.all():
         if attestation.replaces_id is None:
             reach[attestation.beneficiary_id][3] = True
-    return {person: tuple(flags) for person, flags in reach.items()}  # type: ignore[misc]
-
-
-def stored_reach() -> dict[int, tuple[bool, bool, bool, bool]]:
-    """The summary's files that reached a stage (a file whose last path went may keep a
-    row saying « none »)."""
+    reasons: dict[int, list[str]] = {}
+    for assessment in ObligationAssessment.objects.order_by("id"):
+        reasons[assessment.beneficiary_id] = list(assessment.reasons)
     return {
-        row.person: (row.path, row.welcome, row.convention, row.attestation)
-        for row in FunnelReach.objects.all()
-        if row.path or row.welcome or row.convention or row.attestation
+        file.pk: (
+            file.office_id,
+            file.commune_id,
+            file.caseworker_id,
+            file.sex,
+            str(file.nationality),
+            file.birth_date,
+            file.created_at,
+            file.presented_on,
+            file.presentation_deadline,
+            file.obligation_status,
+            reasons.get(file.pk, []),
+            *reach[file.pk],
+        )
+        for file in Beneficiary.objects.all()
     }
 
 
-def test_the_stages_follow_every_write(world: World, caseworker: User) -> None:
-    assert stored_reach() == expected_reach()
-    assert any(flags[3] for flags in stored_reach().values())  # the world has attestations
+def stored_facts() -> dict[int, Facts]:
+    return {
+        row.pk: (
+            row.office_id,
+            row.commune_id,
+            row.caseworker_id,
+            row.sex,
+            row.nationality,
+            row.birth_date,
+            row.created_at,
+            row.presented_on,
+            row.presentation_deadline,
+            row.obligation_status,
+            row.exemption_reasons,
+            row.path,
+            row.welcome,
+            row.convention,
+            row.attestation,
+        )
+        for row in FileFacts.objects.all()
+    }
+
+
+def test_the_facts_follow_every_write_of_the_stages(world: World, caseworker: User) -> None:
+    assert stored_facts() == expected_facts()
+    assert any(facts[-1] for facts in stored_facts().values())  # the world has attestations
 
     # A path opened from the screen, its welcome module completed then undone in bulk.
     newcomer = obliged_file(caseworker)
     path = parcours_open(beneficiary=newcomer, by=caseworker, on=date(2026, 11, 2))
-    assert stored_reach()[newcomer.pk] == (True, False, False, False)
+    assert stored_facts()[newcomer.pk][-4:] == (True, False, False, False)
     modules = WelcomeModule.objects.filter(parcours=path)
     modules.update(
         social_assessment_on=date(2026, 11, 3),
         rights_duties_on=date(2026, 11, 4),
         french_level=FrenchLevel.NOT_NEEDED,
     )
-    assert stored_reach()[newcomer.pk] == (True, True, False, False)
+    assert stored_facts()[newcomer.pk][-4:] == (True, True, False, False)
     modules.update(french_level=FrenchLevel.BELOW_A1)
-    assert stored_reach() == expected_reach()
+    assert stored_facts() == expected_facts()
 
     # Conventions deleted in bulk, a path moved to another file, a path deleted.
     signed = world.paths["running"]
     Convention.objects.filter(parcours=signed).delete()
-    assert stored_reach() == expected_reach()
+    assert stored_facts() == expected_facts()
     Parcours.objects.filter(pk=signed.pk).update(beneficiary=BeneficiaryFactory())
-    assert stored_reach() == expected_reach()
+    assert stored_facts() == expected_facts()
     WelcomeModule.objects.filter(parcours=path).delete()
     Parcours.objects.filter(pk=path.pk).delete()
-    assert stored_reach() == expected_reach()
+    assert stored_facts() == expected_facts()
 
 
-def test_the_nightly_rebuild_repairs_the_stages(world: World) -> None:
-    right = stored_reach()
-    FunnelReach.objects.filter(attestation=True).update(attestation=False, path=False)
-    FunnelReach.objects.create(person=0, path=True)
-    FunnelReach.objects.filter(pk=min(right)).delete()
-    assert stored_reach() != right
+def test_the_facts_follow_every_write_of_the_file(
+    world: World, caseworker: User, namur: Office
+) -> None:
+    # A file registered, then moved, corrected in bulk, assessed again: exempt as a
+    # minor (the reasons of its latest assessment); another one deleted.
+    file = BeneficiaryFactory(
+        office=namur,
+        sex="F",
+        first_registration_on=date(2026, 1, 12),
+        permit_ordered_on=date(2026, 1, 20),
+    )
+    assert stored_facts() == expected_facts()
+    other = Office.objects.exclude(pk=namur.pk).first()
+    assert other is not None
+    file.office = other
+    file.caseworker = caseworker
+    file.save()
+    Beneficiary.objects.filter(pk=file.pk).update(
+        presented_on=date(2026, 3, 2), sex="M", birth_date=date(2012, 5, 1)
+    )
+    assert stored_facts()[file.pk][:4] == (other.pk, file.commune_id, caseworker.pk, "M")
+    file.refresh_from_db()
+    obligation_assess(beneficiary=file, by=caseworker, trigger="test")
+    facts = stored_facts()[file.pk]
+    assert facts[9] == "exempt" and facts[10] == ["under_18"]
+    assert stored_facts() == expected_facts()
+    # An assessment corrected in SQL, one deleted: the latest left decides.
+    ObligationAssessment.objects.filter(beneficiary=file).update(reasons=["65_or_over"])
+    assert stored_facts()[file.pk][10] == ["65_or_over"]
+    ObligationAssessment.objects.filter(beneficiary=file).delete()
+    assert stored_facts()[file.pk][10] == []
+    gone = BeneficiaryFactory()  # a file typed twice, deleted (nothing recorded on it yet)
+    assert gone.pk in stored_facts()
+    gone.delete()
+    assert gone.pk not in stored_facts()
+    assert stored_facts() == expected_facts()
+
+
+def test_the_nightly_rebuild_repairs_the_facts(world: World) -> None:
+    right = stored_facts()
+    FileFacts.objects.filter(attestation=True).update(attestation=False, path=False)
+    FileFacts.objects.filter(pk=min(right)).delete()
+    FileFacts.objects.filter(pk=max(right)).update(sex="X", exemption_reasons=["medical"])
+    assert stored_facts() != right
     tasks.rebuild_summaries()
-    assert stored_reach() == right == expected_reach()
+    assert stored_facts() == right == expected_facts()
 
 
-def test_the_funnel_counts_the_cohort_from_the_summary(world: World, namur: Office) -> None:
+def test_the_funnel_counts_the_cohort_from_the_facts(world: World, namur: Office) -> None:
     today = timezone.localdate()
     attested = 0
+    facts = expected_facts()
     for period in (periods.year(2026), periods.quarter(2026, 1), periods.year(2025)):
         for filters in (Filters(), Filters(office=namur.pk)):
             scope = Scope(period=period, today=today, filters=filters)
             cohort = list(indicators.received_files(scope, ""))
-            reach = expected_reach()
             expected = {"received": len(cohort)} | {
-                stage: sum(1 for file in cohort if reach.get(file.pk, (False,) * 4)[i])
+                stage: sum(1 for file in cohort if facts[file.pk][11 + i])
                 for i, stage in enumerate(("path", "welcome", "convention", "attestation"))
             }
-            assert indicators.funnel_figures(scope, len(cohort)) == expected
+            files = indicators.file_figures(scope)
+            assert indicators.funnel_figures(files) == expected
             attested += expected["attestation"]
     assert attested  # the checks counted something
 

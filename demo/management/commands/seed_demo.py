@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from decimal import Decimal as D
 from typing import Any
@@ -14,8 +14,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Q, Subquery
-from django.db.models.functions import Least
+from django.db.models import DateTimeField, F, Func, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.text import slugify
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -93,12 +93,14 @@ class Command(BaseCommand):
             raise CommandError("--beneficiaries doit être positif ou nul.")
         rng = random.Random(options["seed"])  # noqa: S311 (demo data, not secrets)
         started = time.monotonic()
+        begun = timezone.now()
         with transaction.atomic():
             caseworkers_by_office = self._staff()
         created = self._beneficiaries(wanted, rng, caseworkers_by_office)
         self._addresses()
         paths = self._paths(rng)
         self._presentations()
+        self._openings(since=begun)
         self._calendars(caseworkers_by_office, rng)
         self._operators()
         elapsed = time.monotonic() - started
@@ -140,6 +142,37 @@ class Command(BaseCommand):
                         F("presentation_deadline") - timedelta(days=21), Subquery(first_path)
                     )
                 )
+            )
+
+    def _openings(self, since: datetime) -> None:
+        """The files were opened when the person first came to the centre (or their path
+        opened, if earlier), else three weeks after their registration in the commune, at
+        half past nine in Brussels; never later than now. Spread over the past months, the
+        dashboard's « Dossiers ouverts » per month mean something (a file created today
+        by the command would all fall this month). Files created before ``since`` are kept."""
+        now = timezone.now()
+        first_path = (
+            Parcours.objects.filter(beneficiary=OuterRef("pk"))
+            .order_by("opened_on")
+            .values("opened_on")[:1]
+        )
+        opened_on = Least(
+            Coalesce("presented_on", F("first_registration_on") + timedelta(days=21)),
+            Subquery(first_path),
+        )
+        opening = Func(  # the day at 09:30 in Brussels, as a moment
+            Value(settings.TIME_ZONE),
+            Func(opened_on, template="(%(expressions)s + time '09:30')"),
+            function="timezone",
+            output_field=DateTimeField(),
+        )
+        with transaction.atomic(), pgtrigger.ignore("beneficiaries.Beneficiary:update_update"):
+            Beneficiary.objects.exists()
+            (
+                Beneficiary.objects.filter(created_at__gte=since)
+                .annotate(opening=opening)
+                .filter(opening__lt=now)
+                .update(created_at=F("opening"))
             )
 
     def _calendars(self, caseworkers_by_office: dict[int, list[User]], rng: random.Random) -> None:

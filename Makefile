@@ -10,7 +10,7 @@ PORT ?= 8000
 export CAI_DEV_SERVER := $(HOST):$(PORT)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run migrate seed test test-fast lint format typecheck worker beat lock clean
+.PHONY: help install catalogs messages run migrate seed test test-fast lint format typecheck worker beat lock clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -22,7 +22,20 @@ $(STAMP): requirements-dev.lock pyproject.toml
 
 install: $(STAMP)  ## Create .venv and install the pinned dependencies (with the dev tools)
 
-migrate: install  ## Apply database migrations
+# People-facing text (SMS, e-mails, letters) in the person's language: the strings marked
+# for_person() (beneficiaries/contact_languages.py), one catalogue per language in locale/.
+PYBABEL := $(VENV)/bin/pybabel
+catalogs: install  ## Compile the translations of people-facing text (locale/*/LC_MESSAGES/django.mo)
+	$(PYBABEL) -q compile --domain django --directory locale
+
+messages: install  ## Extract the people-facing strings into locale/people.pot and each language's catalogue
+	$(PYBABEL) -q extract --no-default-keywords --keyword for_person --no-location --sort-output \
+		--project "CAI Namur" --copyright-holder "CAI Namur" \
+		--ignore-dirs ".* _* var static test-artifacts bench tests" --output-file locale/people.pot .
+	$(PYBABEL) -q update --domain django --input-file locale/people.pot --output-dir locale \
+		--no-fuzzy-matching --ignore-obsolete
+
+migrate: install catalogs  ## Apply database migrations
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
 
 seed: migrate  ## Load the demo data (demo logins are printed)
@@ -31,11 +44,11 @@ seed: migrate  ## Load the demo data (demo logins are printed)
 run: seed  ## Install, migrate, load demo data and serve http://127.0.0.1:8000 (HOST, PORT)
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(CAI_DEV_SERVER)
 
-test: install  ## Check migrations and run the whole test suite
+test: install catalogs  ## Check migrations and run the whole test suite
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-fast: install  ## Tests without the browser
+test-fast: install catalogs  ## Tests without the browser
 	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 lint: install  ## ruff (lint and format check) and the import layers (import-linter)

@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from appointments.models import Appointment, Seat
-from beneficiaries.languages import first_language
+from beneficiaries.contact_languages import BY_CODE, for_person, translated_for
 from beneficiaries.models import Beneficiary, ConsentPurpose
 from beneficiaries.selectors import has_consent
 from cainamur.lib.localtime import BRUSSELS
@@ -40,19 +40,15 @@ RELATED = (
 )
 
 
-# A short line in the person's language, after the French text (the centre's languages of
-# first contact). Placeholders: date, time, place.
-TRANSLATED: dict[str, dict[str, str]] = {
-    Dispatch.Purpose.CONFIRMATION: {
-        "en": "Confirmation: appointment at the CAI on {date} at {time}, {place}.",
-        "ar": "تأكيد: لديك موعد في مركز CAI يوم {date} على الساعة {time}، {place}.",
-        "uk": "Підтвердження: зустріч у CAI {date} о {time}, {place}.",
-    },
-    Dispatch.Purpose.REMINDER: {
-        "en": "Reminder: appointment at the CAI tomorrow, {date} at {time}, {place}.",
-        "ar": "تذكير: لديك موعد في مركز CAI غدًا {date} على الساعة {time}، {place}.",
-        "uk": "Нагадування: завтра, {date} о {time}, зустріч у CAI, {place}.",
-    },
+# A short line in the person's language after the French text, from the catalogues
+# (locale/): the French sentence is the msgid. Placeholders: date, time, place.
+TRANSLATED: dict[str, str] = {
+    Dispatch.Purpose.CONFIRMATION: for_person(
+        "Confirmation : rendez-vous au CAI le {date} à {time}, {place}."
+    ),
+    Dispatch.Purpose.REMINDER: for_person(
+        "Rappel : rendez-vous au CAI demain, {date} à {time}, {place}."
+    ),
 }
 
 
@@ -66,11 +62,9 @@ def _about(dispatch: Dispatch) -> tuple[Appointment, Beneficiary]:
     return dispatch.appointment, dispatch.appointment.beneficiary
 
 
-def person_language(beneficiary: Beneficiary) -> str:
-    """The first of the person's languages a translated line exists for, if any."""
-    return first_language(
-        [beneficiary.interpreter_language, *(beneficiary.languages or [])], ("en", "ar", "uk")
-    )
+def _spoken(beneficiary: Beneficiary) -> list[str]:
+    """The person's languages, the interpreter's first."""
+    return [beneficiary.interpreter_language, *(beneficiary.languages or [])]
 
 
 def day_in_words(moment: datetime, *, year: bool = True) -> str:
@@ -128,19 +122,23 @@ def _facts(dispatch: Dispatch) -> dict[str, str]:
         "short_replaced": (
             when_in_words(replaced.during.lower, year=False) if replaced is not None else ""
         ),
-        "translated_language": person_language(beneficiary),
-        "translated": _translated(dispatch, place=place),
+        **_translated(dispatch, place=place),
     }
 
 
-def _translated(dispatch: Dispatch, *, place: str, pattern: str = "%d/%m/%Y") -> str:
+def _translated(dispatch: Dispatch, *, place: str, pattern: str = "%d/%m/%Y") -> dict[str, str]:
+    """The line in the person's language (``translated``: "" when none), its language
+    and writing direction."""
     appointment, beneficiary = _about(dispatch)
     start = timezone.localtime(appointment.during.lower, BRUSSELS)
-    return (
-        TRANSLATED[dispatch.purpose]
-        .get(person_language(beneficiary), "")
-        .format(date=start.strftime(pattern), time=start.strftime("%H:%M"), place=place)
-    )
+    code, line = translated_for(TRANSLATED[dispatch.purpose], _spoken(beneficiary))
+    return {
+        "translated": line.format(
+            date=start.strftime(pattern), time=start.strftime("%H:%M"), place=place
+        ),
+        "translated_language": code,
+        "translated_direction": BY_CODE[code].direction if code else "ltr",
+    }
 
 
 def appointment_email(dispatch: Dispatch) -> EmailMessage:
@@ -239,7 +237,7 @@ def appointment_sms(dispatch: Dispatch) -> Sms:
         # Only while the person could still go to it: the e-mails always say it.
         tail.append(_("RDV du %(short_replaced)s annulé.") % facts)
     tail.append(_("Pour changer : %(phone)s.") % {"phone": centre.phone})
-    translated = _translated(dispatch, place=facts["city"], pattern="%d/%m")
+    translated = _translated(dispatch, place=facts["city"], pattern="%d/%m")["translated"]
     if translated:
         tail.append(translated)
     bodies = [gsm7(" ".join([head % facts, *tail])) for head in heads]

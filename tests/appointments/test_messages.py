@@ -12,9 +12,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 import appointments.services as services
-from appointments.messages import appointment_compose, appointment_messages, when_in_words
+from appointments.messages import (
+    TRANSLATED,
+    appointment_compose,
+    appointment_messages,
+    when_in_words,
+)
 from appointments.models import Appointment, AppointmentType, Seat
 from appointments.selectors import slot_search
+from beneficiaries.contact_languages import translation_of
 from beneficiaries.models import Beneficiary, ConsentPurpose
 from beneficiaries.services import consent_record
 from cainamur.lib.localtime import local
@@ -22,7 +28,7 @@ from cainamur.models import User
 from offices.models import Office
 from outbox.models import Dispatch
 from outbox.services import dispatch_send
-from outbox.sms import GSM_BASIC, Sms, sms_segments
+from outbox.sms import GSM_BASIC, Sms, gsm7, sms_segments
 from tests.appointments.test_views import next_working_day
 from tests.factories import BeneficiaryFactory
 
@@ -314,20 +320,21 @@ def test_after_a_reschedule_the_messages_say_the_old_appointment_is_cancelled(
         (date(2027, 8, 18), time(14, 45)),  # « août »: its û is not in the GSM alphabet
     ],
 )
-@pytest.mark.parametrize("language", ["", "en", "ar", "uk"])
+@pytest.mark.parametrize("language", ["", "en", "ar", "uk", "ru", "es", "tr", "ti"])
 def test_sms_stay_short_for_every_type(
     present: User, namur: Office, day: date, start: time, language: str
 ) -> None:
     """Composed without sending (unsaved rows): every type, both purposes, with and
     without a replaced appointment still to come, with a long street name. In the GSM
-    alphabet two segments; a line in Arabic or Ukrainian makes it Unicode (70 characters
-    a segment instead of 160): four at most."""
+    alphabet two segments; a line in Arabic, Ukrainian, Russian or Turkish (« ı ») makes
+    it Unicode (70 characters a segment instead of 160): four at most. Tigrinya has no
+    translation yet: the French text goes alone."""
     namur.street = "Chaussée de Charleroi 123, bâtiment B (2e étage)"
     person = Beneficiary(first_names="Yasmine", languages=[language] if language else [])
     during = DateTimeTZRange(local(day, start), local(day, start) + timedelta(hours=2))
     earlier = day - timedelta(days=2)
     before = Appointment(during=DateTimeTZRange(local(earlier, time(9)), local(earlier, time(10))))
-    unicode = language in ("ar", "uk")
+    unicode = language in ("ar", "uk", "ru", "tr")
     for kind in AppointmentType.objects.all():
         for purpose in (Dispatch.Purpose.CONFIRMATION, Dispatch.Purpose.REMINDER):
             for replaced in (None, before):
@@ -341,6 +348,9 @@ def test_sms_stay_short_for_every_type(
                 row.to_address = "+32471234567"
                 sms = appointment_compose(row)
                 assert isinstance(sms, Sms)
+                line = translation_of(TRANSLATED[purpose], language)
+                assert bool(line) is (language not in ("", "ti"))
+                assert gsm7(line.split(":")[0]) in sms.body  # « Напоминание », « تذكير »…
                 says_replaced = "annulé" in sms.body
                 assert says_replaced is (replaced is not None and not kind.is_group)
                 limit = 4 if unicode else 2

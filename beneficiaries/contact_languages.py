@@ -1,0 +1,90 @@
+"""The languages the centre writes to people in (people-facing text: SMS, e-mails, letters,
+and later the public pages). French is the reference and the legal text; the others come
+from the gettext catalogues in ``locale/`` (compiled by ``make catalogs``), where each
+people-facing string is marked with :func:`for_person` so that ``make messages`` extracts
+those strings, and only those, for the translators.
+
+A string missing from a language's catalogue is never shown as a key: the French text
+stands alone (:func:`translation_of` answers ""). Staff pages stay in French."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+@dataclass(frozen=True)
+class ContactLanguage:
+    code: str  # Django's language code (its catalogue: locale/<locale name>/LC_MESSAGES)
+    name: str  # its name in itself, as the person reads it
+    french: StrOrPromise  # its name for the staff
+    rtl: bool = False  # written right to left
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if self.rtl else "ltr"
+
+
+CONTACT_LANGUAGES: tuple[ContactLanguage, ...] = (
+    ContactLanguage("fr", "Français", _("français")),
+    ContactLanguage("ar", "العربية", _("arabe"), rtl=True),
+    ContactLanguage("uk", "Українська", _("ukrainien")),
+    ContactLanguage("ru", "Русский", _("russe")),
+    ContactLanguage("en", "English", _("anglais")),
+    ContactLanguage("es", "Español", _("espagnol")),
+    ContactLanguage("fa-af", "دری", _("dari"), rtl=True),
+    ContactLanguage("ps", "پښتو", _("pachto"), rtl=True),
+    ContactLanguage("ti", "ትግርኛ", _("tigrigna")),
+    ContactLanguage("tr", "Türkçe", _("turc")),
+    ContactLanguage("so", "Soomaali", _("somali")),
+)
+BY_CODE = {language.code: language for language in CONTACT_LANGUAGES}
+
+#: A language a person speaks (``beneficiaries.languages``) -> the language written to them.
+SPOKEN_TO_CONTACT = {"fa": "fa-af"}
+
+
+def for_person(message: str) -> str:
+    """Marks ``message`` (French) as people-facing: ``make messages`` extracts it into the
+    catalogues. Returns it unchanged: the text is translated where it is written, in the
+    person's language (:func:`translation_of`)."""
+    return message
+
+
+def translation_of(message: str, code: str) -> str:
+    """``message`` in the language ``code`` from its catalogue; "" for French, for a
+    language the centre does not write in, and when the catalogue has no translation
+    yet (the French text then goes alone, never a key)."""
+    if code == "fr" or code not in BY_CODE:
+        return ""
+    with translation.override(code):
+        translated = translation.gettext(message)
+    return "" if translated == message else translated
+
+
+def translated_for(message: str, spoken: Iterable[str]) -> tuple[str, str]:
+    """``message`` in the first of a person's languages (the interpreter's first) whose
+    catalogue translates it, with that language's code; ("", "") when none does."""
+    for code in spoken:
+        written = SPOKEN_TO_CONTACT.get(code, code)
+        text = translation_of(message, written)
+        if text:
+            return written, text
+    return "", ""
+
+
+def contact_language_for(spoken: Iterable[str]) -> str:
+    """The first of a person's languages (the interpreter's first) the centre writes in,
+    French excepted (always there); "" when none."""
+    for code in spoken:
+        written = SPOKEN_TO_CONTACT.get(code, code)
+        if written and written != "fr" and written in BY_CODE:
+            return written
+    return ""

@@ -1,0 +1,82 @@
+"""The languages the centre writes to people in: a catalogue per language in ``locale/``,
+kept up to date with the strings marked ``for_person`` in the code; a string a catalogue
+lacks is never shown as a key (the French text goes alone)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+from django.conf import settings
+from django.utils.translation import to_locale
+
+from appointments.messages import TRANSLATED
+from beneficiaries.contact_languages import (
+    BY_CODE,
+    CONTACT_LANGUAGES,
+    contact_language_for,
+    translated_for,
+    translation_of,
+)
+
+LOCALE = Path(settings.BASE_DIR) / "locale"
+
+
+def _ids(path: Path) -> set[str]:
+    with path.open("rb") as handle:
+        return {message.id for message in read_po(handle) if message.id}
+
+
+def test_every_language_has_its_catalogue_with_every_people_facing_string(
+    tmp_path: Path,
+) -> None:
+    # The strings as the code marks them today (what `make messages` extracts).
+    extracted = tmp_path / "people.pot"
+    subprocess.run(
+        [
+            str(Path(sys.executable).with_name("pybabel")),
+            "-q",
+            "extract",
+            "--no-default-keywords",
+            "--keyword",
+            "for_person",
+            "--ignore-dirs",
+            ".* _* var static test-artifacts bench tests",
+            "--output-file",
+            str(extracted),
+            str(settings.BASE_DIR),
+        ],
+        check=True,
+    )
+    wanted = _ids(extracted)
+    assert set(TRANSLATED.values()) <= wanted
+    assert _ids(LOCALE / "people.pot") == wanted, "run `make messages`"
+    for language in CONTACT_LANGUAGES:
+        if language.code == "fr":
+            continue  # the reference: the strings themselves
+        catalogue = LOCALE / to_locale(language.code) / "LC_MESSAGES" / "django.po"
+        assert _ids(catalogue) == wanted, language.code
+        assert catalogue.with_suffix(".mo").exists(), "run `make catalogs`"
+
+
+def test_a_missing_translation_is_never_a_key_nor_the_french_twice() -> None:
+    confirmation = next(iter(TRANSLATED.values()))
+    assert translation_of(confirmation, "fr") == ""
+    assert translation_of(confirmation, "ti") == ""  # no translation yet
+    assert translation_of(confirmation, "de") == ""  # not a language the centre writes in
+    assert translation_of("Une phrase qu'aucun catalogue ne connaît.", "ar") == ""
+    assert translation_of(confirmation, "ru").startswith("Подтверждение")
+    # The first of the person's languages that has the text, the interpreter's first.
+    assert translated_for(confirmation, ["ti", "", "es"])[0] == "es"
+    assert translated_for(confirmation, ["ti", "so"]) == ("", "")
+
+
+def test_the_languages_people_speak_map_to_those_written_to_them() -> None:
+    assert contact_language_for(["fr", "fa", "ar"]) == "fa-af"  # Dari, not Farsi
+    assert contact_language_for(["de", "nl"]) == ""
+    assert BY_CODE["ar"].direction == "rtl" and BY_CODE["uk"].direction == "ltr"
+    assert [language.code for language in CONTACT_LANGUAGES] == [
+        "fr", "ar", "uk", "ru", "en", "es", "fa-af", "ps", "ti", "tr", "so",
+    ]  # fmt: skip

@@ -14,7 +14,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from appointments.models import Appointment, Seat
-from beneficiaries.contact_languages import BY_CODE, for_person, translated_for
+from beneficiaries.contact_languages import (
+    BY_CODE,
+    for_person,
+    languages_written_to,
+    translated_for,
+)
 from beneficiaries.models import Beneficiary, ConsentPurpose
 from beneficiaries.selectors import has_consent
 from cainamur.lib.localtime import BRUSSELS
@@ -63,8 +68,13 @@ def _about(dispatch: Dispatch) -> tuple[Appointment, Beneficiary]:
 
 
 def _spoken(beneficiary: Beneficiary) -> list[str]:
-    """The person's languages, the interpreter's first."""
-    return [beneficiary.interpreter_language, *(beneficiary.languages or [])]
+    """The languages to write to the person in: the file's contact language, else
+    their languages, the interpreter's first."""
+    return languages_written_to(
+        beneficiary.contact_language,
+        beneficiary.interpreter_language,
+        beneficiary.languages or [],
+    )
 
 
 def day_in_words(moment: datetime, *, year: bool = True) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.utils import translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -46,6 +47,13 @@ CONTACT_LANGUAGES: tuple[ContactLanguage, ...] = (
     ContactLanguage("so", "Soomaali", _("somali")),
 )
 BY_CODE = {language.code: language for language in CONTACT_LANGUAGES}
+#: For the staff: « arabe — العربية ».
+CONTACT_LANGUAGE_CHOICES = [
+    (language.code, format_lazy("{} — {}", language.french, language.name))
+    if language.code != "fr"
+    else (language.code, language.french)
+    for language in CONTACT_LANGUAGES
+]
 
 #: A language a person speaks (``beneficiaries.languages``) -> the language written to them.
 SPOKEN_TO_CONTACT = {"fa": "fa-af"}
@@ -78,6 +86,17 @@ def translated_for(message: str, spoken: Iterable[str]) -> tuple[str, str]:
         if text:
             return written, text
     return "", ""
+
+
+def languages_written_to(
+    contact_language: str, interpreter_language: str, spoken: Iterable[str]
+) -> list[str]:
+    """The languages to write to a person in, by preference: the file's contact
+    language when one is chosen (only it), else their languages, the interpreter's
+    first."""
+    if contact_language:
+        return [contact_language]
+    return [interpreter_language, *spoken]
 
 
 def contact_language_for(spoken: Iterable[str]) -> str:

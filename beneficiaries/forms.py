@@ -109,6 +109,7 @@ class BeneficiaryForm(forms.ModelForm):
             "languages",
             "interpreter_needed",
             "interpreter_language",
+            "contact_language",
             "stay_started_on",
             "first_registration_on",
             "permit_type",

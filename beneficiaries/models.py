@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from stdnum.be import bis, nn
 
+from beneficiaries.contact_languages import CONTACT_LANGUAGE_CHOICES
 from cainamur.crypto import BlindIndexField, EncryptedTextField, blind_index
 from cainamur.lib import plausible
 from cainamur.lib.name_order import by_name, name_key
@@ -294,6 +295,18 @@ class Beneficiary(models.Model):
     )
     interpreter_needed = models.BooleanField(_("interprète nécessaire"), default=False)
     interpreter_language = models.CharField(_("langue d'interprétation"), max_length=3, blank=True)
+    # What the centre writes to the person comes in this language beside the French text
+    # (beneficiaries/contact_languages.py); "" = the first of their languages it has.
+    contact_language = models.CharField(
+        _("langue de contact"),
+        max_length=5,
+        choices=CONTACT_LANGUAGE_CHOICES,
+        blank=True,
+        help_text=_(
+            "Langue des SMS, e-mails et courriers, à côté du texte français. Vide : la "
+            "première de ses langues pour laquelle une traduction existe."
+        ),
+    )
     # Stay
     stay_started_on = models.DateField(
         _("début du séjour légal en Belgique"),

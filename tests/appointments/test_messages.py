@@ -380,3 +380,36 @@ def test_an_sms_leaves_out_a_replaced_appointment_already_past(
         Dispatch(purpose="confirmation", appointment=meeting, to_address="a@example.test")
     ).body
     assert "annulé" not in sms.body and "qui est annulé" in mail_body
+
+
+@pytest.mark.parametrize(
+    ("contact", "says", "not_said"),
+    [
+        ("", "تأكيد", "appointment"),  # none chosen: the first of their languages
+        ("en", "appointment at the CAI", "تأكيد"),  # chosen on the file: only it
+        ("ti", "", "تأكيد"),  # chosen, not translated yet: the French text alone
+    ],
+)
+def test_the_file_s_contact_language_decides_the_translated_line(
+    present: User,
+    namur: Office,
+    welcome_type: AppointmentType,
+    contact: str,
+    says: str,
+    not_said: str,
+) -> None:
+    now = timezone.now()
+    person = Beneficiary(first_names="Ali", languages=["ar", "en"], contact_language=contact)
+    meeting = Appointment(
+        type=welcome_type,
+        office=namur,
+        beneficiary=person,
+        during=DateTimeTZRange(now + timedelta(days=1), now + timedelta(days=1, hours=1)),
+    )
+    for channel, address in (("sms", "+32471234567"), ("email", "a@example.test")):
+        body = appointment_compose(
+            Dispatch(
+                purpose="confirmation", appointment=meeting, channel=channel, to_address=address
+            )
+        ).body
+        assert says in body and not_said not in body, body

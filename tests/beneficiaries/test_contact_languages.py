@@ -7,9 +7,11 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from babel.messages.pofile import read_po
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import to_locale
 
 from appointments.messages import TRANSLATED
@@ -20,6 +22,9 @@ from beneficiaries.contact_languages import (
     translated_for,
     translation_of,
 )
+from beneficiaries.models import Beneficiary
+from cainamur.models import User
+from tests.beneficiaries.test_file import registration
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 
@@ -80,3 +85,19 @@ def test_the_languages_people_speak_map_to_those_written_to_them() -> None:
     assert [language.code for language in CONTACT_LANGUAGES] == [
         "fr", "ar", "uk", "ru", "en", "es", "fa-af", "ps", "ti", "tr", "so",
     ]  # fmt: skip
+
+
+def test_the_contact_language_is_chosen_on_the_file(login_client: Any, caseworker: User) -> None:
+    client = login_client(caseworker)
+    client.post(reverse("beneficiaries:create"), registration(languages=["ar", "en"]))
+    file = Beneficiary.objects.get(last_name="El Amrani")
+    assert file.contact_language == ""
+    page = reverse("beneficiaries:detail", args=[file.pk])
+    assert "selon ses langues" in client.get(page).content.decode()
+    edit = reverse("beneficiaries:update", args=[file.pk])
+    refused = client.post(edit, registration(languages=["ar", "en"], contact_language="de"))
+    assert refused.status_code == 200 and "Sélectionnez un choix valide" in refused.content.decode()
+    client.post(edit, registration(languages=["ar", "en"], contact_language="en"))
+    file.refresh_from_db()
+    assert file.contact_language == "en"
+    assert "anglais — English" in client.get(page).content.decode()

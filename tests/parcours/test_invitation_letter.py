@@ -4,12 +4,14 @@ beside it where a translation exists; the obligation paragraph only for an oblig
 from __future__ import annotations
 
 import io
+from datetime import date
 from typing import Any
 
 import pypdf
 from django.urls import reverse
 
 from cainamur.models import User
+from parcours.letters import invitation_snapshot
 from parcours.models import Parcours
 
 
@@ -50,3 +52,27 @@ def test_without_an_interview_to_come_there_is_no_letter(
 ) -> None:
     url = reverse("parcours:invitation-letter", args=[welcomed.beneficiary_id])
     assert login_client(caseworker).get(url).status_code == 404
+
+
+def test_the_letter_follows_the_contact_language_and_is_never_half_translated(
+    welcomed: Parcours,
+) -> None:
+    """The letter in the first of the person's languages whose catalogue has all of it
+    (Russian has only the SMS lines so far), or in the file's contact language alone."""
+    evaluation = welcomed.evaluations.create(due_on=date(2027, 3, 15))
+    beneficiary = welcomed.beneficiary
+    beneficiary.languages = ["ru", "uk"]
+    snapshot = invitation_snapshot(evaluation, on=date(2027, 2, 1))
+    assert snapshot["language"] == "uk" and not snapshot["rtl"]
+    beneficiary.contact_language = "ru"
+    snapshot = invitation_snapshot(evaluation, on=date(2027, 2, 1))
+    assert snapshot["language"] == "" and snapshot["translated"] == {}
+    beneficiary.contact_language = "ar"
+    snapshot = invitation_snapshot(evaluation, on=date(2027, 2, 1))
+    assert snapshot["language"] == "ar" and snapshot["rtl"]
+    assert snapshot["language_name"] == "arabe"
+    assert snapshot["translated"]["title"] == "دعوة إلى مقابلة التقييم"
+    # The date keeps its own direction inside the Arabic sentence.
+    assert "\u206815/03/2027\u2069" in snapshot["translated"]["when"]
+    assert "CWASS, art. 152/7" in snapshot["french"]["obliged"]
+    assert "CWASS, art. 152/7" in snapshot["translated"]["obliged"]

@@ -1228,7 +1228,7 @@ def _funnel_conditions() -> dict[str, Q]:
     }
 
 
-#: The stages after the first contact, as ``FunnelReach`` names them.
+#: The stages after the first contact, as ``FileFacts`` names them.
 _REACHED = ("path", "welcome", "convention", "attestation")
 
 

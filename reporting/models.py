@@ -155,7 +155,6 @@ class FileFacts(models.Model):
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         db_index=False,
-        null=True,
         related_name="+",
     )
     caseworker = models.ForeignKey(

@@ -10,9 +10,10 @@ appointments per day, office of the file, type, interpreter language and status.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date, timedelta
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from reporting.models import HoursSummary
 from reporting.periods import Period
@@ -50,10 +51,47 @@ def grain_of(period: Period) -> tuple[str, date] | None:
     return None
 
 
+#: Every table the nightly rebuilds read, locked against writes (SHARE) while they run.
+REBUILD_READS = (
+    "beneficiaries_beneficiary",
+    "parcours_obligationassessment",
+    "parcours_parcours",
+    "parcours_welcomemodule",
+    "parcours_convention",
+    "parcours_axis",
+    "parcours_hoursentry",
+    "attestations_attestation",
+    "appointments_appointment",
+)
+#: A busy table: tried again this many times, this many seconds apart.
+REBUILD_ATTEMPTS = 60
+REBUILD_PAUSE = 5.0
+LOCK_NOT_AVAILABLE = "55P03"
+
+
 def rebuild() -> int:
     """Compute the summaries again from their tables (the nightly task); returns how many
-    rows they have. Writes to the tables they follow wait the second or two it takes."""
+    rows they have. Writes to the tables they follow wait the few seconds it takes.
+
+    The tables are locked all at once and without waiting: a rebuild that waited for one
+    table while holding another could deadlock with a write taking them in the other
+    order (an assessment, then its file), and PostgreSQL would cancel one of the two,
+    perhaps the person's. While one is busy, the rebuild tries again a little later."""
+    for attempt in range(REBUILD_ATTEMPTS):
+        try:
+            return _rebuild_now()
+        except OperationalError as error:
+            busy = getattr(error.__cause__, "pgcode", "") == LOCK_NOT_AVAILABLE
+            if not busy or attempt == REBUILD_ATTEMPTS - 1:
+                raise
+            logger.info("Pilotage: tables busy, summaries rebuilt again in %s s", REBUILD_PAUSE)
+            time.sleep(REBUILD_PAUSE)
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+def _rebuild_now() -> int:
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {', '.join(REBUILD_READS)} IN SHARE MODE NOWAIT")
         cursor.execute("SELECT reporting_hours_summary_rebuild()")
         (hours,) = cursor.fetchone() or (0,)
         cursor.execute("SELECT reporting_file_facts_rebuild()")

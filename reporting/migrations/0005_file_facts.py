@@ -48,13 +48,19 @@ BEGIN
         DELETE FROM reporting_filefacts WHERE beneficiary_id = p_file;
         RETURN;
     END IF;
-    INSERT INTO reporting_filefacts ({COLUMNS})
-    {FACTS} WHERE b.id = p_file
-    ON CONFLICT (beneficiary_id) DO NOTHING;
-    IF FOUND THEN
-        RETURN;
-    END IF;
+    -- The usual case, a file already counted: its row locked, then computed again in a
+    -- statement of its own (which sees what was committed while it waited).
     PERFORM 1 FROM reporting_filefacts WHERE beneficiary_id = p_file FOR UPDATE;
+    IF NOT FOUND THEN
+        INSERT INTO reporting_filefacts ({COLUMNS})
+        {FACTS} WHERE b.id = p_file
+        ON CONFLICT (beneficiary_id) DO NOTHING;
+        IF FOUND THEN
+            RETURN;
+        END IF;
+        -- Inserted meanwhile by another transaction: lock it and compute it again.
+        PERFORM 1 FROM reporting_filefacts WHERE beneficiary_id = p_file FOR UPDATE;
+    END IF;
     UPDATE reporting_filefacts SET ({COLUMNS}) = (
         {FACTS} WHERE b.id = p_file)
     WHERE beneficiary_id = p_file;
@@ -81,15 +87,17 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- The path's file read FOR SHARE: a path being moved to another file meanwhile is waited
+-- for, and its new file is the one counted again (a plain read would see the old one).
 CREATE FUNCTION reporting_file_facts_by_path() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         PERFORM reporting_file_facts_refresh(
-            (SELECT beneficiary_id FROM parcours_parcours WHERE id = OLD.parcours_id));
+            (SELECT beneficiary_id FROM parcours_parcours WHERE id = OLD.parcours_id FOR SHARE));
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
         PERFORM reporting_file_facts_refresh(
-            (SELECT beneficiary_id FROM parcours_parcours WHERE id = NEW.parcours_id));
+            (SELECT beneficiary_id FROM parcours_parcours WHERE id = NEW.parcours_id FOR SHARE));
     END IF;
     RETURN NULL;
 END $$;
@@ -279,7 +287,6 @@ class Migration(migrations.Migration):
                     models.ForeignKey(
                         db_constraint=False,
                         db_index=False,
-                        null=True,
                         on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="+",
                         to="beneficiaries.commune",

@@ -9,12 +9,18 @@ lines, the files, their assessments, paths and attestations."""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pgtrigger
+import psycopg2
+import pytest
+from django.db import connection
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.utils import timezone
 
@@ -33,7 +39,7 @@ from parcours.models import (
     WelcomeModule,
 )
 from parcours.services import axis_set_operator, obligation_assess, parcours_open
-from reporting import indicators, periods, tasks
+from reporting import indicators, periods, summaries, tasks
 from reporting.models import AppointmentDay, FileFacts, HoursSummary
 from reporting.periods import Period
 from reporting.scope import Filters, Scope
@@ -470,3 +476,72 @@ def _raw_by_type(scope: Scope) -> dict[int, dict[str, int]]:
         if seat.status in seat_outcome:
             found[seat.session.type_id][seat_outcome[seat.status]] += 1
     return dict(found)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_rebuild_never_waits_holding_a_lock(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A write under way on one of the tables (here a convention being signed): the
+    rebuild takes nothing and tries again once it is committed, instead of waiting with
+    other tables locked (which could deadlock with the write, and cancel it)."""
+    writer = psycopg2.connect(**connection.get_connection_params())
+    try:
+        with writer.cursor() as cursor:
+            cursor.execute("LOCK TABLE parcours_convention IN ROW EXCLUSIVE MODE")
+        monkeypatch.setattr(summaries, "REBUILD_PAUSE", 0.2)
+        done = threading.Timer(0.7, writer.commit)
+        done.start()
+        started = time.monotonic()
+        with caplog.at_level(logging.INFO, logger="reporting.summaries"):
+            summaries.rebuild()
+        done.join()
+        assert time.monotonic() - started >= 0.6  # it let the writer finish first
+        assert "tables busy" in caplog.text and "summaries rebuilt" in caplog.text
+    finally:
+        writer.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_module_written_while_its_path_moves_counts_for_the_new_file(
+    caseworker: User,
+) -> None:
+    """One transaction moves a path to another file while another removes its completed
+    welcome module: the second waits for the first, then counts the module's file as it
+    is after the move (reading the path's file without waiting counted the old one)."""
+    first, second = obliged_file(caseworker), obliged_file(caseworker)
+    path = parcours_open(beneficiary=first, by=caseworker, on=date(2026, 11, 2))
+    WelcomeModule.objects.filter(parcours=path).update(
+        social_assessment_on=date(2026, 11, 3),
+        rights_duties_on=date(2026, 11, 4),
+        french_level=FrenchLevel.NOT_NEEDED,
+    )
+    assert stored_facts()[first.pk][-3] is True  # welcome
+    mover = psycopg2.connect(**connection.get_connection_params())
+    remover = psycopg2.connect(**connection.get_connection_params())
+    try:
+        with mover.cursor() as cursor:
+            cursor.execute(
+                "UPDATE parcours_parcours SET beneficiary_id = %s WHERE id = %s",
+                [second.pk, path.pk],
+            )
+
+        def remove() -> None:
+            with remover.cursor() as cursor:
+                cursor.execute(
+                    "DELETE FROM parcours_welcomemodule WHERE parcours_id = %s", [path.pk]
+                )
+            remover.commit()
+
+        removing = threading.Thread(target=remove)
+        removing.start()
+        removing.join(timeout=0.5)
+        assert removing.is_alive()  # waiting for the move
+        mover.commit()
+        removing.join(timeout=10)
+        assert not removing.is_alive()
+    finally:
+        mover.close()
+        remover.close()
+    assert stored_facts() == expected_facts()
+    assert stored_facts()[second.pk][-3] is False and stored_facts()[first.pk][-4] is False

@@ -2,12 +2,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from beneficiaries.models import Beneficiary, Commune, Cpas, Exemption
+from beneficiaries import translations
+from beneficiaries.contact_languages import BY_CODE
+from beneficiaries.models import Beneficiary, Commune, Cpas, Exemption, TranslationReview
+from cainamur.models import User
 from cainamur.templatetags.cai import national_number
 
 if TYPE_CHECKING:
@@ -133,3 +141,83 @@ class BeneficiaryAdmin(admin.ModelAdmin):
     def masked_national_number(self, obj: Beneficiary) -> str:
 
         return national_number(obj.national_number, False)
+
+
+@admin.register(TranslationReview)
+class TranslationReviewAdmin(admin.ModelAdmin):
+    """The reviews of the people-facing translations. Reviews are made from « Traductions
+    à relire » (a page per language: each French text, its translation and whether it
+    was reviewed as it reads now); deleting a review puts the text back « à relire »."""
+
+    list_display = ("language", "source_start", "reviewed_by", "reviewed_at")
+    list_filter = ("language",)
+    search_fields = ("source", "translation")
+    readonly_fields = ("language", "source", "translation", "reviewed_by", "reviewed_at")
+    change_list_template = "admin/beneficiaries/translationreview/change_list.html"
+
+    @admin.display(description=_("texte français"))
+    def source_start(self, review: TranslationReview) -> str:
+        return review.source[:80]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # from the language's page, which reads the catalogue
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path("langues/", view(self.overview), name="beneficiaries_translation_overview"),
+            path(
+                "langues/<str:code>/",
+                view(self.language_page),
+                name="beneficiaries_translation_language",
+            ),
+            *super().get_urls(),
+        ]
+
+    def overview(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Traductions à relire"),
+            "opts": self.model._meta,
+            "states": translations.states(),
+        }
+        return TemplateResponse(request, "admin/beneficiaries/translations.html", context)
+
+    def language_page(self, request: HttpRequest, code: str) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if code not in BY_CODE or code == "fr":
+            raise Http404
+        if request.method == "POST":
+            if not request.user.has_perm("beneficiaries.add_translationreview"):
+                raise PermissionDenied
+            assert isinstance(request.user, User)
+            chosen = request.POST.getlist("source")
+            marked = translations.translations_review(code=code, sources=chosen, by=request.user)
+            if chosen:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)d traduction marquée comme relue.",
+                        "%(count)d traductions marquées comme relues.",
+                        marked,
+                    )
+                    % {"count": marked},
+                )
+            else:
+                messages.warning(request, _("Cochez les traductions que vous avez relues."))
+            return redirect("admin:beneficiaries_translation_language", code=code)
+        state = translations.language_state(code)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Traductions : %(language)s") % {"language": state.language.french},
+            "opts": self.model._meta,
+            "state": state,
+            "may_review": request.user.has_perm("beneficiaries.add_translationreview"),
+        }
+        return TemplateResponse(request, "admin/beneficiaries/translation_language.html", context)

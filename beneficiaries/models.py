@@ -854,3 +854,30 @@ class Consent(models.Model):
     @property
     def is_active(self) -> bool:
         return self.withdrawn_on is None
+
+
+class TranslationReview(models.Model):
+    """A translation of a people-facing text (``locale/``) checked by a member of staff,
+    as it read then: a translation is « à relire » until a review matches its text, and
+    again when the catalogue changes it (beneficiaries/translations.py)."""
+
+    language = models.CharField(_("langue"), max_length=5, choices=CONTACT_LANGUAGE_CHOICES)
+    #: sha256 of the language, the French text and the translation (one review each).
+    key = models.CharField(max_length=64, unique=True, editable=False)
+    source = models.TextField(_("texte français"))
+    translation = models.TextField(_("traduction relue"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("relue par"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("relue le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("traduction relue")
+        verbose_name_plural = _("traductions relues")
+        ordering = ("language", "-reviewed_at")
+
+    def __str__(self) -> str:
+        return f"{self.language}: {self.source[:60]}"

@@ -128,8 +128,9 @@ REGISTER: Final[dict[str, Entry]] = {
         "office, commune, caseworker, sex, nationality, birth date, opening and first "
         "contact dates, obligation outcome and its exemption reasons (a medical one is "
         "health data), the stages reached (path, welcome module, convention, attestation: "
-        "yes or no); kept from the file, its assessments, paths and attestations; only "
-        "ever shown added up",
+        "yes or no); kept from the file, its assessments, paths, welcome modules, "
+        "conventions and attestations; the birth date whole for the age bands on a "
+        "period's last day; only ever shown added up",
         "Show the dashboard's figures and funnel quickly",
         f"{LEGAL_OBLIGATION}; {HEALTH}",
         "As long as the file (removed with it; recomputed from it each night)",
@@ -290,6 +291,14 @@ REGISTER: Final[dict[str, Entry]] = {
         SECURITY,
         "While employed",
         (R, C, K),
+    ),
+    "beneficiaries.TranslationReview": Entry(
+        "Which member of staff reviewed which translation of the texts sent to people, "
+        "and when (no newcomer's data)",
+        "Send people only translations someone who reads the language has checked",
+        "Legitimate interest (the quality of what the centre writes to people)",
+        "As long as an administrator keeps it (deleted: the text is « à relire » again)",
+        (A,),
     ),
     "offices.StaffAvailability": Entry(
         "Staff weekly availability",

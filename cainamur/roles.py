@@ -123,5 +123,9 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "rights.view_retentionrule",
         "rights.change_retentionrule",
         "rights.view_retentionrun",
+        # Translations of what the centre writes to people: reviewed, or back « à relire ».
+        "beneficiaries.view_translationreview",
+        "beneficiaries.add_translationreview",
+        "beneficiaries.delete_translationreview",
     ),
 }

@@ -480,7 +480,7 @@ def _raw_by_type(scope: Scope) -> dict[int, dict[str, int]]:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_nightly_rebuild_never_waits_holding_a_lock(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    reference_data: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A write under way on one of the tables (here a convention being signed): the
     rebuild takes nothing and tries again once it is committed, instead of waiting with
@@ -504,7 +504,7 @@ def test_the_nightly_rebuild_never_waits_holding_a_lock(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_module_written_while_its_path_moves_counts_for_the_new_file(
-    caseworker: User,
+    reference_data: None, caseworker: User
 ) -> None:
     """One transaction moves a path to another file while another removes its completed
     welcome module: the second waits for the first, then counts the module's file as it

@@ -4,7 +4,7 @@ the same words by e-mail through the outbox (registered here as a message kind).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 from django.core.mail import EmailMessage
 from django.utils import timezone
@@ -12,6 +12,13 @@ from django.utils.translation import gettext_lazy as _
 
 from appointments.messages import when_in_words
 from appointments.models import Appointment, AppointmentType
+from beneficiaries.contact_languages import (
+    BY_CODE,
+    for_person,
+    languages_written_to,
+    translated_for,
+    translation_of,
+)
 from beneficiaries.models import Beneficiary
 from bulk.models import BulkAction
 from cainamur.models import Centre
@@ -46,10 +53,79 @@ def _bring(session: Appointment | None) -> str:
     return next(iter(welcome), "") or DEFAULT_BRING
 
 
+#: The invitation's paragraphs in French, each the key of its translation (locale/).
+#: Placeholders: {first_names}, {type}, {when}, {office}, {place}, {access}, {phone}.
+PARAGRAPHS: Final[dict[str, str]] = {
+    "title": for_person("Invitation au module d'accueil"),
+    "greeting": for_person("Bonjour {first_names},"),
+    "welcome": for_person(
+        "Bienvenue en Wallonie. Le parcours d'intégration commence par le module d'accueil "
+        "au Centre d'Action Interculturelle : un bilan social, une information sur vos "
+        "droits et devoirs et, si besoin, un test de français. Il est gratuit."
+    ),
+    "session": for_person(
+        "Nous vous invitons à la séance « {type} » le {when}, au bureau de {office} ({place})."
+    ),
+    "access": for_person("Comment venir : {access}"),
+    "other_day": for_person(
+        "Si vous ne pouvez pas venir ce jour-là, appelez-nous au {phone} : nous fixerons un "
+        "autre moment."
+    ),
+    "call": for_person(
+        "Prenez rendez-vous au {phone} ou en passant au bureau de {office} ({place})."
+    ),
+    "bring": for_person("À apporter :"),
+    "bring_french": for_person("ce que dit la lettre en français, ci-dessus."),
+    "interpreter": for_person(
+        "Un·e interprète peut être présent·e sur demande : dites-le-nous en prenant contact."
+    ),
+}
+
+
+def _paragraphs(*, session: bool, access: bool) -> dict[str, str]:
+    """The paragraphs this person's invitation has (a session named or not)."""
+    left_out = {"call"} if session else {"session", "access", "other_day"}
+    if not access:
+        left_out.add("access")
+    return {key: text for key, text in PARAGRAPHS.items() if key not in left_out}
+
+
+def _in_language(
+    beneficiary: Beneficiary, french: dict[str, str], values: dict[str, str]
+) -> dict[str, Any]:
+    """The invitation in the person's language (the file's contact language, else the
+    first of their languages), whole or not at all; dates and places isolated in a text
+    written right to left."""
+    spoken = languages_written_to(
+        beneficiary.contact_language,
+        beneficiary.interpreter_language,
+        beneficiary.languages or [],
+    )
+    for code in spoken:
+        written, _title = translated_for(french["title"], [code])
+        if not written:
+            continue
+        texts = {key: translation_of(text, written) for key, text in french.items()}
+        if not all(texts.values()):
+            continue
+        language = BY_CODE[written]
+        if language.rtl:
+            values = {key: f"\u2068{value}\u2069" for key, value in values.items()}
+        return {
+            "language": written,
+            "language_name": str(language.french),
+            "rtl": language.rtl,
+            "texts": {key: text.format(**values) for key, text in texts.items()},
+        }
+    return {}
+
+
 def invitation_facts(
     beneficiary: Beneficiary, *, session: Appointment | None, centre: Centre, bring: str
 ) -> dict[str, Any]:
-    """What a letter and an e-mail say to one person, as plain values."""
+    """What a letter and an e-mail say to one person, as plain values: the French
+    paragraphs and, where the catalogues have all of them, the same in the person's
+    language (``translated``)."""
     office = beneficiary.office
     facts: dict[str, Any] = {
         "file_number": beneficiary.file_number,
@@ -63,6 +139,15 @@ def invitation_facts(
         "bring": bring,
         "session": None,
     }
+    values = {
+        "first_names": beneficiary.first_names,
+        "phone": facts["phone"],
+        "office": office.name,
+        "place": facts["place"],
+        "type": "",
+        "when": "",
+        "access": "",
+    }
     if session is not None:
         facts["session"] = {
             "type": session.type.name,
@@ -71,6 +156,22 @@ def invitation_facts(
             "place": _place(session.office),
             "access": session.office.access,
         }
+        values |= {
+            "type": session.type.name,
+            "office": session.office.name,
+            "place": _place(session.office),
+            "access": session.office.access,
+        }
+    chosen = _paragraphs(session=session is not None, access=bool(values["access"]))
+    in_french = dict(values)
+    if session is not None:
+        in_french["when"] = facts["session"]["when"]
+        # In the translation the time goes in figures (the words are French ones).
+        values["when"] = f"{timezone.localtime(session.during.lower):%d/%m/%Y %H:%M}"
+    facts["french"] = {
+        key: text.format(**in_french) for key, text in chosen.items() if key != "bring_french"
+    }
+    facts["translated"] = _in_language(beneficiary, chosen, values)
     return facts
 
 

@@ -1,0 +1,47 @@
+"""The invitation to the welcome module in the person's language: the French letter, then
+the whole letter in their language (the file's contact language, else the first of their
+languages whose catalogue has all of it), or the French alone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from appointments.models import Appointment, AppointmentType
+from bulk.letters import invitation_facts
+from cainamur.models import Centre
+from offices.models import Office
+from tests.factories import BeneficiaryFactory
+
+
+def test_the_invitation_in_french_then_in_the_person_s_language(db: None, namur: Office) -> None:
+    centre = Centre.current()
+    person = BeneficiaryFactory(first_names="Amina", languages=["ru", "ar"], office=namur)
+    facts = invitation_facts(person, session=None, centre=centre, bring="Votre titre.")
+    assert facts["french"]["greeting"] == "Bonjour Amina,"
+    assert "Prenez rendez-vous au" in facts["french"]["call"]
+    translated = facts["translated"]  # Russian has no letter yet: Arabic, whole
+    assert translated["language"] == "ar" and translated["rtl"]
+    assert translated["texts"]["title"] == "دعوة إلى وحدة الاستقبال"
+    assert "\u2068Amina\u2069" in translated["texts"]["greeting"]
+    body = render_to_string("emails/welcome_invitation.txt", {**facts, "centre": centre})
+    assert body.index("Bienvenue en Wallonie") < body.index("مرحبًا بك في والونيا")
+
+    person.contact_language = "es"  # chosen on the file, no letter in Spanish yet
+    assert invitation_facts(person, session=None, centre=centre, bring="")["translated"] == {}
+    person.contact_language = "uk"
+    session = Appointment(
+        type=AppointmentType.objects.get(code="welcome"),
+        office=namur,
+        during=DateTimeTZRange(
+            timezone.now() + timedelta(days=3), timezone.now() + timedelta(days=3, hours=2)
+        ),
+    )
+    facts = invitation_facts(person, session=session, centre=centre, bring="")
+    start = timezone.localtime(session.during.lower)
+    assert facts["french"]["session"].startswith("Nous vous invitons à la séance")
+    assert f"{start:%d/%m/%Y %H:%M}" in facts["translated"]["texts"]["session"]
+    assert "call" not in facts["translated"]["texts"]

@@ -9,7 +9,7 @@ stands alone (:func:`translation_of` answers ""). Staff pages stay in French."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -86,6 +86,20 @@ def translated_for(message: str, spoken: Iterable[str]) -> tuple[str, str]:
         if text:
             return written, text
     return "", ""
+
+
+def whole_translation(
+    texts: Mapping[str, str], spoken: Iterable[str]
+) -> tuple[str, dict[str, str]]:
+    """``texts`` (French, by key: a letter's paragraphs) in the first of the person's
+    languages whose catalogue translates every one of them — a letter half translated
+    would mislead: the language's code and the translations; ("", {}) when none does."""
+    for code in spoken:
+        written = SPOKEN_TO_CONTACT.get(code, code)
+        translated = {key: translation_of(text, written) for key, text in texts.items()}
+        if translated and all(translated.values()):
+            return written, translated
+    return "", {}
 
 
 def languages_written_to(

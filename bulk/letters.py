@@ -16,8 +16,7 @@ from beneficiaries.contact_languages import (
     BY_CODE,
     for_person,
     languages_written_to,
-    translated_for,
-    translation_of,
+    whole_translation,
 )
 from beneficiaries.models import Beneficiary
 from bulk.models import BulkAction
@@ -101,23 +100,18 @@ def _in_language(
         beneficiary.interpreter_language,
         beneficiary.languages or [],
     )
-    for code in spoken:
-        written, _title = translated_for(french["title"], [code])
-        if not written:
-            continue
-        texts = {key: translation_of(text, written) for key, text in french.items()}
-        if not all(texts.values()):
-            continue
-        language = BY_CODE[written]
-        if language.rtl:
-            values = {key: f"\u2068{value}\u2069" for key, value in values.items()}
-        return {
-            "language": written,
-            "language_name": str(language.french),
-            "rtl": language.rtl,
-            "texts": {key: text.format(**values) for key, text in texts.items()},
-        }
-    return {}
+    written, texts = whole_translation(french, spoken)
+    if not written:
+        return {}
+    language = BY_CODE[written]
+    if language.rtl:
+        values = {key: f"\u2068{value}\u2069" for key, value in values.items()}
+    return {
+        "language": written,
+        "language_name": str(language.french),
+        "rtl": language.rtl,
+        "texts": {key: text.format(**values) for key, text in texts.items()},
+    }
 
 
 def invitation_facts(

@@ -11,8 +11,7 @@ from beneficiaries.contact_languages import (
     BY_CODE,
     for_person,
     languages_written_to,
-    translated_for,
-    translation_of,
+    whole_translation,
 )
 from cainamur.models import Centre
 from cainamur.pdf import centre_snapshot, render_pdf
@@ -47,20 +46,6 @@ def _paragraphs(obliged: bool) -> dict[str, str]:
     return {key: text for key, text in PARAGRAPHS.items() if obliged or key != "obliged"}
 
 
-def _translated(obliged: bool, languages: list[str]) -> tuple[str, dict[str, str]]:
-    """The letter in the first of the person's languages whose catalogue has every one of
-    its paragraphs (a letter half translated would mislead): its code and paragraphs."""
-    french = _paragraphs(obliged)
-    for code in languages:
-        written, _title = translated_for(french["title"], [code])
-        if not written:
-            continue
-        texts = {key: translation_of(text, written) for key, text in french.items()}
-        if all(texts.values()):
-            return written, texts
-    return "", {}
-
-
 def _filled(texts: dict[str, str], values: dict[str, str]) -> dict[str, str]:
     return {key: text.format(**values) for key, text in texts.items()}
 
@@ -81,8 +66,8 @@ def invitation_snapshot(evaluation: Evaluation, *, on: date) -> dict[str, Any]:
         "office": office.name,
         "address": address,
     }
-    language, translated = _translated(
-        obliged,
+    language, translated = whole_translation(
+        _paragraphs(obliged),
         languages_written_to(
             beneficiary.contact_language,
             beneficiary.interpreter_language,

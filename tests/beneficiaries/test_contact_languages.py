@@ -21,6 +21,7 @@ from beneficiaries.contact_languages import (
     contact_language_for,
     translated_for,
     translation_of,
+    whole_translation,
 )
 from beneficiaries.models import Beneficiary
 from cainamur.models import User
@@ -76,6 +77,15 @@ def test_a_missing_translation_is_never_a_key_nor_the_french_twice() -> None:
     # The first of the person's languages that has the text, the interpreter's first.
     assert translated_for(confirmation, ["ti", "", "es"])[0] == "es"
     assert translated_for(confirmation, ["ti", "so"]) == ("", "")
+
+
+def test_a_letter_goes_whole_in_a_language_or_not_at_all() -> None:
+    confirmation = next(iter(TRANSLATED.values()))
+    letter = {"line": confirmation, "title": "Invitation à l'entretien d'évaluation"}
+    # Russian has the SMS line but not the letter's title: the next language, whole.
+    code, texts = whole_translation(letter, ["ru", "uk"])
+    assert code == "uk" and texts["title"] == "Запрошення на оцінювальну співбесіду"
+    assert whole_translation(letter, ["ru", "es"]) == ("", {})
 
 
 def test_the_languages_people_speak_map_to_those_written_to_them() -> None:

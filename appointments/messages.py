@@ -67,16 +67,6 @@ def _about(dispatch: Dispatch) -> tuple[Appointment, Beneficiary]:
     return dispatch.appointment, dispatch.appointment.beneficiary
 
 
-def _spoken(beneficiary: Beneficiary) -> list[str]:
-    """The languages to write to the person in: the file's contact language, else
-    their languages, the interpreter's first."""
-    return languages_written_to(
-        beneficiary.contact_language,
-        beneficiary.interpreter_language,
-        beneficiary.languages or [],
-    )
-
-
 def day_in_words(moment: datetime, *, year: bool = True) -> str:
     """« mardi 8 décembre 2026 » (« 1er » for the first of the month), in French."""
     local_moment = timezone.localtime(moment, BRUSSELS)
@@ -141,7 +131,7 @@ def _translated(dispatch: Dispatch, *, place: str, pattern: str = "%d/%m/%Y") ->
     and writing direction."""
     appointment, beneficiary = _about(dispatch)
     start = timezone.localtime(appointment.during.lower, BRUSSELS)
-    code, line = translated_for(TRANSLATED[dispatch.purpose], _spoken(beneficiary))
+    code, line = translated_for(TRANSLATED[dispatch.purpose], languages_written_to(beneficiary))
     return {
         "translated": line.format(
             date=start.strftime(pattern), time=start.strftime("%H:%M"), place=place

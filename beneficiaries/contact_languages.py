@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
+    from beneficiaries.models import Beneficiary
+
 
 @dataclass(frozen=True)
 class ContactLanguage:
@@ -77,17 +79,6 @@ def translation_of(message: str, code: str) -> str:
     return "" if translated == message else translated
 
 
-def translated_for(message: str, spoken: Iterable[str]) -> tuple[str, str]:
-    """``message`` in the first of a person's languages (the interpreter's first) whose
-    catalogue translates it, with that language's code; ("", "") when none does."""
-    for code in spoken:
-        written = SPOKEN_TO_CONTACT.get(code, code)
-        text = translation_of(message, written)
-        if text:
-            return written, text
-    return "", ""
-
-
 def whole_translation(
     texts: Mapping[str, str], spoken: Iterable[str]
 ) -> tuple[str, dict[str, str]]:
@@ -102,15 +93,20 @@ def whole_translation(
     return "", {}
 
 
-def languages_written_to(
-    contact_language: str, interpreter_language: str, spoken: Iterable[str]
-) -> list[str]:
+def translated_for(message: str, spoken: Iterable[str]) -> tuple[str, str]:
+    """``message`` in the first of a person's languages whose catalogue translates it,
+    with that language's code; ("", "") when none does."""
+    code, texts = whole_translation({"": message}, spoken)
+    return code, texts.get("", "")
+
+
+def languages_written_to(file: Beneficiary) -> list[str]:
     """The languages to write to a person in, by preference: the file's contact
     language when one is chosen (only it), else their languages, the interpreter's
     first."""
-    if contact_language:
-        return [contact_language]
-    return [interpreter_language, *spoken]
+    if file.contact_language:
+        return [file.contact_language]
+    return [file.interpreter_language, *(file.languages or [])]
 
 
 def contact_language_for(spoken: Iterable[str]) -> str:

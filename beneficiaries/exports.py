@@ -4,9 +4,9 @@ its search and the figure it comes from."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
@@ -17,6 +17,8 @@ from cainamur.exports import Column, Source, Table, described_filters, labels, r
 from cainamur.lib.name_order import by_name
 from cainamur.models import User
 from cainamur.permissions import EDIT_ROLES
+
+M = TypeVar("M", bound=Model)
 
 #: The file list's parameters: its filters, and every parameter of the figure behind it
 #: (the dashboard's period and filters, which this app does not know: « * »).
@@ -39,6 +41,31 @@ def files_for_export(user: User, params: Mapping[str, str]) -> QuerySet[Benefici
     if ticked is not None:
         files = files.filter(pk__in=ticked)
     return files.order_by(*by_name("last_name", "first_names"), "id")
+
+
+def rows_of_exported_files(
+    rows: QuerySet[M], user: User, params: Mapping[str, str], *then: str
+) -> QuerySet[M]:
+    """``rows`` about the files of the export (their ``beneficiary``), in the list's order
+    (by name), then by ``then`` within a file."""
+    files = files_for_export(user, params)
+    return rows.filter(beneficiary__in=files.values("pk")).order_by(
+        *by_name("beneficiary__last_name", "beneficiary__first_names"), "beneficiary_id", *then
+    )
+
+
+#: The first columns of a row about one of the files (its paths, its orientations).
+PERSON_COLUMNS = (
+    Column(gettext_lazy("Dossier"), width=16),
+    Column(gettext_lazy("Nom"), width=22),
+    Column(gettext_lazy("Prénoms"), width=22),
+    Column(gettext_lazy("Bureau"), width=16),
+)
+
+
+def person_cells(file: Beneficiary) -> list[Any]:
+    """The cells of :data:`PERSON_COLUMNS` (the file's office selected with it)."""
+    return [file.file_number, file.last_name, file.first_names, file.office.name]
 
 
 def describe_files(user: User, params: Mapping[str, str]) -> list[tuple[str, str]]:

@@ -95,12 +95,7 @@ def _in_language(
     """The invitation in the person's language (the file's contact language, else the
     first of their languages), whole or not at all; dates and places isolated in a text
     written right to left."""
-    spoken = languages_written_to(
-        beneficiary.contact_language,
-        beneficiary.interpreter_language,
-        beneficiary.languages or [],
-    )
-    written, texts = whole_translation(french, spoken)
+    written, texts = whole_translation(french, languages_written_to(beneficiary))
     if not written:
         return {}
     language = BY_CODE[written]

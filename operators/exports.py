@@ -11,33 +11,31 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from beneficiaries.exports import FILE_PARAMS, describe_files, files_for_export
+from beneficiaries.exports import (
+    FILE_PARAMS,
+    PERSON_COLUMNS,
+    describe_files,
+    person_cells,
+    rows_of_exported_files,
+)
 from cainamur.exports import Column, Source, Table, labels, register
-from cainamur.lib.name_order import by_name
 from cainamur.models import User
 from cainamur.permissions import EDIT_ROLES
 from operators.models import Offer, Orientation
 
 
 def orientations_for_export(user: User, params: Mapping[str, str]) -> QuerySet[Orientation]:
-    files = files_for_export(user, params)
-    return (
-        Orientation.objects.filter(beneficiary__in=files.values("pk"))
-        .select_related("beneficiary__office", "offer__operator")
-        .order_by(
-            *by_name("beneficiary__last_name", "beneficiary__first_names"),
-            "beneficiary_id",
-            "created_at",
-            "id",
-        )
+    return rows_of_exported_files(
+        Orientation.objects.select_related("beneficiary__office", "offer__operator"),
+        user,
+        params,
+        "created_at",
+        "id",
     )
 
 
 ORIENTATION_COLUMNS = (
-    Column(gettext_lazy("Dossier"), width=16),
-    Column(gettext_lazy("Nom"), width=22),
-    Column(gettext_lazy("Prénoms"), width=22),
-    Column(gettext_lazy("Bureau"), width=16),
+    *PERSON_COLUMNS,
     Column(gettext_lazy("Opérateur"), width=26),
     Column(gettext_lazy("Offre"), width=30),
     Column(gettext_lazy("Axe"), width=22),
@@ -53,13 +51,9 @@ def _rows(orientations: QuerySet[Orientation]) -> Iterator[list[Any]]:
     axes = labels(Offer, "axis")
     statuses = labels(Orientation, "status")
     for o in orientations.iterator(chunk_size=2000):
-        b = o.beneficiary
         waiting = o.status == Orientation.Status.WAITING and o.waiting_since is not None
         yield [
-            b.file_number,
-            b.last_name,
-            b.first_names,
-            b.office.name,
+            *person_cells(o.beneficiary),
             o.offer.operator.name,
             o.offer.title,
             axes.get(o.offer.axis, o.offer.axis),

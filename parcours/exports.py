@@ -12,9 +12,14 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from beneficiaries.exports import FILE_PARAMS, describe_files, files_for_export
+from beneficiaries.exports import (
+    FILE_PARAMS,
+    PERSON_COLUMNS,
+    describe_files,
+    person_cells,
+    rows_of_exported_files,
+)
 from cainamur.exports import Column, Source, Table, labels, register
-from cainamur.lib.name_order import by_name
 from cainamur.models import User
 from cainamur.permissions import EDIT_ROLES
 from parcours.models import Axis, AxisKind, HoursEntry, Parcours
@@ -41,29 +46,23 @@ def _axis_required(kind: str) -> Subquery:
 
 
 def paths_for_export(user: User, params: Mapping[str, str]) -> QuerySet[Parcours]:
-    files = files_for_export(user, params)
     annotations: dict[str, Any] = {}
     for kind in AxisKind.values:
         annotations[f"done_{kind}"] = _axis_hours(kind)
         annotations[f"required_{kind}"] = _axis_required(kind)
-    return (
-        Parcours.objects.filter(beneficiary__in=files.values("pk"))
-        .select_related("beneficiary__office", "beneficiary__caseworker")
-        .annotate(**annotations)
-        .order_by(
-            *by_name("beneficiary__last_name", "beneficiary__first_names"),
-            "beneficiary_id",
-            "opened_on",
-            "id",
-        )
+    return rows_of_exported_files(
+        Parcours.objects.select_related("beneficiary__office", "beneficiary__caseworker").annotate(
+            **annotations
+        ),
+        user,
+        params,
+        "opened_on",
+        "id",
     )
 
 
 PATH_COLUMNS = (
-    Column(gettext_lazy("Dossier"), width=16),
-    Column(gettext_lazy("Nom"), width=22),
-    Column(gettext_lazy("Prénoms"), width=22),
-    Column(gettext_lazy("Bureau"), width=16),
+    *PERSON_COLUMNS,
     Column(gettext_lazy("Référent·e"), width=20),
     Column(gettext_lazy("Parcours"), width=14),
     Column(gettext_lazy("Statut"), width=20),
@@ -93,10 +92,7 @@ def _path_rows(paths: QuerySet[Parcours]) -> Iterator[list[Any]]:
     for p in paths.iterator(chunk_size=2000):
         b = p.beneficiary
         row: list[Any] = [
-            b.file_number,
-            b.last_name,
-            b.first_names,
-            b.office.name,
+            *person_cells(b),
             str(b.caseworker) if b.caseworker else "",
             kinds.get(p.kind, p.kind),
             statuses.get(p.status, p.status),

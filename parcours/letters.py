@@ -68,11 +68,7 @@ def invitation_snapshot(evaluation: Evaluation, *, on: date) -> dict[str, Any]:
     }
     language, translated = whole_translation(
         _paragraphs(obliged),
-        languages_written_to(
-            beneficiary.contact_language,
-            beneficiary.interpreter_language,
-            beneficiary.languages or [],
-        ),
+        languages_written_to(beneficiary),
     )
     rtl = bool(language) and BY_CODE[language].rtl
     if rtl:

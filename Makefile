@@ -22,14 +22,16 @@ $(STAMP): requirements-dev.lock pyproject.toml
 
 install: $(STAMP)  ## Create .venv and install the pinned dependencies (with the dev tools)
 
-# People-facing text (SMS, e-mails, letters) in the person's language: the strings marked
-# for_person() (beneficiaries/contact_languages.py), one catalogue per language in locale/.
+# People-facing text (SMS, e-mails, letters, the public pages) in the person's language:
+# the strings marked for_person() or person_text() (beneficiaries/contact_languages.py) and
+# the public templates' (babel.cfg), one catalogue per language in locale/.
 PYBABEL := $(VENV)/bin/pybabel
 catalogs: install  ## Compile the translations of people-facing text (locale/*/LC_MESSAGES/django.mo)
 	$(PYBABEL) -q compile --domain django --directory locale
 
 messages: install  ## Extract the people-facing strings into locale/people.pot and each language's catalogue
-	$(PYBABEL) -q extract --no-default-keywords --keyword for_person --no-location --sort-output \
+	PYTHONPATH=. DJANGO_SETTINGS_MODULE= $(PYBABEL) -q extract --mapping-file babel.cfg \
+		--no-default-keywords --keyword for_person --keyword person_text --no-location --sort-output \
 		--project "CAI Namur" --copyright-holder "CAI Namur" \
 		--ignore-dirs ".* _* var static test-artifacts bench tests" --output-file locale/people.pot .
 	$(PYBABEL) -q update --domain django --input-file locale/people.pot --output-dir locale \

@@ -5,6 +5,7 @@ message is written and again when it is about to go."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -13,17 +14,19 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from appointments.models import Appointment, Seat
+from appointments.models import Appointment, BookingLink, OnlineBooking, Seat
 from beneficiaries.contact_languages import (
     BY_CODE,
     for_person,
     languages_written_to,
     translated_for,
+    translation_of,
 )
 from beneficiaries.models import Beneficiary, ConsentPurpose
 from beneficiaries.selectors import has_consent
 from cainamur.lib.localtime import BRUSSELS
 from cainamur.lib.phones import is_mobile
+from cainamur.lib.tokens import token_digest, token_short
 from cainamur.models import Centre
 from outbox.emails import email_render
 from outbox.models import Dispatch
@@ -36,6 +39,7 @@ SMS_SEGMENTS = 2
 
 RELATED = (
     "appointment__beneficiary",
+    "appointment__online_booking",
     "appointment__office",
     "appointment__type",
     "appointment__rescheduled_from",
@@ -55,16 +59,72 @@ TRANSLATED: dict[str, str] = {
         "Rappel : rendez-vous au CAI demain, {date} à {time}, {place}."
     ),
 }
+#: After it, in the person's language, for a booking they made online.
+LINK_LINE = for_person("Pour déplacer ou annuler ce rendez-vous : {link}")
 
 
-def _about(dispatch: Dispatch) -> tuple[Appointment, Beneficiary]:
+@dataclass(frozen=True)
+class Contact:
+    """Whom a message about an appointment goes to: the file's person, or, for a booking
+    made online and not yet linked to a file, the person as they described themselves."""
+
+    first_names: str
+    email: str
+    phone: str
+    languages: list[str]  # to write to, by preference
+    sms: bool  # agreed to SMS
+    booking: OnlineBooking | None  # booked online: its messages carry the private link
+
+
+def file_contact(person: Beneficiary, booking: OnlineBooking | None = None) -> Contact:
+    return Contact(
+        first_names=person.first_names,
+        email=person.email,
+        phone=str(person.phone),
+        languages=languages_written_to(person),
+        sms=sms_allowed(person),
+        booking=booking,
+    )
+
+
+def contact_of(appointment: Appointment) -> Contact | None:
+    booking = appointment.online_booking
+    if booking is not None and booking.status in (
+        OnlineBooking.Status.REFUSED,
+        OnlineBooking.Status.CANCELLED,
+    ):
+        booking = None
+    if appointment.beneficiary is not None:
+        return file_contact(appointment.beneficiary, booking)
+    if booking is None:
+        return None
+    return Contact(
+        first_names=booking.first_names,
+        email=booking.email,
+        phone=booking.phone,
+        languages=[booking.language],
+        sms=booking.sms,
+        booking=booking,
+    )
+
+
+def booking_link(booking: OnlineBooking) -> str:
+    """A new private address to move or cancel an online booking (each message has its
+    own; only its digest is stored)."""
+    token = token_short()
+    BookingLink.objects.create(booking=booking, token_sha256=token_digest(token))
+    return f"{settings.CAI_PUBLIC_URL}/rdv/g/{token}/"
+
+
+def _about(dispatch: Dispatch) -> tuple[Appointment, Contact]:
     """The appointment (or group session) and the person a message is about."""
     if dispatch.seat is not None:
-        return dispatch.seat.session, dispatch.seat.beneficiary
+        return dispatch.seat.session, file_contact(dispatch.seat.beneficiary)
     assert dispatch.appointment is not None
+    contact = contact_of(dispatch.appointment)
     # appointment_messages() writes no message about an appointment without a person.
-    assert dispatch.appointment.beneficiary is not None
-    return dispatch.appointment, dispatch.appointment.beneficiary
+    assert contact is not None
+    return dispatch.appointment, contact
 
 
 def day_in_words(moment: datetime, *, year: bool = True) -> str:
@@ -99,14 +159,16 @@ def _replaced(dispatch: Dispatch) -> Appointment | None:
 
 
 def _facts(dispatch: Dispatch) -> dict[str, str]:
-    appointment, beneficiary = _about(dispatch)
+    appointment, contact = _about(dispatch)
     start = timezone.localtime(appointment.during.lower, BRUSSELS)
     office = appointment.office
     town = f"{office.postal_code} {office.city}".strip()
     place = ", ".join(x for x in (office.street.strip(), town) if x)
     replaced = _replaced(dispatch)
+    # Written once per message (a new private link each time).
+    link = booking_link(contact.booking) if contact.booking is not None else ""
     return {
-        "first_names": beneficiary.first_names,
+        "first_names": contact.first_names,
         "type": appointment.type.name,
         "date": day_in_words(start),
         "time": time_in_words(start),
@@ -122,19 +184,25 @@ def _facts(dispatch: Dispatch) -> dict[str, str]:
         "short_replaced": (
             when_in_words(replaced.during.lower, year=False) if replaced is not None else ""
         ),
-        **_translated(dispatch, place=place),
+        "link": link,
+        **_translated(dispatch, place=place, link=link),
     }
 
 
-def _translated(dispatch: Dispatch, *, place: str, pattern: str = "%d/%m/%Y") -> dict[str, str]:
+def _translated(
+    dispatch: Dispatch, *, place: str, link: str = "", pattern: str = "%d/%m/%Y"
+) -> dict[str, str]:
     """The line in the person's language (``translated``: "" when none), its language
     and writing direction."""
-    appointment, beneficiary = _about(dispatch)
+    appointment, contact = _about(dispatch)
     start = timezone.localtime(appointment.during.lower, BRUSSELS)
-    code, line = translated_for(TRANSLATED[dispatch.purpose], languages_written_to(beneficiary))
+    code, line = translated_for(TRANSLATED[dispatch.purpose], contact.languages)
     return {
         "translated": line.format(
             date=start.strftime(pattern), time=start.strftime("%H:%M"), place=place
+        ),
+        "translated_link": (
+            translation_of(LINK_LINE, code).format(link=link) if code and link else ""
         ),
         "translated_language": code,
         "translated_direction": BY_CODE[code].direction if code else "ltr",
@@ -154,20 +222,21 @@ def appointment_email(dispatch: Dispatch) -> EmailMessage:
     )
 
 
-def person_of(dispatch: Dispatch) -> Beneficiary | None:
+def contact_for(dispatch: Dispatch) -> Contact | None:
     if dispatch.seat is not None:
-        return dispatch.seat.beneficiary
-    return dispatch.appointment.beneficiary if dispatch.appointment is not None else None
+        return file_contact(dispatch.seat.beneficiary)
+    return contact_of(dispatch.appointment) if dispatch.appointment is not None else None
 
 
 def person_address(dispatch: Dispatch) -> str:
-    """The person's e-mail, or mobile number for an SMS, as the file has them today."""
-    person = person_of(dispatch)
-    if person is None:
+    """The person's e-mail, or mobile number for an SMS, as the file (or the online
+    booking) has them today."""
+    contact = contact_for(dispatch)
+    if contact is None:
         return ""
     if dispatch.channel == Dispatch.Channel.SMS:
-        return str(person.phone) if person.phone and is_mobile(person.phone) else ""
-    return str(person.email)
+        return contact.phone if contact.phone and is_mobile(contact.phone) else ""
+    return contact.email
 
 
 def sms_allowed(person: Beneficiary | None) -> bool:
@@ -191,7 +260,10 @@ def appointment_message_ready(dispatch: Dispatch) -> bool | None:
     reminder = dispatch.purpose == Dispatch.Purpose.REMINDER
     if reminder and timezone.localtime(start).date() <= timezone.localdate():
         return None  # « demain » would be wrong by now
-    if dispatch.channel == Dispatch.Channel.SMS and not sms_allowed(person_of(dispatch)):
+    contact = contact_for(dispatch)
+    if contact is None:
+        return None  # an online booking refused or cancelled
+    if dispatch.channel == Dispatch.Channel.SMS and not contact.sms:
         return None  # consent withdrawn since it was queued: it never goes
     return True
 
@@ -202,7 +274,81 @@ def appointment_compose(dispatch: Dispatch) -> EmailMessage | Sms:
     return appointment_email(dispatch)
 
 
+#: To a person whose online booking reception refused; the centre's message follows.
+REFUSAL_LINE = for_person(
+    "Votre rendez-vous du {date} à {time} au CAI n'a pas pu être accepté. Le message du "
+    "CAI suit, en français."
+)
+
+
+def _refused(dispatch: Dispatch) -> OnlineBooking | None:
+    booking = dispatch.appointment.online_booking if dispatch.appointment is not None else None
+    return (
+        booking if booking is not None and booking.status == OnlineBooking.Status.REFUSED else None
+    )
+
+
+def refusal_ready(dispatch: Dispatch) -> bool | None:
+    return True if _refused(dispatch) is not None else None
+
+
+def refusal_address(dispatch: Dispatch) -> str:
+    booking = _refused(dispatch)
+    if booking is None:
+        return ""
+    if dispatch.channel == Dispatch.Channel.SMS:
+        return booking.phone if booking.phone and is_mobile(booking.phone) else ""
+    return booking.email
+
+
+def refusal_compose(dispatch: Dispatch) -> EmailMessage | Sms:
+    """The centre's message (typed by reception, in French), after a line in the person's
+    language saying what it is about."""
+    booking = _refused(dispatch)
+    assert booking is not None and dispatch.appointment is not None  # refusal_ready
+    start = timezone.localtime(dispatch.appointment.during.lower, BRUSSELS)
+    centre = Centre.current()
+    translated = translation_of(REFUSAL_LINE, booking.language).format(
+        date=start.strftime("%d/%m/%Y"), time=start.strftime("%H:%M")
+    )
+    facts = {
+        "first_names": booking.first_names,
+        "when": when_in_words(start),
+        "short_when": when_in_words(start, year=False),
+        "message": booking.message,
+        "phone": centre.phone,
+        "translated": translated,
+        "translated_language": booking.language,
+        "translated_direction": BY_CODE[booking.language].direction,
+    }
+    if dispatch.channel == Dispatch.Channel.SMS:
+        french = _(
+            "CAI Namur : votre RDV du %(short_when)s n'a pas pu être accepté. %(message)s "
+            "Contact : %(phone)s."
+        )
+        return Sms(
+            # The line in the person's language first: it announces the French message.
+            to=dispatch.to_address,
+            body=" ".join(x for x in (translated, french % facts) if x),
+        )
+    return email_render(
+        "online_refusal",
+        {**facts, "centre": centre},
+        to=[dispatch.to_address],
+        reply_to=[centre.email],
+    )
+
+
 def register_messages() -> None:
+    register(
+        MessageKind(
+            purpose=Dispatch.Purpose.ONLINE_REFUSAL,
+            ready=refusal_ready,
+            address=refusal_address,
+            compose=refusal_compose,
+            related=RELATED,
+        )
+    )
     for purpose in (Dispatch.Purpose.CONFIRMATION, Dispatch.Purpose.REMINDER):
         register(
             MessageKind(
@@ -236,7 +382,10 @@ def appointment_sms(dispatch: Dispatch) -> Sms:
     if replaced is not None and replaced.during.lower > timezone.now():
         # Only while the person could still go to it: the e-mails always say it.
         tail.append(_("RDV du %(short_replaced)s annulé.") % facts)
-    tail.append(_("Pour changer : %(phone)s.") % {"phone": centre.phone})
+    if facts["link"]:
+        tail.append(_("Changer ou annuler : %(link)s") % facts)
+    else:
+        tail.append(_("Pour changer : %(phone)s.") % {"phone": centre.phone})
     translated = _translated(dispatch, place=facts["city"], pattern="%d/%m")["translated"]
     if translated:
         tail.append(translated)
@@ -252,21 +401,16 @@ def appointment_messages(
     each channel the person can be reached by (e-mail; SMS to a mobile number, with their
     consent), once each, and queue their sending after commit. Returns the ids queued."""
     if seat is not None:
-        person: Beneficiary | None = seat.beneficiary
+        contact: Contact | None = file_contact(seat.beneficiary)
     else:
         assert appointment is not None, "an appointment or a seat"
-        person = appointment.beneficiary
-    if person is None:
+        contact = contact_of(appointment)
+    if contact is None:
         return []
     channels = []
-    if person.email:
+    if contact.email:
         channels.append(Dispatch.Channel.EMAIL)
-    if (
-        settings.CAI_SMS_BACKEND
-        and person.phone
-        and is_mobile(person.phone)
-        and sms_allowed(person)
-    ):
+    if settings.CAI_SMS_BACKEND and contact.phone and is_mobile(contact.phone) and contact.sms:
         channels.append(Dispatch.Channel.SMS)
     ids = []
     for channel in channels:

@@ -7,6 +7,8 @@ from django.contrib.postgres.indexes import GistIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaries.contact_languages import CONTACT_LANGUAGE_CHOICES
+from cainamur.crypto import EncryptedTextField
 from cainamur.roles import Role
 from offices.models import Office, Room
 
@@ -131,11 +133,25 @@ class Appointment(models.Model):
         blank=True,
     )
     arrived_at = models.DateTimeField(_("arrivé·e à"), null=True, blank=True)
+    # Booked by the person on the public pages (/rdv/): who they said they are, until
+    # reception links the booking to a file. Moving it online books another appointment
+    # of the same booking.
+    online_booking = models.ForeignKey(
+        "OnlineBooking",
+        verbose_name=_("réservation en ligne"),
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        null=True,
+        blank=True,
+    )
+    # Empty for a booking the person made online.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("pris par"),
         on_delete=models.PROTECT,
         related_name="+",
+        null=True,
+        blank=True,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -166,6 +182,11 @@ class Appointment(models.Model):
                 expressions=[("room", RangeOperators.EQUAL), ("during", RangeOperators.OVERLAPS)],
                 condition=models.Q(status__in=ACTIVE_STATUSES, room__isnull=False),
                 violation_error_message=_("Cette salle est déjà occupée à cette heure."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(created_by__isnull=False)
+                | models.Q(online_booking__isnull=False),
+                name="appointment_booked_by_someone",
             ),
         ]
         indexes = [
@@ -242,3 +263,109 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return str(self.staff)
+
+
+class OnlineBooking(models.Model):
+    """The welcome module booked by the person on the public pages (``/rdv/``), without an
+    account: who they say they are and how to reach them. Reception links it to a file
+    (an existing one or a new one, with the usual duplicate check) or refuses it with a
+    message to the person. Its appointments are in ``appointments`` (a move books a new
+    one)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("à rattacher à un dossier")
+        LINKED = "linked", _("rattachée à un dossier")
+        REFUSED = "refused", _("refusée")
+        CANCELLED = "cancelled", _("annulée par la personne")
+
+    first_names = models.CharField(_("prénom(s)"), max_length=150)
+    last_name = models.CharField(_("nom"), max_length=150)
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    email = models.EmailField(_("adresse e-mail"), blank=True)
+    sms = models.BooleanField(_("accepte les SMS"), default=False)
+    language = models.CharField(
+        _("langue de contact"), max_length=5, choices=CONTACT_LANGUAGE_CHOICES, default="fr"
+    )
+    interpreter = models.BooleanField(_("interprète demandé"), default=False)
+    # Optional, typed by the person: encrypted like the files' (cainamur/crypto.py).
+    national_number = EncryptedTextField(
+        _("numéro de registre national ou BIS"), null=True, blank=True
+    )
+    postal_code = models.CharField(_("code postal"), max_length=4, blank=True)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    beneficiary = models.ForeignKey(
+        "beneficiaries.Beneficiary",
+        verbose_name=_("dossier"),
+        on_delete=models.PROTECT,
+        related_name="online_bookings",
+        null=True,
+        blank=True,
+    )
+    message = models.CharField(_("message à la personne"), max_length=300, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("traitée par"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    handled_at = models.DateTimeField(_("traitée le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("réservée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("réservation en ligne")
+        verbose_name_plural = _("réservations en ligne")
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(phone="", email=""),
+                name="online_booking_reachable",
+                violation_error_message=_("Un numéro de téléphone ou une adresse e-mail."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="linked", beneficiary__isnull=False)
+                | ~models.Q(status="linked"),
+                name="online_booking_linked_has_file",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["phone"], name="online_booking_phone"),
+            models.Index(fields=["email"], name="online_booking_email"),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="pending"),
+                name="online_booking_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_names} {self.last_name.upper()}"
+
+    @property
+    def full_name(self) -> str:
+        return str(self)
+
+
+class BookingLink(models.Model):
+    """A private link the person received to move or cancel an online booking (each
+    message carries its own). Only the token's SHA-256 is stored; a link works while the
+    booking has an appointment to come."""
+
+    booking = models.ForeignKey(
+        OnlineBooking,
+        verbose_name=_("réservation en ligne"),
+        on_delete=models.CASCADE,
+        related_name="links",
+    )
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lien de réservation")
+        verbose_name_plural = _("liens de réservation")
+
+    def __str__(self) -> str:
+        return str(self.booking)

@@ -52,8 +52,10 @@ def slot_search(
     now: datetime | None = None,
     limit: int = 12,
     staff_ids: list[int] | None = None,
+    step: timedelta = slots.STEP,
 ) -> list[slots.Slot]:
-    """The next free slots for ``kind`` at ``office`` between ``first`` and ``last``."""
+    """The next free slots for ``kind`` at ``office`` between ``first`` and ``last``, one
+    per start time (every ``step``)."""
     now = now or timezone.now()
     days = localtime.days_between(first, last)
     closed = set(closed_days(office, first, last))
@@ -98,6 +100,7 @@ def slot_search(
         person_busy=person,
         not_before=now,
         limit=limit,
+        step=step,
     )
 
 
@@ -146,6 +149,54 @@ def _calendars(
             )
 
 
+def day_capacity(office: Office, kind: AppointmentType, first: date, last: date) -> dict[date, int]:
+    """How many appointments of ``kind`` the staff who hold it could have at ``office``
+    each day (their weekly presence within the reception hours, closures excepted),
+    whether booked or not: what the online share is a share of."""
+    days = localtime.days_between(first, last)
+    closed = set(closed_days(office, first, last))
+    weekly = _weekly(
+        OpeningHours.objects.filter(office=office, kind=OpeningHours.Kind.RECEPTION).values_list(
+            "weekday", "opens", "closes"
+        )
+    )
+    presence: dict[int, dict[int, list[tuple[time, time]]]] = defaultdict(lambda: defaultdict(list))
+    for staff_id, weekday, starts, ends in StaffAvailability.objects.filter(
+        office=office, staff__in=eligible_staff(office, kind)
+    ).values_list("staff_id", "weekday", "starts", "ends"):
+        presence[staff_id][weekday].append((starts, ends))
+    duration = timedelta(minutes=kind.duration_minutes)
+    capacity = {}
+    for day in days:
+        office_open = slots.weekly_windows([day], weekly, closed=closed)
+        capacity[day] = sum(
+            slots.fits(
+                slots.intersect(
+                    slots.merge(office_open),
+                    slots.merge(slots.weekly_windows([day], by_day, closed=closed)),
+                ),
+                duration,
+            )
+            for by_day in presence.values()
+        )
+    return capacity
+
+
+def online_booked(office: Office, first: date, last: date) -> dict[date, int]:
+    """Appointments booked online (still to be held, or held) at ``office`` per day."""
+    start, _end = localtime.day_bounds(first)
+    _start, end = localtime.day_bounds(last)
+    counted: dict[date, int] = defaultdict(int)
+    for begins in Appointment.objects.filter(
+        office=office,
+        online_booking__isnull=False,
+        status__in=ACTIVE_STATUSES,
+        during__overlap=DateTimeTZRange(start, end),
+    ).values_list("during__startswith", flat=True):
+        counted[timezone.localtime(begins, localtime.BRUSSELS).date()] += 1
+    return counted
+
+
 def _bounds(appointments: QuerySet[Appointment], key: str) -> QuerySet[Any]:
     """(key, start, end) of each appointment: the two ends read as timestamps, which the
     driver parses in C, not as a range (parsed in Python: ~15 µs a row, thousands of rows
@@ -181,7 +232,7 @@ def day_agenda(office: Office, day: date) -> QuerySet[Appointment]:
     return (
         Appointment.objects.filter(office=office, during__overlap=DateTimeTZRange(start, end))
         .exclude(status=Appointment.Status.CANCELLED)
-        .select_related("type", "staff", "room", "beneficiary")
+        .select_related("type", "staff", "room", "beneficiary", "online_booking")
         # Counted for the rows of the page only (a sub-query PostgreSQL runs after the
         # LIMIT), not by grouping the whole day's rows joined to their relations.
         .annotate(

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -389,9 +390,11 @@ def appointment_reschedule(
 def appointments_mark_missed(now: datetime | None = None) -> int:
     """Nightly: appointments of the past never checked in become « non pointé »."""
     now = now or timezone.now()
-    return Appointment.objects.filter(
-        status=Appointment.Status.BOOKED, during__endswith__lt=now, beneficiary__isnull=False
-    ).update(status=Appointment.Status.MISSED)
+    return (
+        Appointment.objects.filter(status=Appointment.Status.BOOKED, during__endswith__lt=now)
+        .filter(Q(beneficiary__isnull=False) | Q(online_booking__isnull=False))
+        .update(status=Appointment.Status.MISSED)
+    )
 
 
 REMINDERS_UNTIL_HOUR = 20
@@ -409,11 +412,12 @@ def reminders_queue(now: datetime | None = None) -> int:
     individual = (
         Appointment.objects.filter(
             status=Appointment.Status.BOOKED,
-            beneficiary__isnull=False,
             during__startswith__gte=period.lower,
             during__startswith__lt=period.upper,
         )
-        .select_related("beneficiary")
+        # A booking made online and not yet linked to a file is reminded too.
+        .filter(Q(beneficiary__isnull=False) | Q(online_booking__isnull=False))
+        .select_related("beneficiary", "online_booking")
         .exclude(dispatches__purpose=Dispatch.Purpose.REMINDER)
     )
     for appointment in individual:

@@ -97,6 +97,15 @@ class Slot:
     room_id: int | None
 
 
+#: Start times the finder tries (every quarter of an hour).
+STEP = timedelta(minutes=15)
+
+
+def fits(windows: Sequence[Interval], duration: timedelta) -> int:
+    """How many appointments of ``duration`` fit one after the other in the windows."""
+    return sum((end - start) // duration for start, end in windows if end > start)
+
+
 def _ceil(moment: datetime, step: timedelta) -> datetime:
     epoch = datetime(2000, 1, 1, tzinfo=UTC)
     steps = -((epoch - moment) // step)  # ceiling division
@@ -120,7 +129,7 @@ def find_slots(
     rooms: dict[int, list[Interval]] | None = None,
     person_busy: Sequence[Interval] = (),
     not_before: datetime,
-    step: timedelta = timedelta(minutes=15),
+    step: timedelta = STEP,
     limit: int = 12,
 ) -> list[Slot]:
     """The next free slots, earliest first, one per start time (the first staff member

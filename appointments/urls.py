@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments import calendars, views
+from appointments import calendars, online_views, views
 
 app_name = "appointments"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("seances/planifier/", views.session_plan, name="session-plan"),
     path("<int:pk>/statut/", views.status, name="status"),
     path("places/<int:pk>/statut/", views.seat_status, name="seat-status"),
+    path("en-ligne/", online_views.online_list, name="online-list"),
+    path("en-ligne/<int:pk>/", online_views.online_detail, name="online"),
     path("semaine/", calendars.week, name="week"),
     path("mon-agenda/", calendars.my_calendar, name="mine"),
     path("mon-agenda/ical/nouveau/", calendars.feed_regenerate, name="ical-regenerate"),

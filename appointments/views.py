@@ -19,7 +19,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from appointments import services
+from appointments import online, services
 from appointments.forms import BookForm, ReasonForm, SlotSearchForm
 from appointments.models import Appointment, AppointmentType, Seat
 from appointments.selectors import AGENDA_PER_PAGE, agenda_page_of, day_agenda, slot_search
@@ -358,6 +358,7 @@ def agenda(request: AuthenticatedHttpRequest) -> HttpResponse:
             "appointments": list(page.object_list),
             "reason_form": ReasonForm(),
             "export_sources": exports.offered_on("rendez-vous", request.user),
+            "online_pending": online.pending_count([o.pk for o in offices]),
         },
     )
 

@@ -8,5 +8,7 @@ class BeneficiariesConfig(AppConfig):
 
     def ready(self) -> None:
         from beneficiaries.exports import register_sources
+        from beneficiaries.page_links import register_messages
 
         register_sources()
+        register_messages()

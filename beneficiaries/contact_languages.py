@@ -61,11 +61,23 @@ CONTACT_LANGUAGE_CHOICES = [
 SPOKEN_TO_CONTACT = {"fa": "fa-af"}
 
 
+def spoken_for(code: str) -> str:
+    """The spoken language (``beneficiaries.languages``, an interpreter's) of a language
+    the centre writes in: « fa-af » is spoken « fa »."""
+    return next((spoken for spoken, written in SPOKEN_TO_CONTACT.items() if written == code), code)
+
+
 def for_person(message: str) -> str:
     """Marks ``message`` (French) as people-facing: ``make messages`` extracts it into the
     catalogues. Returns it unchanged: the text is translated where it is written, in the
     person's language (:func:`translation_of`)."""
     return message
+
+
+def person_text(message: str) -> StrOrPromise:
+    """Marks ``message`` (French) as people-facing, translated lazily into the language
+    active when it is shown (the public pages activate the person's)."""
+    return _(message)
 
 
 def translation_of(message: str, code: str) -> str:

@@ -881,3 +881,26 @@ class TranslationReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.language}: {self.source[:60]}"
+
+
+class PersonalPageLink(models.Model):
+    """A link to the person's own page (``/mon-parcours/``), sent by SMS or e-mail, valid
+    ``CAI_PERSONAL_PAGE_DAYS`` days. Only the token's SHA-256 is stored."""
+
+    beneficiary = models.ForeignKey(
+        Beneficiary,
+        verbose_name=_("dossier"),
+        on_delete=models.CASCADE,
+        related_name="page_links",
+    )
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("valable jusqu'au"))
+
+    class Meta:
+        verbose_name = _("lien vers la page personnelle")
+        verbose_name_plural = _("liens vers la page personnelle")
+        indexes = [models.Index(fields=["expires_at"], name="page_link_expiry")]
+
+    def __str__(self) -> str:
+        return str(self.beneficiary)

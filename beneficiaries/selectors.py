@@ -80,6 +80,30 @@ def likely_duplicates(
     )
 
 
+def files_resembling(
+    *, last_name: str, first_names: str, phone: str = "", email: str = "", national_number: str = ""
+) -> list[Beneficiary]:
+    """Files that may be the person of an online booking (no birth date to go by): a
+    similar name, the same phone number, e-mail address or register number; the most
+    similar first (at most 5)."""
+    name = CaiUnaccent(Value(f"{last_name} {first_names}"))
+    match = Q(similarity__gte=DUPLICATE_SIMILARITY)
+    if phone:
+        match |= Q(phone=phone)
+    if email:
+        match |= Q(email__iexact=email)
+    if national_number:
+        match |= Q(pk__in=Beneficiary.objects.with_national_number(national_number).values("pk"))
+    return list(
+        Beneficiary.objects.annotate(
+            similarity=TrigramSimilarity("search_text", name)  # type: ignore[arg-type]
+        )
+        .filter(match)
+        .select_related("office")
+        .order_by("-similarity", "pk")[:5]
+    )
+
+
 def scoped_files(user: User) -> QuerySet[Beneficiary]:
     """The files a user may open, with what every file page shows of them."""
     return Beneficiary.objects.visible_to(user).select_related(

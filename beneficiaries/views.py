@@ -108,6 +108,10 @@ class BeneficiaryListView(RoleRequiredMixin, ListView):
         return context
 
 
+#: The session key under which a page hands the first values of a new file over.
+NEW_FILE_INITIAL = "new_file_initial"
+
+
 class BeneficiaryCreateView(RoleRequiredMixin, FormView):
     """Registration, with duplicate detection before saving."""
 
@@ -118,6 +122,16 @@ class BeneficiaryCreateView(RoleRequiredMixin, FormView):
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_initial(self) -> dict[str, Any]:
+        """What another page handed over for this new file (an online booking: the name,
+        phone, e-mail and language the person typed), through the session, never the
+        address bar."""
+        initial = super().get_initial()
+        handed = self.request.session.get(NEW_FILE_INITIAL)
+        if self.request.GET.get("reservation") and isinstance(handed, dict):
+            initial.update({k: v for k, v in handed.items() if k in BeneficiaryForm.Meta.fields})
+        return initial
 
     def form_valid(self, form: BeneficiaryForm) -> HttpResponse:
         data = form.cleaned_data
@@ -160,6 +174,12 @@ class BeneficiaryCreateView(RoleRequiredMixin, FormView):
         messages.success(
             self.request, _("Dossier %(number)s ouvert.") % {"number": beneficiary.file_number}
         )
+        booking = self.request.GET.get("reservation", "")
+        if booking.isdigit():  # opened for an online booking: back to it, to link them
+            self.request.session.pop(NEW_FILE_INITIAL, None)
+            return redirect(
+                reverse("appointments:online", args=[int(booking)]) + f"?dossier={beneficiary.pk}"
+            )
         if self.request.GET.get("suite") == "rendez-vous":  # opened from the booking screen
             return redirect(reverse("appointments:book") + f"?dossier={beneficiary.pk}")
         return redirect("beneficiaries:detail", pk=beneficiary.pk)

@@ -213,10 +213,17 @@ class ReadEvent(models.Model):
         NUMBER = "number", _("numéro national affiché")
         SEARCH = "search", _("recherche")
         EXPORT = "export", _("export")
+        PERSON = "person", _("page personnelle vue par la personne elle-même")
 
     at = models.DateTimeField(_("le"), default=timezone.now)
+    # Empty when the person themselves read their page (/mon-parcours/).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("par"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("par"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     kind = models.CharField(_("consultation"), max_length=10, choices=Kind.choices)
     beneficiary = models.ForeignKey(
@@ -241,6 +248,12 @@ class ReadEvent(models.Model):
             models.Index(fields=["actor", "-at"], name="read_by_person"),
             GinIndex(fields=["files"], name="read_search_files"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(actor__isnull=False) | models.Q(kind="person"),
+                name="read_event_has_reader",
+            ),
+        ]
         triggers = [
             pgtrigger.Protect(
                 name="read_log_append_only", operation=pgtrigger.Update | pgtrigger.Delete
@@ -249,6 +262,11 @@ class ReadEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.what}"
+
+    @property
+    def reader(self) -> str:
+        """Who read: the account, or « la personne elle-même »."""
+        return str(self.actor) if self.actor is not None else str(_("la personne elle-même"))
 
 
 class ReadAlert(models.Model):

@@ -62,6 +62,25 @@ def record(
         _watch(user, beneficiary)
 
 
+def record_by_person(request: HttpRequest, *, beneficiary: Any, what: str) -> None:
+    """The person themselves read their own page or downloaded their document
+    (« la personne elle-même »); never raises."""
+    try:
+        with transaction.atomic():
+            ReadEvent.objects.create(
+                actor=None,
+                kind=ReadEvent.Kind.PERSON,
+                beneficiary_id=beneficiary.pk,
+                what=what[:200],
+                ip=client_ip(request),
+            )
+    except DatabaseError:
+        logger.exception(
+            "Read log: could not record a read by the person of file %s", beneficiary.pk
+        )
+        _count_failure()
+
+
 def _count_failure() -> None:
     try:
         cache.add(FAILURES_KEY, 0, timeout=None)

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "appointments",
     "reception",
     "home",
+    "newcomers",
     "demo",
     "rights",
     "reporting",
@@ -518,6 +519,20 @@ OTP_WEBAUTHN_RP_ID = (urlsplit(CAI_PUBLIC_URL).hostname if _PUBLIC_HTTPS else No
 OTP_WEBAUTHN_ALLOWED_ORIGINS = [CAI_PUBLIC_URL if _PUBLIC_HTTPS else "https://localhost"]
 # Checks allowed per client address (django-ratelimit syntax: count/period).
 CAI_VERIFY_RATE = env.str("CAI_VERIFY_RATE", "20/m")
+
+# --- The newcomers' own pages (/rdv/, /mon-parcours/) --------------------------------------
+# How far ahead the public pages offer the welcome module (days), and from when: the
+# first day offered is the day after tomorrow, so reception sees a booking before it.
+CAI_PUBLIC_BOOKING_DAYS = env.int("CAI_PUBLIC_BOOKING_DAYS", 28, minimum=1)
+CAI_PUBLIC_BOOKING_LEAD_DAYS = env.int("CAI_PUBLIC_BOOKING_LEAD_DAYS", 2, minimum=0)
+# A form sent sooner than this after it was shown is a robot's (seconds).
+CAI_PUBLIC_MIN_SECONDS = env.int("CAI_PUBLIC_MIN_SECONDS", 3, minimum=0)
+# Requests (bookings, call-backs, new links) allowed per client address, and per phone
+# number or e-mail address (django-ratelimit syntax: count/period).
+CAI_PUBLIC_RATE = env.str("CAI_PUBLIC_RATE", "10/h")
+CAI_PUBLIC_CONTACT_RATE = env.str("CAI_PUBLIC_CONTACT_RATE", "5/h")
+# How long the link to a person's own page works (days).
+CAI_PERSONAL_PAGE_DAYS = env.int("CAI_PERSONAL_PAGE_DAYS", 30, minimum=1)
 RATELIMIT_IP_META_KEY = "cainamur.lib.netutils.client_ip"
 
 # --- Security -----------------------------------------------------------------------------

@@ -16,6 +16,8 @@ export_urls = [
 
 urlpatterns = [
     path("", include("home.urls")),
+    # The newcomers' own pages (no account): /rdv/, /mon-parcours/.
+    path("", include("newcomers.urls")),
     path("dossiers/", include("home.file_urls")),
     path("dossiers/<int:pk>/parcours/", include("parcours.urls")),
     path("", include("attestations.urls")),

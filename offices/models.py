@@ -34,6 +34,17 @@ class Office(models.Model):
             "parking, entrée. Par ex. « Bus 3 et 4, arrêt Gare ; entrée par la cour »."
         ),
     )
+    # The public pages (/rdv/) offer the welcome module at this office while the day's
+    # online bookings stay below this share of what its staff present can hold that day.
+    online_share = models.PositiveSmallIntegerField(
+        _("part réservable en ligne (%)"),
+        default=0,
+        help_text=_(
+            "Part de la capacité de chaque jour (modules d'accueil que le personnel présent "
+            "peut tenir) que les personnes peuvent réserver elles-mêmes sur /rdv/. "
+            "0 : pas de réservation en ligne dans ce bureau."
+        ),
+    )
     is_active = models.BooleanField(_("actif"), default=True)
 
     class Meta:
@@ -46,6 +57,11 @@ class Office(models.Model):
                 condition=models.Q(is_main=True),
                 name="office_single_main_office",
                 violation_error_message=_("Il ne peut y avoir qu'un seul bureau principal."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(online_share__lte=100),
+                name="office_online_share_percent",
+                violation_error_message=_("Une part se donne entre 0 et 100 %."),
             ),
         ]
 

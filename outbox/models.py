@@ -39,6 +39,7 @@ class DispatchQuerySet(OfficeScopedQuerySet):
             | models.Q(appointment__office__in=offices)
             | models.Q(seat__session__office__in=offices)
             | models.Q(bulk_item__beneficiary__office__in=offices)
+            | models.Q(beneficiary__office__in=offices)
         )
 
     def needing_attention(self) -> DispatchQuerySet:
@@ -65,6 +66,8 @@ class Dispatch(models.Model):
         REMINDER = "reminder", _("rappel de rendez-vous")
         REVOCATION_NOTICE = "revocation_notice", _("avis de révocation d'attestation")
         WELCOME_INVITATION = "welcome_invitation", _("invitation au module d'accueil")
+        ONLINE_REFUSAL = "online_refusal", _("refus d'une réservation en ligne")
+        PAGE_LINK = "page_link", _("lien vers sa page personnelle")
 
     class Recipient(models.TextChoices):
         COMMUNE = "commune", _("commune")
@@ -110,6 +113,15 @@ class Dispatch(models.Model):
         verbose_name=_("action groupée"),
         on_delete=models.PROTECT,
         related_name="dispatches",
+        null=True,
+        blank=True,
+    )
+    # A message to a person about their file itself (the link to their own page).
+    beneficiary = models.ForeignKey(
+        "beneficiaries.Beneficiary",
+        verbose_name=_("dossier"),
+        on_delete=models.PROTECT,
+        related_name="+",
         null=True,
         blank=True,
     )
@@ -189,6 +201,7 @@ class Dispatch(models.Model):
                     | models.Q(recipient_kind="person", appointment__isnull=False)
                     | models.Q(recipient_kind="person", seat__isnull=False)
                     | models.Q(recipient_kind="person", bulk_item__isnull=False)
+                    | models.Q(recipient_kind="person", beneficiary__isnull=False)
                 ),
                 name="dispatch_recipient_set",
             ),

@@ -55,11 +55,14 @@ class Callback(models.Model):
     status = models.CharField(
         _("statut"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
+    # Empty: the person asked to be called back on the public pages (/rdv/rappel/).
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("message pris par"),
         on_delete=models.PROTECT,
         related_name="+",
+        null=True,
+        blank=True,
     )
     created_at = models.DateTimeField(_("reçu le"), auto_now_add=True)
     closed_at = models.DateTimeField(_("traité le"), null=True, blank=True)

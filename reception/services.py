@@ -7,10 +7,13 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaries.contact_languages import spoken_for
 from beneficiaries.models import Beneficiary
 from beneficiaries.services import beneficiary_presented
 from cainamur import audit
+from cainamur.lib.text import max_length
 from cainamur.models import User
+from offices.models import Office
 from reception.models import Callback, CallbackAttempt, Permanence, QueueTicket
 
 
@@ -37,6 +40,34 @@ def callback_log(*, callback: Callback, by: User) -> Callback:
             action="callback_log",
             summary=_("Message à rappeler : %(name)s") % {"name": callback.name},
             beneficiary=callback.beneficiary,
+            obj=callback,
+        )
+    return callback
+
+
+def callback_request_online(
+    *, office: Office, name: str, phone: str, language: str, interpreter: bool, subject: str
+) -> Callback:
+    """The person asked to be called back on the public pages: a call-back for the
+    office, in their language (so that a colleague who speaks it can call)."""
+    spoken = spoken_for(language)
+    with transaction.atomic():
+        callback = Callback.objects.create(
+            name=name[: max_length(Callback, "name")],
+            phone=phone,
+            language="" if spoken == "fr" else spoken,
+            subject=(
+                _("Demande en ligne (interprète souhaité·e) : %(subject)s")
+                if interpreter
+                else _("Demande en ligne : %(subject)s")
+            )
+            % {"subject": subject},
+            office=office,
+        )
+        audit.record(
+            by=None,
+            action="reception.callback_request_online",
+            summary=_("Demande de rappel en ligne : %(name)s") % {"name": callback.name},
             obj=callback,
         )
     return callback

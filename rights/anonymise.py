@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from stdnum.be import nn
 
-from appointments.models import Appointment
+from appointments.models import Appointment, BookingLink, OnlineBooking
 from attestations.models import Attestation
 
 # The history models are made by django-pghistory at start-up: mypy cannot see them.
@@ -33,6 +33,7 @@ from beneficiaries.models import (  # type: ignore[attr-defined]
     BeneficiaryEvent,
     Exemption,
     ExemptionEvent,
+    PersonalPageLink,
 )
 from cainamur import audit
 from cainamur.lib.triggers import triggers_of
@@ -79,6 +80,19 @@ BLANKED: Final[list[tuple[type[models.Model], str, dict[str, Any]]]] = [
     (ExemptionEvent, "beneficiary", {"notes": "", "proof": ""}),
     (Appointment, "beneficiary", {"notes": "", "reason": ""}),
     (Callback, "beneficiary", {"name": ANONYMISED, "phone": "", "subject": ""}),
+    (
+        OnlineBooking,
+        "beneficiary",
+        {
+            "first_names": ANONYMISED,
+            "last_name": ANONYMISED,
+            "phone": "",
+            "email": "anonyme@invalid.invalid",
+            "national_number": None,
+            "postal_code": "",
+            "message": "",
+        },
+    ),
     (CallbackAttempt, "callback__beneficiary", {"note": ""}),
     (QueueTicket, "beneficiary", {"name": ANONYMISED, "phone": "", "note": ""}),
     (WelcomeModule, "parcours__beneficiary", {"needs": "", "notes": ""}),
@@ -261,11 +275,15 @@ def beneficiary_anonymise(
                     model._default_manager.filter(pk=pk).update(**{field: cleaned})
         for model, path, values in BLANKED:
             _rows(model, path, beneficiary).update(**values)
+        # The private links to the person's page and bookings stop working.
+        PersonalPageLink.objects.filter(beneficiary=beneficiary).delete()
+        BookingLink.objects.filter(booking__beneficiary=beneficiary).delete()
         messages = Dispatch.objects.filter(
             Q(attestation__beneficiary=beneficiary)
             | Q(appointment__beneficiary=beneficiary)
             | Q(seat__beneficiary=beneficiary)
             | Q(bulk_item__beneficiary=beneficiary)
+            | Q(beneficiary=beneficiary)
         )
         # What has not gone yet never goes (its address is gone).
         messages.exclude(status=Dispatch.Status.SENT).update(status=Dispatch.Status.CANCELLED)

@@ -54,6 +54,9 @@ from parcours import path_rules, rules, services
 from parcours.models import ObligationAssessment, Parcours, RulesConfig
 from parcours.services import facts_json
 
+#: The share of each office's welcome modules people may book online in the demo (%).
+DEMO_ONLINE_SHARE = 34
+
 # username, password, role, first name, last name, office codes. Documented in the README.
 DEMO_LOGINS: tuple[tuple[str, str, Role, str, str, tuple[str, ...]], ...] = (
     ("accueil", "demo-accueil-cai", Role.RECEPTION, "Léa", "Martin", ("namur", "andenne")),
@@ -180,6 +183,8 @@ class Command(BaseCommand):
         Namur caseworker has a few appointments in the coming days and a rights-and-duties
         session with places left. Only once."""
 
+        # The public pages (/rdv/) offer a third of each office's welcome modules.
+        Office.objects.filter(online_share=0).update(online_share=DEMO_ONLINE_SHARE)
         if StaffAvailability.objects.exists():
             return
         for office_id, people in caseworkers_by_office.items():

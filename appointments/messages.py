@@ -82,7 +82,8 @@ def file_contact(person: Beneficiary, booking: OnlineBooking | None = None) -> C
         email=person.email,
         phone=str(person.phone),
         languages=languages_written_to(person),
-        sms=sms_allowed(person),
+        # (A message composed for a preview has no saved file to hold a consent.)
+        sms=sms_allowed(person) if person.pk else False,
         booking=booking,
     )
 

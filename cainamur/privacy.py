@@ -227,6 +227,29 @@ REGISTER: Final[dict[str, Entry]] = {
         "2 years",
         (R, C, K),
     ),
+    "appointments.OnlineBooking": Entry(
+        "Welcome modules booked by the person online (/rdv/): name, phone, e-mail, language, "
+        "interpreter, postal code, register number if typed (encrypted), reception's decision "
+        "and message",
+        "Receive the person who booked; link the booking to their file",
+        "Public task (GDPR art. 6(1)(e)): CWASS art. 150-154, at the person's request",
+        "2 years, with its appointments",
+        (R, C, K),
+    ),
+    "appointments.BookingLink": Entry(
+        "Digests of the private links sent to move or cancel an online booking",
+        "Let the person move or cancel without an account",
+        "Public task (GDPR art. 6(1)(e))",
+        "With the booking; a link works until its appointment",
+        (),
+    ),
+    "beneficiaries.PersonalPageLink": Entry(
+        "Digests of the links to the person's own page and their expiry",
+        "Let the person see their path without an account",
+        "Public task (GDPR art. 6(1)(e))",
+        "With the file; a link works 30 days (CAI_PERSONAL_PAGE_DAYS)",
+        (),
+    ),
     "reception.Callback": Entry(
         "Call-back messages (name, phone, subject)",
         "Call people back",

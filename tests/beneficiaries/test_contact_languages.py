@@ -4,6 +4,7 @@ lacks is never shown as a key (the French text goes alone)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -40,14 +41,19 @@ def test_every_language_has_its_catalogue_with_every_people_facing_string(
 ) -> None:
     # The strings as the code marks them today (what `make messages` extracts).
     extracted = tmp_path / "people.pot"
+    # The same extraction as `make messages`: Python and the public pages' templates.
     subprocess.run(
         [
             str(Path(sys.executable).with_name("pybabel")),
             "-q",
             "extract",
+            "--mapping-file",
+            str(settings.BASE_DIR / "babel.cfg"),
             "--no-default-keywords",
             "--keyword",
             "for_person",
+            "--keyword",
+            "person_text",
             "--ignore-dirs",
             ".* _* var static test-artifacts bench tests",
             "--output-file",
@@ -55,6 +61,8 @@ def test_every_language_has_its_catalogue_with_every_people_facing_string(
             str(settings.BASE_DIR),
         ],
         check=True,
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "PYTHONPATH": str(settings.BASE_DIR), "DJANGO_SETTINGS_MODULE": ""},
     )
     wanted = _ids(extracted)
     assert set(TRANSLATED.values()) <= wanted
@@ -70,22 +78,24 @@ def test_every_language_has_its_catalogue_with_every_people_facing_string(
 def test_a_missing_translation_is_never_a_key_nor_the_french_twice() -> None:
     confirmation = next(iter(TRANSLATED.values()))
     assert translation_of(confirmation, "fr") == ""
-    assert translation_of(confirmation, "ti") == ""  # no translation yet
     assert translation_of(confirmation, "de") == ""  # not a language the centre writes in
-    assert translation_of("Une phrase qu'aucun catalogue ne connaît.", "ar") == ""
+    unknown = "Une phrase qu'aucun catalogue ne connaît."
+    assert translation_of(unknown, "ar") == ""
     assert translation_of(confirmation, "ru").startswith("Подтверждение")
+    assert "ምርግጋጽ" in translation_of(confirmation, "ti")
     # The first of the person's languages that has the text, the interpreter's first.
-    assert translated_for(confirmation, ["ti", "", "es"])[0] == "es"
-    assert translated_for(confirmation, ["ti", "so"]) == ("", "")
+    assert translated_for(confirmation, ["", "es"])[0] == "es"
+    assert translated_for(unknown, ["ti", "so"]) == ("", "")
 
 
 def test_a_letter_goes_whole_in_a_language_or_not_at_all() -> None:
     confirmation = next(iter(TRANSLATED.values()))
     letter = {"line": confirmation, "title": "Invitation à l'entretien d'évaluation"}
-    # Russian has the SMS line but not the letter's title: the next language, whole.
-    code, texts = whole_translation(letter, ["ru", "uk"])
+    code, texts = whole_translation(letter, ["de", "uk"])
     assert code == "uk" and texts["title"] == "Запрошення на оцінювальну співбесіду"
-    assert whole_translation(letter, ["ru", "es"]) == ("", {})
+    # A paragraph no catalogue has: no language has the whole letter, French alone.
+    half = {**letter, "new": "Un paragraphe qu'aucun catalogue ne connaît encore."}
+    assert whole_translation(half, ["ru", "uk", "es"]) == ("", {})
 
 
 def test_the_languages_people_speak_map_to_those_written_to_them() -> None:

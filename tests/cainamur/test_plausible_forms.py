@@ -275,6 +275,8 @@ def test_a_decimal_is_finite_with_two_decimals_at_most(
 #: Each hand-written text input or textarea (template, name): the model field it fills,
 #: or why none. Search boxes and read-only inputs are left out.
 TEMPLATE_INPUTS: dict[tuple[str, str], str | NoRule] = {
+    ("appointments/online_detail.html", "message"): "appointments.OnlineBooking.message",
+    ("public/book_office.html", "code_postal"): "appointments.OnlineBooking.postal_code",
     ("attestations/_file.html", "reason"): "attestations.Attestation.revocation_reason",
     ("attestations/dispatches.html", "email"): "beneficiaries.Commune.population_email",
     ("reception/_queue.html", "note"): "reception.QueueTicket.note",

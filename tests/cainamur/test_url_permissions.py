@@ -31,6 +31,7 @@ URL_ROLES: dict[str, set[str]] = {
     "appointments:week": {"reception", "caseworker", "coordinator", "outsider"},
     "reception:permanences": {"reception", "caseworker", "coordinator", "outsider"},
     "appointments:mine": {"reception", "caseworker", "coordinator", "outsider"},
+    "appointments:online-list": {"reception", "caseworker", "coordinator", "outsider"},
     "reception:callback-create": {"reception", "caseworker", "coordinator", "outsider"},
     "attestations:dispatches": {"coordinator"},
     "compliance:list": {"coordinator"},
@@ -64,6 +65,17 @@ PUBLIC = {
     "imports:attendance-confirm",
     "imports:attendance-abandon",
     "appointments:ical",  # behind its secret token (tests/appointments/test_calendars.py)
+    # The newcomers' own pages (tests/newcomers/test_online_booking.py); the booking's and
+    # the personal page's behind their secret tokens.
+    "public:home",
+    "public:book",
+    "public:booked",
+    "public:callback",
+    "public:manage",
+    "public:renew",
+    "public:my-path",
+    "public:my-booking",
+    "public:my-attestation",
 }
 # POST-only or tested separately (the coordinators' actions on one copy: tests/attestations).
 SEPARATE = {
@@ -77,6 +89,8 @@ SEPARATE = {
     "appointments:status",
     "appointments:seat-status",
     "appointments:session-plan",
+    # Online bookings, by office (tests/newcomers/test_online_booking.py)
+    "appointments:online",
     # Orientations (tests/operators/test_orientations.py)
     "operators:offer",
     "operators:propose",
@@ -378,6 +392,9 @@ def test_user_without_role_is_refused_everywhere(login_client: Any, db: None) ->
     sorted(
         PUBLIC
         - {"password_reset_confirm", "appointments:ical", "operators:report"}
+        # Behind their tokens, or after a booking (tests/newcomers/test_online_booking.py)
+        - {"public:booked", "public:manage", "public:my-path", "public:my-booking"}
+        - {"public:my-attestation"}
         - {name for name in PUBLIC if name.startswith("imports:attendance-")}
     ),
 )

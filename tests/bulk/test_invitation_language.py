@@ -22,19 +22,22 @@ from tests.factories import BeneficiaryFactory
 
 def test_the_invitation_in_french_then_in_the_person_s_language(db: None, namur: Office) -> None:
     centre = Centre.current()
-    person = BeneficiaryFactory(first_names="Amina", languages=["ru", "ar"], office=namur)
+    person = BeneficiaryFactory(first_names="Amina", languages=["de", "ar"], office=namur)
     facts = invitation_facts(person, session=None, centre=centre, bring="Votre titre.")
     assert facts["french"]["greeting"] == "Bonjour Amina,"
     assert "Prenez rendez-vous au" in facts["french"]["call"]
-    translated = facts["translated"]  # Russian has no letter yet: Arabic, whole
+    translated = facts["translated"]  # German is not written in: Arabic, whole
     assert translated["language"] == "ar" and translated["rtl"]
     assert translated["texts"]["title"] == "دعوة إلى وحدة الاستقبال"
     assert "\u2068Amina\u2069" in translated["texts"]["greeting"]
     body = render_to_string("emails/welcome_invitation.txt", {**facts, "centre": centre})
     assert body.index("Bienvenue en Wallonie") < body.index("مرحبًا بك في والونيا")
 
-    person.contact_language = "es"  # chosen on the file, no letter in Spanish yet
+    person.contact_language = "de"  # a language the centre does not write in: French alone
     assert invitation_facts(person, session=None, centre=centre, bring="")["translated"] == {}
+    person.contact_language = "es"
+    spanish = invitation_facts(person, session=None, centre=centre, bring="")["translated"]
+    assert spanish["language"] == "es" and not spanish["rtl"]
     person.contact_language = "uk"
     session = Appointment(
         type=AppointmentType.objects.get(code="welcome"),

@@ -57,14 +57,17 @@ def test_without_an_interview_to_come_there_is_no_letter(
 def test_the_letter_follows_the_contact_language_and_is_never_half_translated(
     welcomed: Parcours,
 ) -> None:
-    """The letter in the first of the person's languages whose catalogue has all of it
-    (Russian has only the SMS lines so far), or in the file's contact language alone."""
+    """The letter in the first of the person's languages whose catalogue has all of it,
+    or in the file's contact language alone (French alone when it has not all of it)."""
     evaluation = welcomed.evaluations.create(due_on=date(2027, 3, 15))
     beneficiary = welcomed.beneficiary
-    beneficiary.languages = ["ru", "uk"]
+    beneficiary.languages = ["de", "uk"]
     snapshot = invitation_snapshot(evaluation, on=date(2027, 2, 1))
     assert snapshot["language"] == "uk" and not snapshot["rtl"]
     beneficiary.contact_language = "ru"
+    snapshot = invitation_snapshot(evaluation, on=date(2027, 2, 1))
+    assert snapshot["language"] == "ru" and snapshot["translated"]
+    beneficiary.contact_language = "de"  # not a language the centre writes in
     snapshot = invitation_snapshot(evaluation, on=date(2027, 2, 1))
     assert snapshot["language"] == "" and snapshot["translated"] == {}
     beneficiary.contact_language = "ar"

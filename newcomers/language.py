@@ -57,7 +57,9 @@ def in_person_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
             )
         response["Content-Language"] = language.code
         response["Vary"] = "Cookie, Accept-Language"
-        response["Referrer-Policy"] = "no-referrer"
+        # Same origin only: a private link never leaves in a Referer; not « no-referrer »,
+        # with which Chromium posts forms with « Origin: null » (refused as CSRF).
+        response["Referrer-Policy"] = "same-origin"
         response["X-Robots-Tag"] = "noindex"
         return response
 

@@ -1,0 +1,151 @@
+"""On a phone, an Arabic-speaking person books the welcome module on /rdv/ (right to left),
+receives the SMS (in-memory backend), moves the appointment through its link; reception
+sees it « réservé en ligne » and links it to a file. axe-core (vendored from npm, run in
+the page) finds no serious or critical violation on the public pages. A Ukrainian and an
+English booking too."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from appointments.models import Appointment, OnlineBooking
+from cainamur.models import User
+from offices.models import Office
+from tests.e2e.conftest import ARTIFACTS, log_in
+from tests.factories import PASSWORD, BeneficiaryFactory
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def axe_violations(page: Any) -> list[str]:
+    """Serious and critical violations axe-core finds on the page (WCAG 2.1 A/AA)."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']}))"
+        ".violations.filter(v => ['serious', 'critical'].includes(v.impact))"
+        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+    )
+    return list(result)
+
+
+@pytest.fixture
+def phone(browser: Any, live_server: Any) -> Any:
+    # axe-core is injected as a script: the page's Content-Security-Policy (our own
+    # scripts only) would refuse it, so this context bypasses it for the test.
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}, bypass_csp=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def online_namur(reference_data: None, caseworker: User, settings: Any) -> Office:
+    from datetime import time
+
+    from offices.models import StaffAvailability
+
+    settings.CAI_PUBLIC_MIN_SECONDS = 0
+    namur = Office.objects.get(code="namur")
+    namur.online_share = 50
+    namur.save(update_fields=["online_share"])
+    for weekday in range(5):
+        for starts, ends in ((time(9), time(12, 30)), (time(13, 30), time(16, 30))):
+            StaffAvailability.objects.create(
+                staff=caseworker, office=namur, weekday=weekday, starts=starts, ends=ends
+            )
+    return namur
+
+
+def book(page: Any, *, language: str, first: str, last: str, phone_number: str) -> None:
+    page.goto(f"/rdv/?langue={language}")
+    page.get_by_test_id("book").click()
+    page.get_by_test_id("office").first.click()
+    page.locator("label[for^='slot-']").first.click()
+    page.locator("#id_first_names").fill(first)
+    page.locator("#id_last_name").fill(last)
+    page.locator("#id_phone").fill(phone_number)
+    page.get_by_test_id("confirm").click()
+    page.get_by_test_id("booked").wait_for()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_arabic_speaking_person_books_moves_and_reception_links(
+    phone: Any,
+    browser: Any,
+    live_server: Any,
+    online_namur: Office,
+    reception: User,
+    sms_in_memory: list[Any],
+) -> None:
+    from playwright.sync_api import expect
+
+    phone.goto("/rdv/?langue=ar")
+    assert phone.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    assert phone.evaluate("document.documentElement.lang") == "ar"
+    assert axe_violations(phone) == []
+    phone.get_by_test_id("book").click()
+    phone.get_by_test_id("office").first.click()
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert axe_violations(phone) == []
+    phone.locator("label[for^='slot-']").first.click()
+    phone.locator("#id_first_names").fill("Amal")
+    phone.locator("#id_last_name").fill("Haddad")
+    phone.locator("#id_phone").fill("0471 23 45 67")
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone.screenshot(path=str(ARTIFACTS / "online-booking-ar-390.png"), full_page=True)
+    phone.get_by_test_id("confirm").click()
+    expect(phone.get_by_test_id("booked")).to_be_visible()
+    assert phone.evaluate("getComputedStyle(document.body).direction") == "rtl"
+
+    assert len(sms_in_memory) == 1
+    body = sms_in_memory[0].body
+    assert re.search("[\u0600-\u06ff]", body), body
+    link = re.search(r"/rdv/g/[\w-]+/", body)
+    assert link is not None, body
+    phone.goto(link.group(0))
+    phone.get_by_test_id("move").click()
+    phone.locator("label[for^='slot-']").nth(1).click()
+    phone.get_by_test_id("confirm-move").click()
+    expect(phone.get_by_test_id("booked")).to_be_visible()
+    booking = OnlineBooking.objects.get()
+    assert booking.appointments.filter(status=Appointment.Status.BOOKED).count() == 1
+    assert booking.appointments.filter(status=Appointment.Status.CANCELLED).count() == 1
+
+    # Reception: flagged on the agenda, linked to the file.
+    person = BeneficiaryFactory(first_names="Amal", last_name="Haddad", office=online_namur)
+    staff = browser.new_context(base_url=live_server.url).new_page()
+    log_in(staff, reception.username, PASSWORD)
+    staff.goto("/rendez-vous/en-ligne/")
+    staff.get_by_test_id("online-row").get_by_role("link").click()
+    staff.get_by_test_id("candidate").filter(has_text=person.file_number).get_by_role(
+        "button"
+    ).click()
+    expect(staff.get_by_test_id("online-badge").first).to_be_visible()
+    booking.refresh_from_db()
+    assert booking.beneficiary == person
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("language", "word"), [("uk", "[\u0400-\u04ff]"), ("en", "appointment")])
+def test_ukrainian_and_english_bookings(
+    phone: Any, online_namur: Office, sms_in_memory: list[Any], language: str, word: str
+) -> None:
+    book(phone, language=language, first="Olena", last="Koval", phone_number="0471 23 45 68")
+    assert phone.evaluate("getComputedStyle(document.body).direction") == "ltr"
+    assert axe_violations(phone) == []
+    assert re.search(word, sms_in_memory[0].body, re.IGNORECASE), sms_in_memory[0].body
+    assert OnlineBooking.objects.get().language == language

@@ -245,7 +245,6 @@ def _manage(request: HttpRequest, booking: OnlineBooking, here: str) -> HttpResp
         "here": here,
         "map": selectors.map_link(appointment.office),
     }
-    status = 200
     if action == "annuler":
         if request.method == "POST" and request.POST.get("confirm") == "1":
             with contextlib.suppress(BookingError):  # cancelled a moment ago: same page
@@ -253,38 +252,48 @@ def _manage(request: HttpRequest, booking: OnlineBooking, here: str) -> HttpResp
             return _page(request, "public/cancelled.html", context)
         return _page(request, "public/cancel_confirm.html", context)
     if action == "deplacer":
-        offered = online.offer(appointment.office)
-        form = SlotForm(request.POST if request.method == "POST" else None, offered=offered)
-        if request.method == "POST":
-            if form.is_valid():
-                try:
-                    moved = online.online_move(booking=booking, start=form.cleaned_data["slot"])
-                except SlotTaken:
-                    form, status = SlotForm(offered=online.offer(appointment.office)), CONFLICT
-                    context["fresh"] = True
-                except BookingError:
-                    return _page(request, "public/link_gone.html", {}, status=404)
-                else:
-                    return _page(
-                        request,
-                        "public/booked.html",
-                        {
-                            "booking": booking,
-                            "appointment": moved,
-                            "moved": True,
-                            "map": selectors.map_link(moved.office),
-                        },
-                    )
-            else:
-                form, status = SlotForm(offered=online.offer(appointment.office)), CONFLICT
-                context["fresh"] = True
-        return _page(
-            request,
-            "public/move.html",
-            {**context, "form": form, "days": by_day(form.offered)},
-            status=status,
-        )
+        return _move(request, booking, appointment, context)
     return _page(request, "public/manage.html", context)
+
+
+def _move(
+    request: HttpRequest,
+    booking: OnlineBooking,
+    appointment: Any,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """Another moment at the same office; a moment taken meanwhile (by the form's check
+    or the database's) answers 409 with the moments free now."""
+    offered = online.offer(appointment.office)
+    form = SlotForm(request.POST if request.method == "POST" else None, offered=offered)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                moved = online.online_move(booking=booking, start=form.cleaned_data["slot"])
+            except SlotTaken:
+                pass
+            except BookingError:
+                return _page(request, "public/link_gone.html", {}, status=404)
+            else:
+                return _page(
+                    request,
+                    "public/booked.html",
+                    {
+                        "booking": booking,
+                        "appointment": moved,
+                        "moved": True,
+                        "map": selectors.map_link(moved.office),
+                    },
+                )
+        form, status = SlotForm(offered=online.offer(appointment.office)), CONFLICT
+        context["fresh"] = True
+    return _page(
+        request,
+        "public/move.html",
+        {**context, "form": form, "days": by_day(form.offered)},
+        status=status,
+    )
 
 
 @public(("GET", "POST"))

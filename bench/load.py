@@ -17,6 +17,11 @@ and reports each; ``--workers``/``--threads`` choose one. Locust runs on the sam
 cores as the server: it takes part of the machine, as the report says.
 
 Target: >= 100 requests per second, 0 errors, p95 <= 250 ms on two cores.
+
+``--scenario public-booking`` (bench/public_booking.py) instead has ``--people`` (50)
+newcomers book the same ``--slots`` (10) moments on /rdv/ at the same instant, on a small
+demo (``--beneficiaries`` 300 by default): target 10 bookings, 40 fresh offers, 0 errors,
+and the database holding each moment once.
 """
 
 from __future__ import annotations
@@ -37,13 +42,15 @@ from typing import Any
 
 import redis
 
-from bench import ROOT, save_result
+from bench import ROOT, public_booking, save_result
 
 #: Development keys seed_demo encrypts with (DJANGO_DEBUG=1); gunicorn runs in production
 #: mode over the same rows, so it is given the same keys.
 DEV_DATA_KEYS = "ZGV2ZWxvcG1lbnQtb25seS1rZXktbmV2ZXItaW4tcHI="
 DEV_INDEX_KEY = "development-only-index-key-never-in-production"
 PASSWORD = "charge-de-test-2026"
+#: The production default of CAI_PUBLIC_MIN_SECONDS (production_env drops CAI_ settings).
+PUBLIC_MIN_SECONDS = 3
 #: (workers, threads) tried by --sweep.
 SWEEP = ((2, 1), (3, 1), (4, 1), (2, 4), (3, 4))
 
@@ -246,18 +253,79 @@ def run_locust(host: str, sample: Path, *, users: int, seconds: int, work: Path)
     }
 
 
+def run_public(
+    args: argparse.Namespace,
+    env: dict[str, str],
+    dev_env: dict[str, str],
+    redis_url: str,
+    work: Path,
+    *,
+    workers: int,
+    threads: int,
+) -> dict[str, Any]:
+    """The public-booking race against gunicorn, then the database's count."""
+    redis.Redis.from_url(redis_url).flushdb()  # rate-limit counters start at zero
+    server, host = run_gunicorn(env, workers=workers, threads=threads, log=work / "gunicorn.log")
+    try:
+        result = public_booking.race(
+            host, people=args.people, slots=args.slots, min_seconds=PUBLIC_MIN_SECONDS
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    counted = subprocess.run(
+        [sys.executable, "-m", "bench.load", "--count-public", json.dumps(result["wanted"])],
+        env=dev_env,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout
+    return {
+        "scenario": "public-booking",
+        **result,
+        "database": json.loads(counted.strip().splitlines()[-1]),
+        "beneficiaries": args.beneficiaries,
+        "online_share": args.online_share,
+        "workers": workers,
+        "threads": threads,
+        "cpus": os.cpu_count(),
+    }
+
+
+def public_summary(result: dict[str, Any]) -> str:
+    held = result["database"]
+    return (
+        f"{result['people']} people, {result['slots']} moments ({result['online_share']} % "
+        f"online): {result['booked']} booked, "
+        f"{result['fresh_offers']} fresh offers, {result['errors']} errors; the database holds "
+        f"{held['appointments_booked']} appointments on {held['distinct_moments']} moments; "
+        f"all answered in {result['all_answered_s']} s (slowest {result['slowest_answer_ms']} ms)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", choices=("staff", "public-booking"), default="staff")
     parser.add_argument("--users", type=int, default=16)
+    parser.add_argument("--people", type=int, default=50, help="public-booking: people")
+    parser.add_argument("--slots", type=int, default=10, help="public-booking: moments")
+    parser.add_argument(
+        "--online-share", type=int, default=100, help="public-booking: %% opened online"
+    )
     parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--beneficiaries", type=int, default=100_000)
+    parser.add_argument("--beneficiaries", type=int, default=0, help="default 100,000 (300)")
     parser.add_argument("--workers", type=int, default=0, help="default: the chosen setting")
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--sweep", action="store_true", help="try several worker settings")
     parser.add_argument("--json", action="store_true", help="print the result as JSON only")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     parser.add_argument("--prepare", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--count-public", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--open-online", type=int, default=-1, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    public = args.scenario == "public-booking"
+    args.beneficiaries = args.beneficiaries or (300 if public else 100_000)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cainamur.settings")
     os.environ["DJANGO_DEBUG"] = "1"  # seed_demo only runs in development mode
@@ -267,6 +335,14 @@ def main() -> None:
     if args.prepare:
         django.setup()
         print(json.dumps(prepare(args.prepare)))
+        return
+    if args.open_online >= 0:
+        django.setup()
+        public_booking.open_online(args.open_online)
+        return
+    if args.count_public:
+        django.setup()
+        print(json.dumps(public_booking.count_in_database(json.loads(args.count_public))))
         return
 
     django.setup()
@@ -293,7 +369,16 @@ def main() -> None:
             check=True,
             stdout=subprocess.DEVNULL,
         )
+        if public:
+            subprocess.run(
+                [sys.executable, "-m", "bench.load", "--open-online", str(args.online_share)],
+                env=dev_env,
+                check=True,
+                cwd=ROOT,
+            )
         settings_to_try = SWEEP if args.sweep else ((args.workers or 3, args.threads or 1),)
+        if public:
+            settings_to_try = settings_to_try[:1]
         runs = []
         with tempfile.TemporaryDirectory(prefix="cai-load-") as tmp:
             work = Path(tmp)
@@ -303,6 +388,13 @@ def main() -> None:
                 [*manage, "collectstatic", "--no-input", "-v0"], env=env, check=True, cwd=ROOT
             )
             for workers, threads in settings_to_try:
+                if public:
+                    runs.append(
+                        run_public(
+                            args, env, dev_env, redis_url, work, workers=workers, threads=threads
+                        )
+                    )
+                    continue
                 # New accounts each run: a code is accepted once per device.
                 sample = work / "sample.json"
                 prepared = subprocess.run(
@@ -335,6 +427,10 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
+    if public:
+        save_result("load_public_booking", runs[0])
+        print(json.dumps(runs[0]) if args.json else public_summary(runs[0]))
+        return
     best = max(runs, key=lambda run: (run["errors"] == 0, run["rps"]))
     result = {
         **{key: best[key] for key in ("rps", "p50_ms", "p95_ms", "errors", "requests")},

@@ -149,3 +149,65 @@ def test_ukrainian_and_english_bookings(
     assert axe_violations(phone) == []
     assert re.search(word, sms_in_memory[0].body, re.IGNORECASE), sms_in_memory[0].body
     assert OnlineBooking.objects.get().language == language
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_person_asks_for_their_page_sees_their_hours_and_downloads_the_attestation(
+    phone: Any, caseworker: User, sms_in_memory: list[Any], settings: Any
+) -> None:
+    """An Arabic-speaking person whose path is complete types their phone number on
+    /mon-parcours/, opens the link the SMS brings, reads their hours per axis right to left
+    and downloads their attestation; the file's notes never show."""
+    import io
+
+    settings.CAI_PUBLIC_MIN_SECONDS = 0  # a person types slower than the test
+    from pypdf import PdfReader
+
+    from attestations.services import attestation_issue
+    from cainamur.models import ReadEvent
+    from tests.factories import complete_path, obliged_file
+
+    person = obliged_file(
+        caseworker,
+        first_names="Amal",
+        last_name="Haddad",
+        phone="+32471234577",
+        contact_language="ar",
+        notes="Suivi psychologique en cours",
+    )
+    parcours: Any = complete_path(person, caseworker)
+    attestation = attestation_issue(parcours=parcours, by=caseworker)
+    attestation.refresh_from_db()
+    assert attestation.pdf, "the attestation's PDF is rendered (eager task)"
+
+    phone.goto("/mon-parcours/?langue=ar")
+    assert phone.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    phone.locator("#id_contact").fill("0471 23 45 77")
+    phone.get_by_test_id("send").click()
+    phone.get_by_test_id("renew-sent").wait_for()
+    assert len(sms_in_memory) == 1
+    link = re.search(r"/mon-parcours/[\w-]+/", sms_in_memory[0].body)
+    assert link is not None, sms_in_memory[0].body
+
+    phone.goto(link.group(0))
+    assert phone.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    text = phone.locator("main").inner_text()
+    assert re.search("[\u0600-\u06ff]", phone.locator("h1").inner_text()), "in Arabic"
+    assert "Amal" in text and "Suivi psychologique" not in text
+    axes = phone.get_by_test_id("axis")
+    # Citizenship 60 h of 60 and French 120 h of 120 (the path is complete).
+    assert axes.count() >= 2
+    assert any("60" in axes.nth(i).inner_text() for i in range(axes.count()))
+    assert any("120" in axes.nth(i).inner_text() for i in range(axes.count()))
+    assert axe_violations(phone) == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone.screenshot(path=str(ARTIFACTS / "my-path-ar-390.png"), full_page=True)
+
+    with phone.expect_download() as download:
+        phone.get_by_test_id("attestation").click()
+    pdf = Path(download.value.path()).read_bytes()
+    words = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert attestation.number in words and "HADDAD" in words.upper()
+    reads = ReadEvent.objects.filter(beneficiary=person, kind=ReadEvent.Kind.PERSON)
+    assert reads.count() == 2  # the page, then the attestation

@@ -356,3 +356,37 @@ def test_asking_a_new_link_answers_the_same_whether_the_contact_is_known(
         answers.append(re.sub(r'name="shown" value="[^"]+"', "", answer.content.decode()))
     assert answers[0] == answers[1]
     assert Dispatch.objects.filter(purpose=Dispatch.Purpose.PAGE_LINK).count() == 1
+
+
+def test_the_attestation_downloads_from_ones_own_page_only(
+    caseworker: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    from attestations.services import attestation_issue, attestation_revoke
+    from beneficiaries.page_links import page_link_new
+    from tests.factories import complete_path, obliged_file
+
+    attestations = []
+    for name in ("Haddad", "Koval"):
+        person = obliged_file(caseworker, last_name=name)
+        parcours: Any = complete_path(person, caseworker)
+        with django_capture_on_commit_callbacks(execute=True):
+            attestations.append(attestation_issue(parcours=parcours, by=caseworker))
+    mine, theirs = attestations
+    token = page_link_new(mine.beneficiary).rstrip("/").rsplit("/", 1)[-1]
+    client = Client()
+    answer = client.get(reverse("public:my-attestation", args=[token, mine.pk]))
+    assert answer.status_code == 200 and answer["Content-Type"] == "application/pdf"
+    assert answer["Content-Disposition"].startswith("attachment")
+    assert answer["Referrer-Policy"] == "no-referrer"
+    assert b"".join(answer.streaming_content).startswith(b"%PDF")
+    read = ReadEvent.objects.filter(beneficiary=mine.beneficiary).latest("pk")
+    assert read.kind == ReadEvent.Kind.PERSON and mine.number in read.what
+    # Someone else's attestation through my link: it does not exist for me.
+    assert client.get(reverse("public:my-attestation", args=[token, theirs.pk])).status_code == 404
+    assert not ReadEvent.objects.filter(beneficiary=theirs.beneficiary).exists()
+    # Revoked: neither offered on the page nor downloadable.
+    attestation_revoke(attestation=mine, by=caseworker, reason="Erreur d'heures")
+    page = client.get(reverse("public:my-path", args=[token])).content.decode()
+    assert 'data-testid="attestation"' not in page
+    assert client.get(reverse("public:my-attestation", args=[token, mine.pk])).status_code == 404
+    assert client.get(reverse("public:my-attestation", args=["x" * 40, mine.pk])).status_code == 404

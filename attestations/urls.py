@@ -24,6 +24,11 @@ urlpatterns = [
         name="pdf",
     ),
     path(
+        "dossiers/<int:pk>/attestation/<int:attestation_pk>/lettre.pdf",
+        views.cover_letter,
+        name="cover-letter",
+    ),
+    path(
         "dossiers/<int:pk>/attestation/<int:attestation_pk>/pdf/relancer/",
         views.pdf_retry,
         name="pdf-retry",

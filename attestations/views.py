@@ -19,6 +19,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import ListView
 from django_ratelimit.decorators import ratelimit
 
-from attestations import services
+from attestations import letters, services
 from attestations.copies import address_missing, address_missing_text, copy_recipient_email_set
 from attestations.exports import register_filtered
 from attestations.forms import ReasonForm, RecipientEmailForm, VerifyForm
@@ -45,6 +46,7 @@ from cainamur.permissions import (
 from cainamur.roles import Role
 from outbox.models import Dispatch
 from outbox.services import DispatchError, DispatchNeedsAddress, dispatch_resend
+from parcours.letters import letter_pdf
 from parcours.selectors import current_path
 
 
@@ -149,6 +151,27 @@ def pdf(request: AuthenticatedHttpRequest, pk: int, attestation_pk: int) -> File
         content_type="application/pdf",
         filename=f"{attestation.number}.pdf",
     )
+
+
+@role_required(*EDIT_ROLES)
+@require_GET
+def cover_letter(request: AuthenticatedHttpRequest, pk: int, attestation_pk: int) -> HttpResponse:
+    """The letter handed over with the attestation (PDF, French and the person's
+    language)."""
+    attestation = _scoped_attestation(request, pk, attestation_pk)
+    if attestation.status != Attestation.Status.VALID:
+        raise Http404
+    reads.record(
+        request,
+        ReadEvent.Kind.DOCUMENT,
+        beneficiary=attestation.beneficiary,
+        what=f"lettre d'accompagnement de l'attestation {attestation.number}",
+    )
+    snapshot = letters.cover_snapshot(attestation, on=timezone.localdate())
+    response = HttpResponse(letter_pdf(snapshot), content_type="application/pdf")
+    name = f"lettre-{attestation.number}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @role_required(*EDIT_ROLES)
@@ -357,7 +380,8 @@ def verify(request: HttpRequest) -> HttpResponse:
     elif "number" in request.GET or "code" in request.GET:
         form = VerifyForm(request.GET)
     else:
-        form = VerifyForm()
+        # From the cover letter: the number filled in, the code to type from the paper.
+        form = VerifyForm(initial={"number": request.GET.get("n", "")[:20]})
     result: dict[str, Any] | None = None
     if form.is_bound and form.is_valid():
         attestation = Attestation.objects.filter(number=form.cleaned_data["number"]).first()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils import translation
 from django.utils.text import format_lazy
@@ -129,3 +129,22 @@ def contact_language_for(spoken: Iterable[str]) -> str:
         if written and written != "fr" and written in BY_CODE:
             return written
     return ""
+
+
+def bilingual(
+    paragraphs: Mapping[str, str], values: Mapping[str, str], file: Beneficiary
+) -> dict[str, Any]:
+    """A paper document's paragraphs (French, by key, with ``{placeholders}``) filled with
+    ``values``: ``french`` always (the legal text), and ``translated`` the same in the
+    person's language where its catalogue has every paragraph, else ``{}``. In a text
+    written right to left, each value keeps its own direction (dates, numbers, names)."""
+    language, translated = whole_translation(paragraphs, languages_written_to(file))
+    rtl = bool(language) and BY_CODE[language].rtl
+    isolated = {key: f"\u2068{value}\u2069" for key, value in values.items()} if rtl else values
+    return {
+        "french": {key: text.format(**values) for key, text in paragraphs.items()},
+        "language": language,
+        "language_name": str(BY_CODE[language].french) if language else "",
+        "rtl": rtl,
+        "translated": {key: text.format(**isolated) for key, text in translated.items()},
+    }

@@ -73,6 +73,7 @@ b, strong, th, h1, h2, h3 { font-weight: bold; }
 i, em { font-style: italic; }
 p, ul, ol { margin: 0.8em 0; }
 br::before { content: "\\A"; white-space: pre-line; }
+[dir="rtl"] { direction: rtl; } [dir="ltr"] { direction: ltr; }
 """
 
 

@@ -11,6 +11,11 @@ urlpatterns = [
     path("convention/", views.convention_sign, name="convention"),
     path("convention/<int:convention_pk>.pdf", views.convention_pdf, name="convention-pdf"),
     path(
+        "convention/<int:convention_pk>/fiche.pdf",
+        views.convention_sheet,
+        name="convention-sheet",
+    ),
+    path(
         "convention/<int:convention_pk>/pdf/relancer/",
         views.convention_pdf_retry,
         name="convention-pdf-retry",

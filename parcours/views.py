@@ -184,6 +184,28 @@ def convention_pdf(request: AuthenticatedHttpRequest, pk: int, convention_pk: in
 
 
 @role_required(*EDIT_ROLES)
+@require_GET
+def convention_sheet(
+    request: AuthenticatedHttpRequest, pk: int, convention_pk: int
+) -> HttpResponse:
+    """The sheet explaining the convention to the person in plain words (PDF, French and
+    the person's language), printed and handed over with it."""
+    beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
+    convention = get_object_or_404(Convention, parcours__beneficiary=beneficiary, pk=convention_pk)
+    reads.record(
+        request,
+        ReadEvent.Kind.DOCUMENT,
+        beneficiary=beneficiary,
+        what=f"fiche d'explication de la convention v{convention.version}",
+    )
+    snapshot = letters.explanation_snapshot(convention, on=timezone.localdate())
+    response = HttpResponse(letters.letter_pdf(snapshot), content_type="application/pdf")
+    name = f"convention-expliquee-{beneficiary.file_number}-v{convention.version}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@role_required(*EDIT_ROLES)
 @require_POST
 def convention_pdf_retry(
     request: AuthenticatedHttpRequest, pk: int, convention_pk: int
@@ -328,7 +350,7 @@ def invitation_letter(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         request, ReadEvent.Kind.DOCUMENT, beneficiary=beneficiary, what="lettre d'invitation"
     )
     snapshot = letters.invitation_snapshot(evaluation, on=timezone.localdate())
-    response = HttpResponse(letters.invitation_pdf(snapshot), content_type="application/pdf")
+    response = HttpResponse(letters.letter_pdf(snapshot), content_type="application/pdf")
     name = f"invitation-evaluation-{beneficiary.file_number}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

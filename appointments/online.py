@@ -31,7 +31,7 @@ from appointments.models import (
     OnlineBooking,
 )
 from appointments.selectors import day_capacity, online_booked, slot_search
-from appointments.services import BookingError, SlotTaken, _when
+from appointments.services import BookingError, SlotTaken, when_label
 from beneficiaries.contact_languages import spoken_for
 from beneficiaries.models import Beneficiary, Commune
 from cainamur import audit
@@ -236,7 +236,7 @@ def online_book(
             by=None,
             action="appointments.online_book",
             summary=_("Rendez-vous réservé en ligne : « %(type)s », %(when)s")
-            % {"type": kind.name, "when": _when(appointment)},
+            % {"type": kind.name, "when": when_label(appointment)},
             obj=appointment,
         )
         appointment_messages(purpose=Dispatch.Purpose.CONFIRMATION, appointment=appointment)
@@ -290,7 +290,7 @@ def online_cancel(*, booking: OnlineBooking, now: datetime | None = None) -> Non
             by=None,
             action="appointments.online_cancel",
             summary=_("Rendez-vous du %(when)s annulé en ligne par la personne")
-            % {"when": _when(appointment)},
+            % {"when": when_label(appointment)},
             beneficiary=booking.beneficiary,
             obj=appointment,
         )
@@ -323,7 +323,7 @@ def online_move(
             by=None,
             action="appointments.online_move",
             summary=_("Rendez-vous du %(old)s déplacé en ligne au %(new)s")
-            % {"old": _when(old), "new": _when(new)},
+            % {"old": when_label(old), "new": when_label(new)},
             beneficiary=booking.beneficiary,
             obj=new,
         )

@@ -28,7 +28,8 @@ from offices.models import Office, Room
 from outbox.models import Dispatch
 
 
-def _when(appointment: Appointment) -> str:
+def when_label(appointment: Appointment) -> str:
+    """The appointment's start, Brussels time, as the audit trail names it."""
     return timezone.localtime(appointment.during.lower, localtime.BRUSSELS).strftime(
         "%d/%m/%Y %H:%M"
     )
@@ -189,7 +190,7 @@ def appointment_book(
                 by=by,
                 action="book",
                 summary=_("Rendez-vous pris : « %(type)s », %(when)s")
-                % {"type": kind.name, "when": _when(appointment)},
+                % {"type": kind.name, "when": when_label(appointment)},
             )
             appointment_messages(purpose=Dispatch.Purpose.CONFIRMATION, appointment=appointment)
             return appointment
@@ -225,7 +226,7 @@ def session_create(
                 by=by,
                 action="session_create",
                 summary=_("Séance « %(type)s » planifiée le %(when)s")
-                % {"type": kind.name, "when": _when(session)},
+                % {"type": kind.name, "when": when_label(session)},
             )
             return session
     except IntegrityError as error:
@@ -271,7 +272,7 @@ def seat_book(
             by=by,
             action="appointments.seat_book",
             summary=_("Inscription à la séance « %(type)s » du %(when)s")
-            % {"type": session.type.name, "when": _when(session)},
+            % {"type": session.type.name, "when": when_label(session)},
             beneficiary=beneficiary,
             obj=seat,
         )
@@ -327,7 +328,7 @@ def appointment_move(
             action="move",
             summary=_("Rendez-vous du %(when)s : %(from)s → %(to)s")
             % {
-                "when": _when(appointment),
+                "when": when_label(appointment),
                 "from": Appointment.Status(before).label,
                 "to": Appointment.Status(to).label,
             },
@@ -370,7 +371,7 @@ def appointment_reschedule(
             old,
             by=by,
             action="reschedule",
-            summary=_("Rendez-vous du %(when)s reporté") % {"when": _when(old)},
+            summary=_("Rendez-vous du %(when)s reporté") % {"when": when_label(old)},
             reason=old.reason,
         )
         return appointment_book(
@@ -452,7 +453,7 @@ def interpreter_confirm(*, appointment: Appointment, by: User) -> Appointment:
             by=by,
             action="interpreter_confirm",
             summary=_("Rendez-vous du %(when)s : interprète confirmé·e")
-            % {"when": _when(appointment)},
+            % {"when": when_label(appointment)},
         )
         return appointment
 
@@ -490,7 +491,7 @@ def seat_move(*, seat: Seat, to: str, by: User) -> Seat:
             action="appointments.seat_move",
             summary=_("Séance du %(when)s : %(from)s → %(to)s")
             % {
-                "when": _when(seat.session),
+                "when": when_label(seat.session),
                 "from": Seat.Status(before).label,
                 "to": Seat.Status(to).label,
             },

@@ -211,3 +211,23 @@ def test_the_person_asks_for_their_page_sees_their_hours_and_downloads_the_attes
     assert attestation.number in words and "HADDAD" in words.upper()
     reads = ReadEvent.objects.filter(beneficiary=person, kind=ReadEvent.Kind.PERSON)
     assert reads.count() == 2  # the page, then the attestation
+
+
+@pytest.mark.django_db(transaction=True)
+def test_booking_works_without_javascript(
+    browser: Any, live_server: Any, online_namur: Office, sms_in_memory: list[Any]
+) -> None:
+    """A phone with JavaScript off: plain links and forms book all the same (htmx only
+    enhances)."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        book(page, language="en", first="Olena", last="Koval", phone_number="0471 23 45 69")
+        booking = OnlineBooking.objects.get()
+        assert booking.appointments.filter(status=Appointment.Status.BOOKED).count() == 1
+        assert len(sms_in_memory) == 1
+    finally:
+        context.close()

@@ -77,6 +77,7 @@ def _page(
             "lang": language,
             "language_links": links,
             "centre": Centre.current(),
+            "page_days": settings.CAI_PERSONAL_PAGE_DAYS,
             **context,
         },
         status=status,

@@ -390,3 +390,14 @@ def test_the_attestation_downloads_from_ones_own_page_only(
     assert 'data-testid="attestation"' not in page
     assert client.get(reverse("public:my-attestation", args=[token, mine.pk])).status_code == 404
     assert client.get(reverse("public:my-attestation", args=["x" * 40, mine.pk])).status_code == 404
+
+
+def test_the_pages_tell_the_links_validity_the_centre_set(settings: Any) -> None:
+    settings.CAI_PERSONAL_PAGE_DAYS = 14
+    client = Client()
+    french = client.get(reverse("public:renew")).content.decode()
+    assert "un nouveau lien, valable 14 jours" in french
+    ukrainian = client.get(reverse("public:renew") + "?langue=uk").content.decode()
+    assert "діє 14 днів" in ukrainian
+    gone = Client().get(reverse("public:my-path", args=["unknown-token"])).content.decode()
+    assert "valables 14 jours" in gone

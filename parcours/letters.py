@@ -16,9 +16,9 @@ from beneficiaries.models import Beneficiary
 from cainamur.models import Centre
 from cainamur.pdf import centre_snapshot, render_pdf
 from parcours import path_rules
-from parcours.documents import attestation_deadline
-from parcours.models import Convention, Evaluation, Parcours
+from parcours.models import DeadlineKind, Evaluation, Parcours
 from parcours.rules import LEGAL_REFERENCES
+from parcours.selectors import path_panel
 
 #: The letter's paragraphs, in French: each is also the key of its translation in the
 #: person's language (locale/). Placeholders: {due} (date), {phone}, {office},
@@ -155,18 +155,31 @@ def _hours(value: Decimal) -> str:
     return f"{value.normalize():f}".replace(".", ",")
 
 
-def explanation_snapshot(convention: Convention, *, on: date) -> dict[str, Any]:
-    """The sheet explaining this version of the convention, as plain values."""
-    parcours: Parcours = convention.parcours
+def explanation_snapshot(parcours: Parcours, *, on: date) -> dict[str, Any] | None:
+    """The sheet explaining the path's convention as it stands (its latest version), as
+    plain values; None before a convention is signed. The date is the person's own
+    signature (the first version: a later one may be an extension nobody signed), the
+    deadline the one in force, as on the file page and the person's page."""
+    convention = parcours.conventions.order_by("-version").first()
+    if convention is None:
+        return None
+    first = parcours.conventions.order_by("version").first()
     beneficiary = parcours.beneficiary
     hours = convention.required_hours()
-    deadline = attestation_deadline(convention)
+    deadline = next(
+        (
+            d.effective
+            for d in path_panel(parcours, today=on)["deadlines"]
+            if d.kind == DeadlineKind.ATTESTATION
+        ),
+        None,
+    )
     left_out = {kind for kind in ("citizenship", "french", "orientation") if kind not in hours}
     if parcours.kind != Parcours.Kind.OBLIGED or deadline is None:
         left_out.add("deadline")
     values = {
         "first_names": beneficiary.first_names,
-        "signed": f"{convention.signed_on:%d/%m/%Y}",
+        "signed": f"{(first or convention).signed_on:%d/%m/%Y}",
         "deadline": f"{deadline:%d/%m/%Y}" if deadline else "",
         "citizenship_months": str(path_rules.CITIZENSHIP_MONTHS),
         "french_months": str(path_rules.FRENCH_MONTHS),

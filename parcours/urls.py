@@ -10,11 +10,7 @@ urlpatterns = [
     path("accueil/", views.welcome_save, name="welcome"),
     path("convention/", views.convention_sign, name="convention"),
     path("convention/<int:convention_pk>.pdf", views.convention_pdf, name="convention-pdf"),
-    path(
-        "convention/<int:convention_pk>/fiche.pdf",
-        views.convention_sheet,
-        name="convention-sheet",
-    ),
+    path("convention/fiche.pdf", views.convention_sheet, name="convention-sheet"),
     path(
         "convention/<int:convention_pk>/pdf/relancer/",
         views.convention_pdf_retry,

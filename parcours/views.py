@@ -185,22 +185,21 @@ def convention_pdf(request: AuthenticatedHttpRequest, pk: int, convention_pk: in
 
 @role_required(*EDIT_ROLES)
 @require_GET
-def convention_sheet(
-    request: AuthenticatedHttpRequest, pk: int, convention_pk: int
-) -> HttpResponse:
-    """The sheet explaining the convention to the person in plain words (PDF, French and
-    the person's language), printed and handed over with it."""
+def convention_sheet(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The sheet explaining the path's convention to the person in plain words (PDF,
+    French and the person's language), printed and handed over with it."""
     beneficiary = get_object_or_404(scoped_files(request.user), pk=pk)
-    convention = get_object_or_404(Convention, parcours__beneficiary=beneficiary, pk=convention_pk)
+    snapshot = letters.explanation_snapshot(_open_path(beneficiary), on=timezone.localdate())
+    if snapshot is None:
+        raise Http404
     reads.record(
         request,
         ReadEvent.Kind.DOCUMENT,
         beneficiary=beneficiary,
-        what=f"fiche d'explication de la convention v{convention.version}",
+        what="fiche d'explication de la convention",
     )
-    snapshot = letters.explanation_snapshot(convention, on=timezone.localdate())
     response = HttpResponse(letters.letter_pdf(snapshot), content_type="application/pdf")
-    name = f"convention-expliquee-{beneficiary.file_number}-v{convention.version}.pdf"
+    name = f"convention-expliquee-{beneficiary.file_number}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

@@ -185,6 +185,7 @@ OBJECT_URLS: dict[str, tuple[str, set[str], int]] = {
     "parcours:hours": ("post", EDITORS, 400),  # empty form: refused, page shown again
     "parcours:status": ("post", EDITORS, 302),
     "parcours:convention-pdf": ("get", EDITORS, 200),
+    "parcours:convention-sheet": ("get", EDITORS, 200),
     "parcours:extension": ("post", EDITORS, 400),  # empty form: refused, page shown again
     "parcours:evaluation": ("post", EDITORS, 400),  # empty form: refused, page shown again
     "parcours:operator": ("post", EDITORS, 404),  # no such axis on that path
@@ -194,6 +195,7 @@ OBJECT_URLS: dict[str, tuple[str, set[str], int]] = {
     "parcours:force-majeure-document": ("get", EDITORS, 200),
     "attestations:issue": ("post", EDITORS, 302),  # refused (path not complete): message
     "attestations:pdf": ("get", EDITORS, 200),
+    "attestations:cover-letter": ("get", EDITORS, 200),
     "attestations:pdf-retry": ("post", EDITORS, 302),
     "attestations:reissue": ("post", EDITORS, 302),
     "attestations:revoke": ("post", {"coordinator"}, 302),

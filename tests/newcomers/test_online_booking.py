@@ -398,6 +398,6 @@ def test_the_pages_tell_the_links_validity_the_centre_set(settings: Any) -> None
     french = client.get(reverse("public:renew")).content.decode()
     assert "un nouveau lien, valable 14 jours" in french
     ukrainian = client.get(reverse("public:renew") + "?langue=uk").content.decode()
-    assert "діє 14 днів" in ukrainian
+    assert "діє 14 дн." in ukrainian
     gone = Client().get(reverse("public:my-path", args=["unknown-token"])).content.decode()
     assert "valables 14 jours" in gone

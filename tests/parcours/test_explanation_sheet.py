@@ -21,8 +21,7 @@ START = date(2026, 9, 1)
 
 
 def _sheet(client: Any, parcours: Parcours) -> tuple[int, str]:
-    convention = parcours.conventions.get()
-    url = reverse("parcours:convention-sheet", args=[parcours.beneficiary_id, convention.pk])
+    url = reverse("parcours:convention-sheet", args=[parcours.beneficiary_id])
     response = client.get(url)
     if response.status_code != 200:
         return response.status_code, ""
@@ -50,14 +49,14 @@ def test_the_sheet_in_french_and_arabic_for_an_obliged_path(
     assert "Le même texte en arabe suit le texte français." in text
     # The Arabic text (its letters in the PDF's text layer are shaped presentation forms).
     assert len(re.findall("[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]", text)) > 300
-    snapshot = explanation_snapshot(parcours.conventions.get(), on=START)
+    snapshot = explanation_snapshot(parcours, on=START)
     assert (
         snapshot["rtl"] and snapshot["translated"]["title"] == "اتفاقية الاندماج الخاصة بك، مشروحة"
     )
     # Dates keep their own direction inside the Arabic sentences.
     assert f"\u2068{deadline:%d/%m/%Y}\u2069" in snapshot["translated"]["deadline"]
     read = ReadEvent.objects.filter(beneficiary=obliged).latest("pk")
-    assert read.what == "fiche d'explication de la convention v1"
+    assert read.what == "fiche d'explication de la convention"
 
 
 def test_a_voluntary_path_has_no_deadline_and_an_unwritten_language_gets_french_alone(
@@ -81,3 +80,27 @@ def test_only_staff_who_edit_the_file_print_it(
     parcours: Any = signed_path(obliged, caseworker, start=START)
     assert _sheet(login_client(reception), parcours)[0] == 403
     assert _sheet(login_client(outsider), parcours)[0] == 404
+
+
+def test_after_an_extension_the_sheet_gives_the_new_deadline_and_the_persons_signature(
+    login_client: Any, caseworker: User, obliged: Any
+) -> None:
+    """The extension makes a version 2 nobody signed: the sheet still dates the person's
+    own signature, and gives the deadline in force (the extended one)."""
+    from parcours.services import extension_record
+
+    parcours: Any = signed_path(obliged, caseworker, start=START)
+    extension_record(
+        parcours=parcours,
+        deadline="attestation",
+        decided_on=date(2026, 11, 2),
+        new_end_on=date(2029, 12, 31),
+        reason="Décision du Ministre",
+        by=caseworker,
+    )
+    assert parcours.conventions.count() == 2
+    status, text = _sheet(login_client(caseworker), parcours)
+    assert status == 200
+    assert "Le 15/09/2026, vous avez signé" in text  # v1, signed on the 14th day
+    assert "avant le 31/12/2029" in text
+    assert "02/11/2026" not in text

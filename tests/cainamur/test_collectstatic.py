@@ -31,6 +31,9 @@ def test_collectstatic_with_the_production_settings(tmp_path: Path) -> None:
         CAI_STATIC_ROOT=str(tmp_path / "static"),
         EMAIL_HOST="127.0.0.1",
     )
+    # Production needs a database address; collecting the files never connects to it
+    # (and `make test` on the embedded PostgreSQL has none to inherit).
+    env["DATABASE_URL"] = "postgres://cai@db.example.test:5432/cai"
     done = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
         cwd=BASE_DIR,

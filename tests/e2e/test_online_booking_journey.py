@@ -1,8 +1,8 @@
 """On a phone, an Arabic-speaking person books the welcome module on /rdv/ (right to left),
-receives the SMS (in-memory backend), moves the appointment through its link; reception
-sees it « réservé en ligne » and links it to a file. axe-core (vendored from npm, run in
-the page) finds no serious or critical violation on the public pages. A Ukrainian and an
-English booking too."""
+receives the SMS (the development backend, a file), moves the appointment through its
+link; reception sees it « réservé en ligne » and links it to a file. axe-core (vendored
+from npm, run in the page) finds no serious or critical violation on the public pages.
+Ukrainian and English bookings, one with JavaScript off; the person's own page."""
 
 from __future__ import annotations
 
@@ -82,6 +82,18 @@ def book(page: Any, *, language: str, first: str, last: str, phone_number: str) 
     page.get_by_test_id("booked").wait_for()
 
 
+@pytest.fixture
+def sms_files(settings: Any, tmp_path: Path) -> Any:
+    """The development SMS backend: each message a file under VAR_DIR/mail/."""
+    settings.CAI_SMS_BACKEND = "outbox.sms.FileBackend"
+    settings.VAR_DIR = tmp_path
+
+    def received() -> list[str]:
+        return [path.read_text() for path in sorted((tmp_path / "mail").glob("sms-*.txt"))]
+
+    return received
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_arabic_speaking_person_books_moves_and_reception_links(
     phone: Any,
@@ -89,7 +101,7 @@ def test_an_arabic_speaking_person_books_moves_and_reception_links(
     live_server: Any,
     online_namur: Office,
     reception: User,
-    sms_in_memory: list[Any],
+    sms_files: Any,
 ) -> None:
     from playwright.sync_api import expect
 
@@ -111,8 +123,9 @@ def test_an_arabic_speaking_person_books_moves_and_reception_links(
     expect(phone.get_by_test_id("booked")).to_be_visible()
     assert phone.evaluate("getComputedStyle(document.body).direction") == "rtl"
 
-    assert len(sms_in_memory) == 1
-    body = sms_in_memory[0].body
+    sent = sms_files()
+    assert len(sent) == 1 and sent[0].startswith("To: +32471234567")
+    body = sent[0]
     assert re.search("[\u0600-\u06ff]", body), body
     link = re.search(r"/rdv/g/[\w-]+/", body)
     assert link is not None, body

@@ -117,6 +117,15 @@ def empty_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
+def one_rate_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One rate-limit window per test (its counts start at zero: ``empty_cache``).
+    django-ratelimit's windows follow the clock: one ending between two requests of a test
+    restarts the count, and a test expecting the 11th try refused once saw it accepted.
+    Servers started in other processes keep the real windows."""
+    monkeypatch.setattr("django_ratelimit.core._get_window", lambda *_: 4102444800)
+
+
+@pytest.fixture(autouse=True)
 def tasks_run_in_process() -> Any:
     """Tasks run in the test's process after commit (the no-broker mode), even when
     REDIS_URL is set: only tests/cainamur/test_celery_worker.py starts a real worker."""

@@ -253,6 +253,19 @@ def run_locust(host: str, sample: Path, *, users: int, seconds: int, work: Path)
     }
 
 
+def run_self(env: dict[str, str], *arguments: str) -> str:
+    """This script in a process of its own (Django set up on the benchmark's database, in
+    development mode): what it printed."""
+    return subprocess.run(
+        [sys.executable, "-m", "bench.load", *arguments],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout
+
+
 def run_public(
     args: argparse.Namespace,
     env: dict[str, str],
@@ -273,14 +286,7 @@ def run_public(
     finally:
         server.terminate()
         server.wait(timeout=30)
-    counted = subprocess.run(
-        [sys.executable, "-m", "bench.load", "--count-public", json.dumps(result["wanted"])],
-        env=dev_env,
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    ).stdout
+    counted = run_self(dev_env, "--count-public", json.dumps(result["wanted"]))
     return {
         "scenario": "public-booking",
         **result,
@@ -370,12 +376,7 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
         )
         if public:
-            subprocess.run(
-                [sys.executable, "-m", "bench.load", "--open-online", str(args.online_share)],
-                env=dev_env,
-                check=True,
-                cwd=ROOT,
-            )
+            run_self(dev_env, "--open-online", str(args.online_share))
         settings_to_try = SWEEP if args.sweep else ((args.workers or 3, args.threads or 1),)
         if public:
             settings_to_try = settings_to_try[:1]
@@ -397,14 +398,7 @@ def main() -> None:
                     continue
                 # New accounts each run: a code is accepted once per device.
                 sample = work / "sample.json"
-                prepared = subprocess.run(
-                    [sys.executable, "-m", "bench.load", "--prepare", str(args.users)],
-                    env=dev_env,
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                    cwd=ROOT,
-                ).stdout
+                prepared = run_self(dev_env, "--prepare", str(args.users))
                 sample.write_text(prepared.strip().splitlines()[-1])
                 redis.Redis.from_url(redis_url).flushdb()  # a cold cache, no old sessions
                 server, host = run_gunicorn(

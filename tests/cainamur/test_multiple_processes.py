@@ -135,7 +135,9 @@ class Server:
     log: Path
 
     def lines(self) -> list[str]:
-        return [line for line in self.log.read_text().splitlines() if line.strip()]
+        """The log's complete lines (a server may be writing the last one right now)."""
+        text = self.log.read_text()
+        return [line for line in text[: text.rfind("\n") + 1].splitlines() if line.strip()]
 
 
 def _static_manifest(static_root: Path) -> None:
